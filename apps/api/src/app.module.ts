@@ -1,0 +1,45 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { ConfigModule } from '#config/config.module';
+import type { WardenConfig } from '#config/warden-config';
+import { PersistenceModule } from '#persistence/persistence.module';
+import { MessagingModule } from '#messaging/messaging.module';
+import { CachingModule } from '#caching/caching.module';
+import { apiMetrics } from '#observability/metrics';
+import { AuthGuard } from './auth/auth.guard.js';
+import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+import { API_METRICS, LOGGER, METRICS_REGISTRY } from './api.constants.js';
+import { WritesModule } from './writes/writes.module.js';
+import { ServicesModule } from './services/services.module.js';
+import { EventsController } from './events/events.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: WardenConfig, log: Logger, registry: Registry): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot(config),
+        PersistenceModule,
+        MessagingModule,
+        CachingModule,
+        WritesModule,
+        ServicesModule,
+      ],
+      controllers: [EventsController, HealthController, MetricsController],
+      providers: [
+        { provide: LOGGER, useValue: log },
+        { provide: METRICS_REGISTRY, useValue: registry },
+        { provide: API_METRICS, useValue: apiMetrics(registry) },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+      exports: [LOGGER, METRICS_REGISTRY, API_METRICS],
+    };
+  }
+}

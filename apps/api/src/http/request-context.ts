@@ -1,0 +1,30 @@
+import type { FastifyReply } from 'fastify';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import { etagMatches } from '#domain/etag';
+
+export function actorOf(request: AuthenticatedRequest): string {
+  return request.grant?.actor ?? 'unknown';
+}
+
+/** The request id travels into the event's Kafka headers and the worker's logs. */
+export function requestIdOf(request: AuthenticatedRequest): string {
+  return String(request.id);
+}
+
+/**
+ * Sends a cached JSON document as is (no re-serialisation), honouring If-None-Match,
+ * and says so when PostgreSQL could not confirm that it is current.
+ */
+export function sendDocument(
+  request: AuthenticatedRequest,
+  reply: FastifyReply,
+  document: { json: string; etag: string; stale: boolean },
+): void {
+  void reply.header('etag', document.etag).header('cache-control', 'no-cache');
+  if (document.stale) void reply.header('warning', '110 warden "Response is stale"').header('x-warden-stale', 'true');
+  if (etagMatches(request.headers['if-none-match'], document.etag)) {
+    void reply.status(304).send();
+    return;
+  }
+  void reply.type('application/json; charset=utf-8').send(document.json);
+}

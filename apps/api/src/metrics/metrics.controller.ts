@@ -1,0 +1,16 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Registry } from 'prom-client';
+import { RequireRole } from '../auth/roles.decorator.js';
+import { METRICS_REGISTRY } from '../api.constants.js';
+
+@Controller('metrics')
+@RequireRole('admin')
+export class MetricsController {
+  constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
+
+  @Get()
+  async metrics(@Res() reply: FastifyReply): Promise<void> {
+    void reply.type(this.registry.contentType).send(await this.registry.metrics());
+  }
+}

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { EVENT_PUBLISHER, TOPICS } from '#messaging/messaging.constants';
+import { BrokerUnavailableError, type EventPublisher } from '#messaging/event-publisher';
+import { DeadLetterHeaders, type TopicNames } from '#messaging/topics';
+import { CACHE_KEYS, REDIS } from '#caching/caching.constants';
+import type { CacheKeys } from '#caching/cache-keys';
+import type { EventOutcomeMessage } from '#caching/outcome-bus';
+import { EventLogRepository } from '#persistence/event-log.repository';
+import { aggregateOfData, validateEventData } from '#domain/event-validation';
+import { SCHEMA_VERSION, type EventEnvelope, type EventType } from '#domain/event.model';
+import { ProblemException } from '../http/problem.js';
+import { validationFailed } from '../http/validation.js';
+import { OutcomeListener } from './outcome-listener.service.js';
+import { LOGGER } from '../api.constants.js';
+
+export interface WriteCommand {
+  type: EventType;
+  /** The body plus the path's identifiers: exactly the event's `data`. */
+  data: Record<string, unknown>;
+  actor: string;
+  expectedVersion?: number;
+  requestId: string;
+}
+
+export interface SubmittedWrite {
+  eventId: string;
+  aggregate: string;
+  /** Present when the writer waited and the worker finished in time. */
+  outcome?: EventOutcomeMessage;
+}
+
+const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Turns a validated write into an event on `governance.events`. The promise settles
+ * only after Kafka acknowledged it (`acks=all`); with `Prefer: wait` it also waits for
+ * the worker's outcome, by announcement or, should that be lost, by polling.
+ */
+@Injectable()
+export class EventGateway {
+  constructor(
+    @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
+    @Inject(TOPICS) private readonly topics: TopicNames,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly outcomes: OutcomeListener,
+    private readonly eventLog: EventLogRepository,
+  ) {}
+
+  async submit(command: WriteCommand, waitSeconds?: number): Promise<SubmittedWrite> {
+    const errors = validateEventData(command.type, command.data);
+    if (errors.length > 0) throw validationFailed(errors);
+    const aggregate = aggregateOfData(command.type, command.data);
+    const envelope: EventEnvelope = {
+      id: randomUUID(),
+      type: command.type,
+      aggregate,
+      actor: command.actor,
+      occurredAt: new Date().toISOString(),
+      schemaVersion: SCHEMA_VERSION,
+      ...(command.expectedVersion !== undefined ? { expectedVersion: command.expectedVersion } : {}),
+      data: command.data,
+    };
+    const waiter = waitSeconds ? this.outcomes.expect(envelope.id) : undefined;
+    try {
+      await this.publisher.publish({
+        topic: this.topics.Events,
+        key: aggregate,
+        value: JSON.stringify(envelope),
+        headers: { [DeadLetterHeaders.RequestId]: command.requestId },
+      });
+    } catch (error) {
+      waiter?.cancel();
+      if (error instanceof BrokerUnavailableError) {
+        this.log.warn({ requestId: command.requestId, err: error.message }, 'write refused: Kafka unavailable');
+        throw new ProblemException(503, 'The event log is unavailable; the write was not accepted. Retry later.', {
+          headers: { 'retry-after': '5' },
+        });
+      }
+      throw error;
+    }
+    this.outcomes.markAccepted(envelope.id);
+    this.log.info(
+      { requestId: command.requestId, eventId: envelope.id, type: envelope.type, aggregate },
+      'event accepted',
+    );
+    // Lets GET /v1/events/{id} answer "accepted" before the worker has seen it.
+    this.redis
+      .set(this.keys.acceptedEvent(envelope.id), aggregate, 'EX', ACCEPTED_TTL_SECONDS)
+      .catch(() => undefined);
+    if (!waiter || !waitSeconds) return { eventId: envelope.id, aggregate };
+    const outcome = await this.waitFor(envelope.id, waiter, waitSeconds * 1000);
+    return { eventId: envelope.id, aggregate, outcome };
+  }
+
+  private async waitFor(
+    eventId: string,
+    waiter: ReturnType<OutcomeListener['expect']>,
+    timeoutMs: number,
+  ): Promise<EventOutcomeMessage | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    let settled: EventOutcomeMessage | undefined;
+    void waiter.outcome.then((m) => (settled = m));
+    // Poll PostgreSQL now and then in case the announcement is lost (Redis away).
+    while (!settled && Date.now() < deadline) {
+      const slice = Math.min(1000, deadline - Date.now());
+      const announced = await Promise.race([
+        waiter.outcome,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), slice)),
+      ]);
+      if (announced) return announced;
+      const recorded = await this.eventLog.outcome(eventId).catch(() => undefined);
+      if (recorded) {
+        const message: EventOutcomeMessage = { ...recorded, at: Date.now() };
+        this.outcomes.dispatch(message);
+        return message;
+      }
+    }
+    waiter.cancel();
+    return settled;
+  }
+}

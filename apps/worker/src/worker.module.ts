@@ -1,0 +1,31 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { ConfigModule } from '#config/config.module';
+import type { WardenConfig } from '#config/warden-config';
+import { PersistenceModule } from '#persistence/persistence.module';
+import { MessagingModule } from '#messaging/messaging.module';
+import { CachingModule } from '#caching/caching.module';
+import { workerMetrics } from '#observability/metrics';
+import { EventsConsumer } from './events/events.consumer.js';
+import { CacheRefresher } from './events/cache-refresher.js';
+import { WorkerHttpServer } from './health/worker-http.server.js';
+import { LOGGER, METRICS_REGISTRY, WORKER_METRICS } from './worker.constants.js';
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: WardenConfig, log: Logger, registry: Registry): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [ConfigModule.forRoot(config), PersistenceModule, MessagingModule, CachingModule],
+      providers: [
+        { provide: LOGGER, useValue: log },
+        { provide: METRICS_REGISTRY, useValue: registry },
+        { provide: WORKER_METRICS, useValue: workerMetrics(registry) },
+        CacheRefresher,
+        EventsConsumer,
+        WorkerHttpServer,
+      ],
+    };
+  }
+}

@@ -1,0 +1,15 @@
+/** Jest 30 + ts-jest ESM preset, run with `node --experimental-vm-modules` (see docs/testing.md). */
+export default {
+  preset: 'ts-jest/presets/default-esm',
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: {
+    '^#(domain|messaging|caching|persistence|config|observability)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', isolatedModules: true }],
+  },
+  testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],
+  testTimeout: 60000,
+};

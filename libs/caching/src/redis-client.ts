@@ -1,0 +1,19 @@
+import { Redis } from 'ioredis';
+
+/**
+ * Fails commands at once while disconnected (no offline queue) so that a missing
+ * Redis turns into a cache miss, never into a request that hangs; reconnects forever.
+ */
+export function createRedis(url: string, name: string): Redis {
+  const redis = new Redis(url, {
+    connectionName: name,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+    lazyConnect: false,
+  });
+  // Errors surface on the commands that fail; the connection itself just reconnects.
+  redis.on('error', () => undefined);
+  return redis;
+}

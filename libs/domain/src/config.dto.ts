@@ -1,0 +1,48 @@
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Min,
+  ValidateBy,
+  type ValidationOptions,
+} from 'class-validator';
+import { ReasonDto } from './service.dto.js';
+import { MAX_CONFIG_VALUE_BYTES, jsonSize } from './config.model.js';
+
+function MaxJsonSize(bytes: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'maxJsonSize',
+      validator: {
+        validate: (value: unknown) => jsonSize(value) <= bytes,
+        defaultMessage: () => `value must be at most ${bytes} bytes of JSON`,
+      },
+    },
+    options,
+  );
+}
+
+export class SetConfigDto extends ReasonDto {
+  /** Any JSON value, `null` included; only its size is limited. */
+  @ValidateBy({
+    name: 'present',
+    validator: {
+      validate: (value: unknown) => value !== undefined,
+      defaultMessage: () => 'value is required (any JSON value, null included)',
+    },
+  })
+  @MaxJsonSize(MAX_CONFIG_VALUE_BYTES)
+  value: unknown;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  description?: string;
+}
+
+export class RollbackConfigDto extends ReasonDto {
+  @IsInt()
+  @Min(1)
+  toVersion: number;
+}

@@ -1,0 +1,79 @@
+import { validatePlain, type FieldError } from './validation.js';
+import { EVENT_DATA, EventEnvelopeDto, type EventDataByType } from './event.dto.js';
+import { POLICY_SPECS } from './policy.dto.js';
+import { isPolicyType } from './policy.model.js';
+import {
+  defaultsAggregate,
+  serviceAggregate,
+  type EventEnvelope,
+  type EventType,
+} from './event.model.js';
+
+/** A validated envelope, discriminated by `type` so handlers switch exhaustively. */
+export type DomainEvent = {
+  [T in EventType]: EventEnvelope<EventDataByType[T]> & { type: T };
+}[EventType];
+
+export type EventParse =
+  | { ok: true; event: DomainEvent }
+  | { ok: false; reason: string; eventId?: string; errors: FieldError[] };
+
+/**
+ * Validates an event's data as the HTTP edge validates the matching request: the
+ * type's data class, then the policy spec against its type's spec class.
+ */
+export function validateEventData(type: EventType, data: unknown): FieldError[] {
+  const result = validatePlain(EVENT_DATA[type] as new () => object, data);
+  if (!result.ok) return result.errors;
+  if (type === 'policy.set' || type === 'default-policy.set') {
+    const value = result.value as { type: string; spec: unknown };
+    if (!isPolicyType(value.type)) return [{ field: 'type', message: 'unknown policy type' }];
+    const spec = validatePlain(POLICY_SPECS[value.type], value.spec);
+    if (!spec.ok) return spec.errors.map((e) => ({ ...e, field: `spec.${e.field}` }));
+  }
+  return [];
+}
+
+/** The aggregate an event's data belongs to: it is the Kafka key and the ordering unit. */
+export function aggregateOfData(type: EventType, data: { slug?: string; type?: string }): string {
+  return type === 'default-policy.set'
+    ? defaultsAggregate(String(data.type))
+    : serviceAggregate(String(data.slug));
+}
+
+/** Turns raw bytes from Kafka into a domain event, or says why they are not one. */
+export function parseEnvelope(raw: Buffer | string | null): EventParse {
+  if (raw === null) return { ok: false, reason: 'empty message', errors: [] };
+  let plain: unknown;
+  try {
+    plain = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch (error) {
+    return { ok: false, reason: `not valid JSON: ${(error as Error).message}`, errors: [] };
+  }
+  const eventId =
+    plain && typeof plain === 'object' && typeof (plain as { id?: unknown }).id === 'string'
+      ? (plain as { id: string }).id
+      : undefined;
+  const envelope = validatePlain(EventEnvelopeDto, plain);
+  if (!envelope.ok) return invalid(eventId, envelope.errors);
+  const { type, data, aggregate } = envelope.value;
+  const dataErrors = validateEventData(type, data).map((e) => ({
+    ...e,
+    field: e.field ? `data.${e.field}` : 'data',
+  }));
+  if (dataErrors.length > 0) return invalid(eventId, dataErrors);
+  const expected = aggregateOfData(type, data);
+  if (aggregate !== expected) {
+    return invalid(eventId, [
+      { field: 'aggregate', message: `aggregate must be ${expected} for this data` },
+    ]);
+  }
+  // Keep the validated plain data, not the class instance: handlers store it as JSON.
+  return { ok: true, event: { ...envelope.value, data } as unknown as DomainEvent };
+}
+
+function invalid(eventId: string | undefined, errors: FieldError[]): EventParse {
+  const reason =
+    'invalid envelope: ' + errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
+  return { ok: false, reason, eventId, errors };
+}

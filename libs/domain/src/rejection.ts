@@ -1,0 +1,30 @@
+/**
+ * Why the worker refused an event that was a valid envelope. The code decides the
+ * HTTP status a waiting writer sees: `conflict` 409, `not-found` 404, `rule` 422.
+ */
+export type RejectionCode = 'conflict' | 'not-found' | 'rule';
+
+export class Rejection extends Error {
+  constructor(
+    readonly code: RejectionCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'Rejection';
+  }
+}
+
+/** Throws a version conflict when the writer's expectation does not hold. */
+export function assertExpectedVersion(
+  what: string,
+  expected: number | undefined,
+  current: number | undefined,
+): void {
+  if (expected === undefined) return;
+  if (current !== expected) {
+    throw new Rejection(
+      'conflict',
+      `${what} is at version ${current ?? 'none'}, the write expected version ${expected}`,
+    );
+  }
+}

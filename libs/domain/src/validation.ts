@@ -1,0 +1,43 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+
+/** One invalid field, named by its dotted path in the submitted document. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+type Constructor<T> = new () => T;
+
+/**
+ * Validates a plain document against a DTO class exactly as the HTTP edge does
+ * (whitelist, no unknown fields, conversion), so the worker can apply the same
+ * rules to events published by outside producers.
+ */
+export function validatePlain<T extends object>(cls: Constructor<T>, plain: unknown): Validated<T> {
+  if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
+    return { ok: false, errors: [{ field: '', message: 'must be a JSON object' }] };
+  }
+  const instance = plainToInstance(cls, plain, { exposeDefaultValues: true });
+  const errors = validateSync(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+  });
+  if (errors.length > 0) return { ok: false, errors: flattenValidationErrors(errors) };
+  return { ok: true, value: instance };
+}
+
+export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const error of errors) {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    for (const message of Object.values(error.constraints ?? {})) {
+      out.push({ field, message: message.replace(/^property /, '') });
+    }
+    if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
+  }
+  return out;
+}

@@ -1,0 +1,3 @@
+export const KAFKA = Symbol('KAFKA');
+export const TOPICS = Symbol('TOPICS');
+export const EVENT_PUBLISHER = Symbol('EVENT_PUBLISHER');

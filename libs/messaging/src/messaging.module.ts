@@ -1,0 +1,30 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { WARDEN_CONFIG } from '#config/config.constants';
+import type { WardenConfig } from '#config/warden-config';
+import { EVENT_PUBLISHER, KAFKA, TOPICS } from './messaging.constants.js';
+import { createKafka } from './kafka-client.js';
+import { EventPublisher } from './event-publisher.js';
+import { topicNames } from './topics.js';
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: KAFKA,
+      inject: [WARDEN_CONFIG],
+      useFactory: (config: WardenConfig) =>
+        createKafka({ clientId: `warden-${process.pid}`, brokers: config.kafkaBrokers }),
+    },
+    { provide: TOPICS, inject: [WARDEN_CONFIG], useFactory: (c: WardenConfig) => topicNames(c.namespace) },
+    { provide: EVENT_PUBLISHER, inject: [KAFKA], useFactory: (kafka: Kafka) => new EventPublisher(kafka) },
+  ],
+  exports: [KAFKA, TOPICS, EVENT_PUBLISHER],
+})
+export class MessagingModule implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.publisher.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,74 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per process, with the default process metrics. */
+export function createRegistry(app: 'api' | 'worker'): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ app });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+export function apiMetrics(registry: Registry) {
+  return {
+    requests: new Counter({
+      name: 'warden_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'warden_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    cacheHits: new Counter({
+      name: 'warden_cache_hits_total',
+      help: 'Cache hits per tier (l1 memory, l2 redis, db the record)',
+      labelNames: ['tier'] as const,
+      registers: [registry],
+    }),
+    cacheMisses: new Counter({
+      name: 'warden_cache_misses_total',
+      help: 'Cache misses per tier',
+      labelNames: ['tier'] as const,
+      registers: [registry],
+    }),
+    propagation: new Histogram({
+      name: 'warden_propagation_delay_seconds',
+      help: 'From the event being accepted to this instance hearing it was applied',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+  };
+}
+
+export function workerMetrics(registry: Registry) {
+  const events = new Counter({
+    name: 'warden_events_total',
+    help: 'Events by outcome: consumed, applied, rejected, duplicate, dead-lettered',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  return {
+    events,
+    retries: new Counter({
+      name: 'warden_event_retries_total',
+      help: 'Retries of an event after a failure',
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: 'warden_consumer_lag',
+      help: 'Messages between the committed offset and the end of each partition',
+      labelNames: ['partition'] as const,
+      registers: [registry],
+    }),
+    applyLatency: new Histogram({
+      name: 'warden_event_apply_seconds',
+      help: 'Time to apply one event (transaction, cache refresh, announcements)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,28 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { WardenDatabase } from './database.types.js';
+
+export type Database = Kysely<WardenDatabase>;
+
+export interface DatabaseOptions {
+  url: string;
+  schema: string;
+  poolSize?: number;
+}
+
+// bigint columns (revisions, audit sequence) fit comfortably in a double for this domain.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+/** A Kysely handle whose connections see `schema` first, so suites can share one server. */
+export function createDatabase(options: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    options: `-c search_path=${options.schema},public`,
+    connectionTimeoutMillis: 3000,
+    idleTimeoutMillis: 30_000,
+  });
+  // A lost connection must not crash the process: the next query reports the failure.
+  pool.on('error', () => undefined);
+  return new Kysely<WardenDatabase>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -1,0 +1,114 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json = ColumnType<unknown, string, string>;
+
+export interface AggregatesTable {
+  aggregate: string;
+  revision: ColumnType<number, number, number>;
+}
+
+export interface ServicesTable {
+  slug: string;
+  name: string;
+  owner: string;
+  tier: number;
+  lifecycle: string;
+  tags: string[];
+  links: Json;
+  description: string | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PoliciesTable {
+  slug: string;
+  type: string;
+  env: string;
+  enabled: boolean;
+  spec: Json;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DefaultPoliciesTable {
+  type: string;
+  enabled: boolean;
+  spec: Json;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ConfigEntriesTable {
+  slug: string;
+  env: string;
+  key: string;
+  value: Json;
+  description: string | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ConfigHistoryTable {
+  slug: string;
+  env: string;
+  key: string;
+  version: number;
+  value: Json;
+  description: string | null;
+  event_id: string;
+  change: string;
+  created_at: Timestamp;
+}
+
+export interface ProcessedEventsTable {
+  id: string;
+  aggregate: string;
+  type: string;
+  status: string;
+  code: string | null;
+  reason: string | null;
+  version: number | null;
+  processed_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  seq: Generated<string>;
+  event_id: string;
+  type: string;
+  aggregate: string;
+  actor: string;
+  reason: string | null;
+  version: number | null;
+  before: Json | null;
+  after: Json | null;
+  occurred_at: Timestamp;
+  applied_at: Timestamp;
+}
+
+export interface DeadLettersTable {
+  id: Generated<string>;
+  event_id: string | null;
+  reason: string;
+  original_partition: number;
+  original_offset: string;
+  payload: Buffer | null;
+  key: string | null;
+  created_at: Timestamp;
+}
+
+export interface WardenDatabase {
+  aggregates: AggregatesTable;
+  services: ServicesTable;
+  policies: PoliciesTable;
+  default_policies: DefaultPoliciesTable;
+  config_entries: ConfigEntriesTable;
+  config_history: ConfigHistoryTable;
+  processed_events: ProcessedEventsTable;
+  audit_log: AuditLogTable;
+  dead_letters: DeadLettersTable;
+}

@@ -1,0 +1,2 @@
+/** The row of `aggregates` whose revision counts changes to any global default. */
+export const defaultsRevisionAggregate = 'defaults:*';

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# npm test — infra:up, then jest (in band) against the real Kafka/Redis/PostgreSQL.
+# Output: .cache/test-output.log, .cache/jest-results.json; the last line is `N passed, N failed`
+# (N failed counts failed tests plus test suites that could not run). Exits with jest's code.
+# Afterwards it stops only the services that this run's infra:up started.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+mkdir -p "$CACHE"
+
+RESULTS="$CACHE/jest-results.json"
+OUTPUT="$CACHE/test-output.log"
+RUN_STARTED=()
+STOPPED=0
+
+stop_started() {
+  ((STOPPED)) && return 0
+  STOPPED=1
+  if ((${#RUN_STARTED[@]} > 0)); then
+    bash "$ROOT/scripts/infra-down.sh" "${RUN_STARTED[@]}" || true
+  fi
+}
+read_started() {
+  if [[ -s "$CACHE/started.run" ]]; then
+    mapfile -t RUN_STARTED <"$CACHE/started.run"
+  fi
+}
+trap 'stop_started' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+rm -f "$RESULTS"
+if ! bash "$ROOT/scripts/infra-up.sh"; then
+  read_started
+  echo "[infra] ERROR: infra:up failed; tests not run" >&2
+  stop_started
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+read_started
+
+log "running jest"
+set +e
+node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand \
+  --json --outputFile="$RESULTS" "$@" 2>&1 | tee "$OUTPUT"
+jest_rc=${PIPESTATUS[0]}
+set -e
+
+summary="$(node -e '
+  const fs = require("fs");
+  try {
+    const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    const failed = (r.numFailedTests || 0) + (r.numRuntimeErrorTestSuites || 0);
+    console.log(`${r.numPassedTests || 0} passed, ${failed} failed`);
+  } catch {
+    console.log("0 passed, 1 failed");
+  }' "$RESULTS")"
+# No results file: jest crashed; make sure the run fails even if it exited 0.
+if [[ ! -s "$RESULTS" && "$jest_rc" == "0" ]]; then
+  jest_rc=1
+fi
+
+stop_started
+echo "$summary"
+exit "$jest_rc"
