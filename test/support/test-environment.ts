@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Kafka } from 'kafkajs';
+import { Redis } from 'ioredis';
+import { createDatabase, type Database } from '#persistence/database';
+import { migrateToLatest } from '#persistence/migrator';
+import { createKafka } from '#messaging/kafka-client';
+import { ensureTopics } from '#messaging/topic-admin';
+import { topicNames, type TopicNames } from '#messaging/topics';
+
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/warden';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+/**
+ * One suite's private slice of the shared servers: its own PostgreSQL schema, Redis key
+ * prefix, topics and consumer group, so suites never see each other's state.
+ */
+export class TestEnvironment {
+  readonly namespace: string;
+  readonly schema: string;
+  readonly topics: TopicNames;
+  readonly db: Database;
+  readonly kafka: Kafka;
+  readonly redis: Redis;
+
+  private constructor(label: string) {
+    const id = randomBytes(4).toString('hex');
+    this.namespace = `t-${label}-${id}`;
+    this.schema = `t_${label.replace(/-/g, '_')}_${id}`;
+    this.topics = topicNames(this.namespace);
+    this.db = createDatabase({ url: DATABASE_URL, schema: this.schema, poolSize: 4 });
+    this.kafka = createKafka({ clientId: `test-${label}`, brokers: KAFKA_BROKERS });
+    this.redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  }
+
+  static async create(label: string): Promise<TestEnvironment> {
+    const env = new TestEnvironment(label);
+    await migrateToLatest(env.db, env.schema);
+    await ensureTopics(env.kafka, env.topics);
+    return env;
+  }
+
+  /** The environment variables that point an app process at this slice. */
+  processEnv(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      DATABASE_URL,
+      REDIS_URL,
+      KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      WARDEN_NAMESPACE: this.namespace,
+      DATABASE_SCHEMA: this.schema,
+      WARDEN_TOKENS: 'reader:dev-reader,writer:dev-writer:alice,admin:dev-admin',
+      LOG_LEVEL: 'info',
+      ...extra,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await sql`DROP SCHEMA IF EXISTS ${sql.id(this.schema)} CASCADE`.execute(this.db).catch(() => undefined);
+    await this.db.destroy();
+    const keys = await this.redis.keys(`warden:${this.namespace}:*`).catch(() => [] as string[]);
+    if (keys.length) await this.redis.del(...keys).catch(() => undefined);
+    this.redis.disconnect();
+    const admin = this.kafka.admin();
+    await admin.connect();
+    await admin
+      .deleteTopics({ topics: Object.values(this.topics) })
+      .catch(() => undefined);
+    await admin.disconnect();
+  }
+}
