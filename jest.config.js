@@ -2,6 +2,8 @@
 export default {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
+  // class-transformer's decorators read design-time metadata, as in the apps' main.ts.
+  setupFiles: ['reflect-metadata'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^#(domain|messaging|caching|persistence|config|observability)/(.*)$': '<rootDir>/libs/$1/src/$2',

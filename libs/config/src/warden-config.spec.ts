@@ -1,0 +1,35 @@
+import { ConfigError, loadConfig } from './warden-config.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      workerPort: 3100,
+      kafkaBrokers: ['127.0.0.1:9092'],
+      redisUrl: 'redis://127.0.0.1:6379',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/warden',
+    });
+    expect(config.tokens.get('dev-writer')).toEqual({ role: 'writer', actor: 'writer' });
+    expect(config.tokens.get('dev-admin')?.role).toBe('admin');
+  });
+
+  it('reads tokens with an optional actor name', () => {
+    const config = loadConfig({ WARDEN_TOKENS: 'writer:s3cret:deploy-bot, reader:r' });
+    expect(config.tokens.get('s3cret')).toEqual({ role: 'writer', actor: 'deploy-bot' });
+    expect(config.tokens.get('r')).toEqual({ role: 'reader', actor: 'reader' });
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['WORKER_PORT', '70000'],
+    ['KAFKA_BROKERS', 'no-port'],
+    ['REDIS_URL', 'http://x'],
+    ['DATABASE_URL', 'mysql://x/y'],
+    ['WARDEN_TOKENS', 'root:x'],
+    ['CACHE_L1_EVICTION', 'random'],
+  ])('stops with a message that names %s when it is invalid', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+});
