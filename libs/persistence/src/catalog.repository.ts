@@ -6,7 +6,7 @@ import {
   toPolicyResource,
   toServiceResource,
 } from './row-mappers.js';
-import type { ServiceResource, ServiceState, Versioned } from '#domain/service.model';
+import type { ServiceResource, Versioned } from '#domain/service.model';
 import type { DefaultsSnapshot, ServiceSnapshot } from '#domain/effective-view';
 import type { DefaultPolicyState, PolicyState } from '#domain/policy.model';
 import type { ConfigEntryState } from '#domain/config.model';
@@ -80,7 +80,7 @@ export class CatalogRepository {
         return {
           revision: found.revision,
           snapshot: {
-            service: service as ServiceState,
+            service,
             policies: policies.map(toPolicyResource),
             config,
             revision: found.revision,

@@ -31,7 +31,7 @@ export function toProblem(exception: unknown): { problem: Problem; headers: Reco
     const response = exception.getResponse();
     const message =
       typeof response === 'object' && response && 'message' in response
-        ? String((response as { message: unknown }).message)
+        ? String(response.message)
         : exception.message;
     return { problem: problemOf(status, message), headers: {} };
   }
