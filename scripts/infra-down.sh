@@ -3,6 +3,7 @@
 # .cache/started); services that were already running are left alone. Idempotent.
 # Usage: infra-down.sh [kafka|redis|postgres ...]  (default: everything in .cache/started)
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [[ ! -s "$STARTED_FILE" ]]; then
@@ -43,6 +44,7 @@ for svc in "${wanted[@]}"; do
       fi
       ;;
     postgres)
+      # shellcheck disable=SC2012 # version directories are plain numbers
       ver="$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)"
       if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
         log "stopping postgres $ver/main"

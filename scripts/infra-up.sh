@@ -6,6 +6,7 @@
 # the services started by this very run are also listed in .cache/started.run.
 # SKIP_BUILD=1 skips steps (e) and (f) (services only).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 t0=$SECONDS
@@ -49,7 +50,7 @@ else
   log "starting redis-server on 127.0.0.1:6379"
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
-  for _ in $(seq 1 40); do redis_ok && break || sleep 0.25; done
+  for _ in $(seq 1 40); do if redis_ok; then break; fi; sleep 0.25; done
   redis_ok || die "redis did not answer PING within 10 s (see /var/log/redis/ci.log)"
   started_now redis
   log "redis ready"
@@ -57,6 +58,7 @@ fi
 
 # (d) PostgreSQL ---------------------------------------------------------------------------
 pg_ok() { command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; }
+# shellcheck disable=SC2012 # version directories are plain numbers
 pg_version() { ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1; }
 if pg_ok; then
   log "postgres already running on 127.0.0.1:5432"
@@ -75,7 +77,7 @@ HBA
   fi
   log "starting postgres $(pg_version)/main"
   pg_ctlcluster --skip-systemctl-redirect "$(pg_version)" main start
-  for _ in $(seq 1 60); do pg_ok && break || sleep 0.5; done
+  for _ in $(seq 1 60); do if pg_ok; then break; fi; sleep 0.5; done
   pg_ok || die "postgres did not become ready within 30 s"
   started_now postgres
   log "postgres ready"

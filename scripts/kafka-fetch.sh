@@ -2,6 +2,7 @@
 # Fetches the Apache Kafka broker jars (infra/kafka/pom.xml) from Maven Central into
 # .cache/kafka/lib. Does nothing when they are already there.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if compgen -G "$KAFKA_LIB/kafka_2.13-*.jar" >/dev/null; then

@@ -3,6 +3,7 @@
 # without Docker: jars from .cache/kafka/lib, data in .cache/kafka/data, logs in
 # .cache/kafka/logs/server.log, pid in .cache/kafka/kafka.pid. Does nothing if 9092 answers.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
@@ -14,6 +15,17 @@ CLUSTER_ID_FILE="$KAFKA_HOME/cluster-id"
 LOG4J_CONF="$ROOT/infra/kafka/log4j2.properties"
 TEMPLATE="$ROOT/infra/kafka/server.properties.tmpl"
 
+if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
+  log "kafka already answering on $KAFKA_HOST:$KAFKA_PORT; nothing to do"
+  exit 0
+fi
+
+# One starter at a time (concurrent infra:up runs): the others wait, then find the port open.
+mkdir -p "$KAFKA_HOME"
+exec 9>"$KAFKA_HOME/start.lock"
+if ! flock -w "$((START_TIMEOUT + 30))" 9; then
+  die "timed out waiting for another kafka-start.sh (lock $KAFKA_HOME/start.lock)"
+fi
 if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
   log "kafka already answering on $KAFKA_HOST:$KAFKA_PORT; nothing to do"
   exit 0
@@ -68,10 +80,11 @@ log_offset=0
 [[ -f "$LOG_DIR/server.log" ]] && log_offset="$(stat -c %s "$LOG_DIR/server.log")"
 log "starting kafka on $KAFKA_HOST:$KAFKA_PORT (log: ${LOG_DIR#"$ROOT"/}/server.log)"
 # setsid + nohup: the broker survives the calling shell; both exec, so $! is java's pid.
+# 9>&- : the broker must not inherit (and hold) the start lock.
 setsid nohup java -Xms512m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
   -Djava.awt.headless=true \
   "-Dlog4j2.configurationFile=$LOG4J_CONF" "-Dkafka.logs.dir=$LOG_DIR" \
-  -cp "$CP" kafka.Kafka "$PROPS" >"$LOG_DIR/kafka.out" 2>&1 </dev/null &
+  -cp "$CP" kafka.Kafka "$PROPS" >"$LOG_DIR/kafka.out" 2>&1 </dev/null 9>&- &
 pid=$!
 echo "$pid" >"$PID_FILE"
 

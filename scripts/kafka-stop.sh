@@ -2,6 +2,7 @@
 # Stops the broker started by scripts/kafka-start.sh: SIGTERM to the recorded pid only,
 # up to 30 s for a clean shutdown, then SIGKILL. Idempotent.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PID_FILE="$KAFKA_HOME/kafka.pid"

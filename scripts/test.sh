@@ -4,6 +4,7 @@
 # (N failed counts failed tests plus test suites that could not run). Exits with jest's code.
 # Afterwards it stops only the services that this run's infra:up started.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 mkdir -p "$CACHE"
@@ -46,6 +47,7 @@ node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand \
 jest_rc=${PIPESTATUS[0]}
 set -e
 
+# shellcheck disable=SC2016 # JavaScript, not shell
 summary="$(node -e '
   const fs = require("fs");
   try {

@@ -3,16 +3,20 @@
 # On exit (INT/TERM/EXIT) it stops the API and the worker, then stops only the services
 # that this run's infra:up started.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 PORT="${PORT:-3000}"
-export PORT
+WORKER_PORT="${WORKER_PORT:-3100}"
+STOP_TIMEOUT=30
+export PORT WORKER_PORT
 API_PID=""
 WORKER_PID=""
 RUN_STARTED=()
 CLEANED=0
 
+# shellcheck disable=SC2317 # invoked through trap
 cleanup() {
   local code=$?
   ((CLEANED)) && return
@@ -26,9 +30,9 @@ cleanup() {
     fi
   done
   for pid in $API_PID $WORKER_PID; do
-    for _ in $(seq 1 40); do pid_alive "$pid" || break; sleep 0.25; done
+    for _ in $(seq 1 $((STOP_TIMEOUT * 4))); do pid_alive "$pid" || break; sleep 0.25; done
     if pid_alive "$pid"; then
-      warn "pid $pid still running after 10 s; sending SIGKILL"
+      warn "pid $pid still running after ${STOP_TIMEOUT} s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
     fi
     wait "$pid" 2>/dev/null || true
@@ -52,17 +56,24 @@ fi
 [[ -f dist/apps/api/src/main.js ]] || die "dist/apps/api/src/main.js not found (did the build run?)"
 [[ -f dist/apps/worker/src/main.js ]] || die "dist/apps/worker/src/main.js not found (did the build run?)"
 
+for p in "$PORT" "$WORKER_PORT"; do
+  if port_open 127.0.0.1 "$p"; then
+    die "port $p is already in use (another api/worker running?); set PORT / WORKER_PORT or stop it"
+  fi
+done
+
 log "starting api (PORT=$PORT)"
 node dist/apps/api/src/main.js &
 API_PID=$!
-log "starting worker"
+log "starting worker (WORKER_PORT=$WORKER_PORT)"
 node dist/apps/worker/src/main.js &
 WORKER_PID=$!
 
 deadline=$((SECONDS + 60))
-until port_open 127.0.0.1 "$PORT"; do
+until port_open 127.0.0.1 "$PORT" && port_open 127.0.0.1 "$WORKER_PORT"; do
   pid_alive "$API_PID" || die "api exited during startup"
-  ((SECONDS < deadline)) || die "api did not listen on 127.0.0.1:$PORT within 60 s"
+  pid_alive "$WORKER_PID" || die "worker exited during startup"
+  ((SECONDS < deadline)) || die "api/worker did not listen on 127.0.0.1:$PORT/$WORKER_PORT within 60 s"
   sleep 0.5
 done
 
@@ -72,7 +83,7 @@ cat <<INFO
 [infra]   API        http://127.0.0.1:$PORT/v1
 [infra]   API docs   http://127.0.0.1:$PORT/docs
 [infra]   readiness  http://127.0.0.1:$PORT/admin/health/ready
-[infra]   worker     http://127.0.0.1:3100/health/ready
+[infra]   worker     http://127.0.0.1:$WORKER_PORT/health/ready
 [infra] Development tokens (role:token): reader:dev-reader  writer:dev-writer  admin:dev-admin
 [infra]   curl -H 'Authorization: Bearer dev-reader' http://127.0.0.1:$PORT/v1/...
 [infra]   curl -H 'Authorization: Bearer dev-writer' -X POST http://127.0.0.1:$PORT/v1/...
