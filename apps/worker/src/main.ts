@@ -21,7 +21,26 @@ async function main(): Promise<void> {
     WorkerModule.forRoot(config, log, createRegistry('worker')),
     { logger: ['error', 'warn'] },
   );
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // A stop signal finishes the batch in flight, commits it, leaves the group and closes
+  // the connections (see EventsConsumer) before the process exits with 0.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'worker stopping');
+    app
+      .close()
+      .then(() => {
+        log.info('worker stopped');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        log.error({ err: String(error) }, 'worker did not stop cleanly');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   log.info({ workerPort: config.workerPort, brokers: config.kafkaBrokers }, 'worker started');
 }
 

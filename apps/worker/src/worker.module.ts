@@ -7,10 +7,14 @@ import { PersistenceModule } from '#persistence/persistence.module';
 import { MessagingModule } from '#messaging/messaging.module';
 import { CachingModule } from '#caching/caching.module';
 import { workerMetrics } from '#observability/metrics';
+import { DATABASE } from '#persistence/persistence.constants';
+import type { Database } from '#persistence/database';
+import { OutboxRepository } from '#persistence/outbox.repository';
 import { EventsConsumer } from './events/events.consumer.js';
 import { CacheRefresher } from './events/cache-refresher.js';
 import { WorkerHttpServer } from './health/worker-http.server.js';
-import { LOGGER, METRICS_REGISTRY, WORKER_METRICS } from './worker.constants.js';
+import { OutboxRelay } from './outbox/outbox-relay.js';
+import { LOGGER, METRICS_REGISTRY, OUTBOX, WORKER_METRICS } from './worker.constants.js';
 
 @Module({})
 export class WorkerModule {
@@ -22,6 +26,8 @@ export class WorkerModule {
         { provide: LOGGER, useValue: log },
         { provide: METRICS_REGISTRY, useValue: registry },
         { provide: WORKER_METRICS, useValue: workerMetrics(registry) },
+        { provide: OUTBOX, inject: [DATABASE], useFactory: (db: Database) => new OutboxRepository(db) },
+        OutboxRelay,
         CacheRefresher,
         EventsConsumer,
         WorkerHttpServer,

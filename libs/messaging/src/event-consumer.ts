@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, ConsumerEvents, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 
 export interface IncomingMessage {
   topic: string;
@@ -15,12 +15,21 @@ export class PermanentFailure extends Error {}
 export interface ConsumerHooks {
   /** Applies one message. Throw to retry it; a PermanentFailure goes to `onPoison`. */
   handle(message: IncomingMessage): Promise<void>;
+  /**
+   * Applies a run of consecutive messages of one partition at once. A transient error
+   * retries the run; any other error falls back to `handle`, message by message, so
+   * that only the message at fault is retried and, in the end, set aside.
+   */
+  handleBatch?(messages: IncomingMessage[], heartbeat: () => Promise<void>): Promise<void>;
   /** True when the error will pass by itself (a server away): retry without limit. */
   isTransient(error: unknown): boolean;
   /** Called for a message that failed permanently or too often: dead-letter it. */
   onPoison(message: IncomingMessage, reason: string): Promise<void>;
   onRetry?(message: IncomingMessage, error: unknown, attempt: number, delayMs: number): void;
-  onCommitted?(partition: number, offset: string): void;
+  /** After a commit: the next offset to read and the partition's end when fetched. */
+  onCommitted?(partition: number, offset: string, highWatermark: string): void;
+  /** kafkajs gave up on the consumer; it is started again after `restartDelayMs`. */
+  onCrash?(error: unknown, willRestart: boolean): void;
 }
 
 export interface ConsumerOptions {
@@ -28,29 +37,41 @@ export interface ConsumerOptions {
   topic: string;
   /** Partitions processed at the same time; order within each is kept. */
   concurrency?: number;
+  /** Messages handed to `handleBatch` at most at once. */
+  maxBatchSize?: number;
   /** Attempts for an error that is not transient before the message is dead-lettered. */
   maxAttempts?: number;
   maxBackoffMs?: number;
   fromBeginning?: boolean;
+  restartDelayMs?: number;
 }
+
+type Listener = Parameters<Consumer['on']>;
 
 /**
  * The consumer loop: in order per partition, an offset is committed only after its
- * message was applied (or dead-lettered), so a crash re-delivers and never skips. A
- * server that is away pauses the partition in place with capped exponential backoff
- * (heartbeating meanwhile); a message that keeps failing for another reason is
- * dead-lettered so it cannot block its partition.
+ * messages were applied (or dead-lettered), so a crash re-delivers and never skips.
+ * Runs of messages are applied together; a server that is away pauses the partition in
+ * place with capped exponential backoff (heartbeating meanwhile); a message that keeps
+ * failing for another reason is dead-lettered so it cannot block its partition.
  */
 export class EventConsumer {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
+  private readonly listeners: Listener[] = [];
+  private stopping = false;
+  private restartTimer?: NodeJS.Timeout;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
     private readonly hooks: ConsumerHooks,
   ) {
-    this.consumer = kafka.consumer({
-      groupId: options.groupId,
+    this.consumer = this.create();
+  }
+
+  private create(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
       rebalanceTimeout: 60_000,
@@ -58,14 +79,23 @@ export class EventConsumer {
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });
+    for (const listener of this.listeners) consumer.on(...listener);
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.hooks.onCrash?.(event.payload.error, !this.stopping);
+      // kafkajs restarts itself after a retriable crash; after any other it stays down,
+      // which would leave the partitions unread until someone restarts the process.
+      if (!event.payload.restart && !this.stopping) this.scheduleRestart();
+    });
+    return consumer;
   }
 
-  get events() {
+  get events(): ConsumerEvents {
     return this.consumer.events;
   }
 
-  on(...args: Parameters<Consumer['on']>) {
-    return this.consumer.on(...args);
+  on(...listener: Listener): void {
+    this.listeners.push(listener);
+    this.consumer.on(...listener);
   }
 
   describeGroup() {
@@ -73,6 +103,7 @@ export class EventConsumer {
   }
 
   async start(): Promise<void> {
+    this.stopping = false;
     await this.consumer.connect();
     await this.consumer.subscribe({
       topic: this.options.topic,
@@ -86,39 +117,78 @@ export class EventConsumer {
     });
   }
 
+  private scheduleRestart(): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      void (async () => {
+        if (this.stopping) return;
+        await this.consumer.disconnect().catch(() => undefined);
+        this.consumer = this.create();
+        await this.start().catch((error: unknown) => {
+          this.hooks.onCrash?.(error, true);
+          this.scheduleRestart();
+        });
+      })();
+    }, this.options.restartDelayMs ?? 5000);
+    this.restartTimer.unref();
+  }
+
   private async processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    let lastDone: string | undefined;
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
-      const incoming = toIncoming(batch.topic, batch.partition, message);
-      const done = await this.processWithRetry(incoming, heartbeat, () => isRunning() && !isStale());
-      if (!done) break;
-      resolveOffset(message.offset);
-      lastDone = message.offset;
+    const owned = () => isRunning() && !isStale();
+    const size = this.options.maxBatchSize ?? 500;
+    for (let start = 0; start < batch.messages.length; start += size) {
+      if (!owned()) return;
+      const run = batch.messages.slice(start, start + size).map((m) => toIncoming(batch.topic, batch.partition, m));
+      const done = await this.processRun(run, heartbeat, owned);
+      if (done === 0) return;
+      const last = run[done - 1].offset;
+      resolveOffset(last);
+      const next = (BigInt(last) + 1n).toString();
+      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      this.hooks.onCommitted?.(batch.partition, next, batch.highWatermark);
       await heartbeat();
+      if (done < run.length) return;
     }
-    if (lastDone !== undefined) {
-      const next = (BigInt(lastDone) + 1n).toString();
-      await this.consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: next },
-      ]);
-      this.hooks.onCommitted?.(batch.partition, next);
+  }
+
+  /** Applies a run; answers how many of its first messages are done. */
+  private async processRun(
+    run: IncomingMessage[],
+    heartbeat: () => Promise<void>,
+    owned: () => boolean,
+  ): Promise<number> {
+    if (this.hooks.handleBatch && run.length > 1) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.hooks.handleBatch(run, heartbeat);
+          return run.length;
+        } catch (error) {
+          if (error instanceof PermanentFailure || !this.hooks.isTransient(error)) break;
+          if (!(await this.backOff(run[0], error, attempt, heartbeat, owned))) return 0;
+        }
+      }
     }
+    for (let i = 0; i < run.length; i++) {
+      if (!(await this.processWithRetry(run[i], heartbeat, owned))) return i;
+    }
+    return run.length;
   }
 
   /** Returns false when the loop must stop (shutdown or rebalance) before the message is done. */
   private async processWithRetry(
     message: IncomingMessage,
     heartbeat: () => Promise<void>,
-    stillOwned: () => boolean,
+    owned: () => boolean,
   ): Promise<boolean> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
+      if (!owned()) return false;
       try {
         await this.hooks.handle(message);
         return true;
       } catch (error) {
+        let failure = error;
         const transient = !(error instanceof PermanentFailure) && this.hooks.isTransient(error);
         if (!transient && (error instanceof PermanentFailure || attempt >= maxAttempts)) {
           const reason = error instanceof Error ? error.message : String(error);
@@ -127,26 +197,37 @@ export class EventConsumer {
             return true;
           } catch (poisonError) {
             // Dead-lettering needs servers too: keep retrying rather than skipping.
-            error = poisonError;
+            failure = poisonError;
           }
         }
-        const delay = Math.min(
-          (this.options.maxBackoffMs ?? 5000),
-          100 * 2 ** Math.min(attempt - 1, 10),
-        );
-        this.hooks.onRetry?.(message, error, attempt, delay);
-        const until = Date.now() + delay;
-        while (Date.now() < until) {
-          if (!stillOwned()) return false;
-          await new Promise((r) => setTimeout(r, Math.min(500, until - Date.now())));
-          await heartbeat().catch(() => undefined);
-        }
+        if (!(await this.backOff(message, failure, attempt, heartbeat, owned))) return false;
       }
     }
   }
 
+  /** Waits with capped exponential backoff, heartbeating; false if the partition was lost. */
+  private async backOff(
+    message: IncomingMessage,
+    error: unknown,
+    attempt: number,
+    heartbeat: () => Promise<void>,
+    owned: () => boolean,
+  ): Promise<boolean> {
+    const delay = Math.min(this.options.maxBackoffMs ?? 5000, 100 * 2 ** Math.min(attempt - 1, 10));
+    this.hooks.onRetry?.(message, error, attempt, delay);
+    const until = Date.now() + delay;
+    while (Date.now() < until) {
+      if (!owned()) return false;
+      await new Promise((r) => setTimeout(r, Math.min(500, until - Date.now())));
+      await heartbeat().catch(() => undefined);
+    }
+    return owned();
+  }
+
+  /** Finishes the run in flight, commits it, leaves the group and disconnects. */
   async stop(): Promise<void> {
-    // kafkajs waits for the batch in flight, commits, then leaves the group.
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
     await this.consumer.disconnect();
   }
 }

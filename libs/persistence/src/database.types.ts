@@ -99,6 +99,31 @@ export interface DeadLettersTable {
   payload: Buffer | null;
   key: string | null;
   created_at: Timestamp;
+  headers: ColumnType<Record<string, string>, string | undefined, string>;
+  redriven_at: Timestamp | null;
+  redrive_count: ColumnType<number, number | undefined, number>;
+}
+
+export interface OutboxMessagesTable {
+  seq: Generated<string>;
+  topic: string;
+  key: string | null;
+  value: Buffer;
+  headers: ColumnType<Record<string, string>, string, string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ReplaysTable {
+  id: string;
+  requested_from: Timestamp;
+  consumer_group: string;
+  status: string;
+  events: ColumnType<number, number | undefined, number>;
+  checksum_before: string | null;
+  checksum_after: string | null;
+  error: string | null;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
 }
 
 export interface WardenDatabase {
@@ -111,4 +136,6 @@ export interface WardenDatabase {
   processed_events: ProcessedEventsTable;
   audit_log: AuditLogTable;
   dead_letters: DeadLettersTable;
+  outbox_messages: OutboxMessagesTable;
+  replays: ReplaysTable;
 }

@@ -1,16 +1,11 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './database.js';
 import type { WardenDatabase } from './database.types.js';
-import {
-  toConfigResource,
-  toDefaultPolicyResource,
-  toPolicyResource,
-  toServiceResource,
-} from './row-mappers.js';
-import { defaultsRevisionAggregate } from './revisions.js';
+import { ProjectionWorkingSet, chunks, type AggregateDocument } from './projection-working-set.js';
 import type { DomainEvent } from '#domain/event-validation';
-import { Rejection, assertExpectedVersion } from '#domain/rejection';
-import { applyMergePatch } from '#domain/merge-patch';
+import { Rejection } from '#domain/rejection';
+
+export type { AggregateDocument } from './projection-working-set.js';
 
 type Trx = Transaction<WardenDatabase>;
 
@@ -33,395 +28,267 @@ export type ApplyOutcome =
   | { status: 'rejected'; code: Rejection['code']; reason: string }
   | { status: 'duplicate' };
 
+/** A Kafka message that leaves with the transaction that produced it (see the outbox relay). */
+export interface OutboxMessage {
+  topic: string;
+  key: string | null;
+  value: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+/** A message of the log that could not be applied, and why. */
+export interface DeadLetter {
+  eventId?: string;
+  reason: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  payload: Buffer | null;
+  headers: Record<string, string>;
+  /** Its copy for the dead-letter topic. */
+  outbox?: OutboxMessage;
+}
+
+export interface ProjectionBatch {
+  /** Valid events in log order (per aggregate, the order that matters). */
+  events: DomainEvent[];
+  /** Messages of the same stretch of log that are not events. */
+  deadLetters?: DeadLetter[];
+  /** The change-feed message of an applied change, written to the outbox. */
+  feed?: (event: DomainEvent, change: AppliedChange) => OutboxMessage;
+  /**
+   * A replay rebuilds state only: dead letters and feed messages went out the first
+   * time, so neither is recorded again.
+   */
+  replay?: boolean;
+}
+
+export interface BatchResult {
+  /** One per event of the batch, in its order. */
+  outcomes: ApplyOutcome[];
+  /** The state after the batch of every aggregate it changed. */
+  documents: AggregateDocument[];
+}
+
+/** A replay holds the projections: appliers wait and retry instead of racing it. */
+export class ProjectionsRebuilding extends Error {
+  constructor() {
+    super('the projections are being rebuilt by a replay; retrying');
+    this.name = 'ProjectionsRebuilding';
+  }
+}
+
+/**
+ * The advisory lock that a replay holds exclusively and every batch shares; the key
+ * includes the schema so that suites sharing a server do not block each other.
+ */
+export const projectionLockKey = sql<string>`hashtextextended('warden.projections:' || current_schema(), 0)`;
+
 const json = (value: unknown) => JSON.stringify(value ?? null);
 
-/** Write side of the system of record; one transaction per event. */
+/**
+ * Write side of the system of record. A batch of events is one transaction: the event
+ * ids are claimed first (their unique key makes a re-delivered event a no-op and makes
+ * a second consumer of the same events wait), the state is changed in memory and
+ * written back once, and the audit, the outcomes, dead letters and outgoing messages
+ * are written with it.
+ */
 export class ProjectionRepository {
   constructor(private readonly db: Database) {}
 
+  /** One event in its own transaction. */
   async apply(event: DomainEvent): Promise<ApplyOutcome> {
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        const fresh = await trx
-          .insertInto('processed_events')
-          .values({
-            id: event.id,
-            aggregate: event.aggregate,
-            type: event.type,
-            status: 'applied',
-            processed_at: new Date(),
-          })
-          .onConflict((oc) => oc.column('id').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (!fresh) return { status: 'duplicate' } as const;
-
-        const revision = await bumpRevision(trx, event.aggregate);
-        const now = new Date();
-        const { before, after, version } = await applyToState(trx, event, now);
-        if (event.type === 'default-policy.set') await bumpRevision(trx, defaultsRevisionAggregate);
-
-        await trx
-          .updateTable('processed_events')
-          .set({ version: version ?? null })
-          .where('id', '=', event.id)
-          .execute();
-        await trx
-          .insertInto('audit_log')
-          .values({
-            event_id: event.id,
-            type: event.type,
-            aggregate: event.aggregate,
-            actor: event.actor,
-            reason: (event.data as { reason?: string }).reason ?? null,
-            version: version ?? null,
-            before: before === undefined ? null : json(before),
-            after: after === undefined ? null : json(after),
-            occurred_at: event.occurredAt,
-            applied_at: now,
-          })
-          .execute();
-        return {
-          status: 'applied',
-          change: {
-            eventId: event.id,
-            type: event.type,
-            aggregate: event.aggregate,
-            revision,
-            version,
-            before,
-            after,
-            appliedAt: now.toISOString(),
-          },
-        } as const;
-      });
-    } catch (error) {
-      if (!(error instanceof Rejection)) throw error;
-      return this.recordRejection(event, error);
-    }
+    const { outcomes } = await this.applyBatch({ events: [event] });
+    return outcomes[0];
   }
 
-  private async recordRejection(event: DomainEvent, rejection: Rejection): Promise<ApplyOutcome> {
-    const inserted = await this.db
-      .insertInto('processed_events')
-      .values({
-        id: event.id,
-        aggregate: event.aggregate,
-        type: event.type,
-        status: 'rejected',
-        code: rejection.code,
-        reason: rejection.message,
-        processed_at: new Date(),
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) return { status: 'duplicate' };
-    return { status: 'rejected', code: rejection.code, reason: rejection.message };
-  }
-
-  async recordDeadLetter(input: {
-    eventId?: string;
-    reason: string;
-    partition: number;
-    offset: string;
-    key: string | null;
-    payload: Buffer | null;
-  }): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('dead_letters')
-        .values({
-          event_id: input.eventId ?? null,
-          reason: input.reason,
-          original_partition: input.partition,
-          original_offset: input.offset,
-          key: input.key,
-          payload: input.payload,
-          created_at: new Date(),
-        })
-        .execute();
-      if (input.eventId) {
-        await trx
-          .insertInto('processed_events')
-          .values({
-            id: input.eventId,
-            aggregate: input.key ?? '',
-            type: 'unknown',
-            status: 'dead-lettered',
-            reason: input.reason,
-            processed_at: new Date(),
-          })
-          .onConflict((oc) => oc.column('id').doNothing())
-          .execute();
-      }
+  async applyBatch(batch: ProjectionBatch): Promise<BatchResult> {
+    return this.db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ held: boolean }>`
+        SELECT pg_try_advisory_xact_lock_shared(${projectionLockKey}) AS held
+      `.execute(trx);
+      if (!rows[0]?.held) throw new ProjectionsRebuilding();
+      return applyBatchWithin(trx, batch);
     });
   }
+
+  /** Records a message that failed for good (the poison path), in its own transaction. */
+  async recordDeadLetter(letter: DeadLetter): Promise<void> {
+    await this.applyBatch({ events: [], deadLetters: [letter] });
+  }
 }
 
-async function bumpRevision(trx: Trx, aggregate: string): Promise<number> {
-  // The upsert takes the aggregate's row lock, which serialises concurrent writers of
-  // one aggregate even if two workers briefly own the same partition during a rebalance.
-  const row = await trx
-    .insertInto('aggregates')
-    .values({ aggregate, revision: 1 })
-    .onConflict((oc) =>
-      oc.column('aggregate').doUpdateSet({ revision: sql<number>`aggregates.revision + 1` }),
-    )
-    .returning('revision')
-    .executeTakeFirstOrThrow();
-  return row.revision;
+interface Claim {
+  id: string;
+  aggregate: string;
+  type: string;
+  status: string;
+  reason: string | null;
+  processed_at: Date;
 }
 
-interface StateChange {
-  before: unknown;
-  after: unknown;
-  version?: number;
-}
+/** Applies a batch inside a transaction the caller owns (a replay owns one for all). */
+export async function applyBatchWithin(trx: Trx, batch: ProjectionBatch): Promise<BatchResult> {
+  const now = new Date();
+  const deadLetters = batch.deadLetters ?? [];
+  const claims = new Map<string, Claim>();
+  const firstIndex = new Map<string, number>();
+  batch.events.forEach((event, index) => {
+    if (claims.has(event.id)) return;
+    firstIndex.set(event.id, index);
+    claims.set(event.id, {
+      id: event.id,
+      aggregate: event.aggregate,
+      type: event.type,
+      status: 'applied',
+      reason: null,
+      processed_at: now,
+    });
+  });
+  for (const letter of deadLetters) {
+    if (!letter.eventId || claims.has(letter.eventId)) continue;
+    claims.set(letter.eventId, {
+      id: letter.eventId,
+      aggregate: letter.key ?? '',
+      type: 'unknown',
+      status: 'dead-lettered',
+      reason: letter.reason,
+      processed_at: now,
+    });
+  }
+  const fresh = new Set<string>();
+  for (const part of chunks([...claims.values()], 6)) {
+    const inserted = await trx
+      .insertInto('processed_events')
+      .values(part)
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .execute();
+    for (const row of inserted) fresh.add(row.id);
+  }
 
-async function requireService(trx: Trx, slug: string) {
-  const row = await trx
-    .selectFrom('services')
-    .selectAll()
-    .where('slug', '=', slug)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!row) throw new Rejection('not-found', `service ${slug} does not exist`);
-  return row;
-}
-
-async function applyToState(trx: Trx, event: DomainEvent, now: Date): Promise<StateChange> {
-  switch (event.type) {
-    case 'service.registered': {
-      const d = event.data;
-      assertExpectedVersion(`service ${d.slug}`, event.expectedVersion, 0);
-      const row = await trx
-        .insertInto('services')
-        .values({
-          slug: d.slug,
-          name: d.name,
-          owner: d.owner,
-          tier: d.tier,
-          lifecycle: d.lifecycle,
-          tags: d.tags ?? [],
-          links: json(d.links ?? []),
-          description: d.description ?? null,
-          version: 1,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) => oc.column('slug').doNothing())
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw new Rejection('conflict', `service ${d.slug} already exists`);
-      const after = toServiceResource(row);
-      return { before: undefined, after, version: after.version };
+  const applying = new Set(
+    batch.events.flatMap((event, index) => (fresh.has(event.id) && firstIndex.get(event.id) === index ? [index] : [])),
+  );
+  const state = await ProjectionWorkingSet.load(trx, batch.events.filter((_, index) => applying.has(index)));
+  const outcomes: ApplyOutcome[] = [];
+  const audit: Parameters<typeof insertAudit>[1] = [];
+  const settled: { id: string; status: string; code: string | null; reason: string | null; version: number | null }[] = [];
+  const outbox: OutboxMessage[] = [];
+  for (const [index, event] of batch.events.entries()) {
+    if (!applying.has(index)) {
+      outcomes.push({ status: 'duplicate' });
+      continue;
     }
-    case 'service.updated': {
-      const { slug, reason: _reason, ...patch } = event.data;
-      const current = await requireService(trx, slug);
-      assertExpectedVersion(`service ${slug}`, event.expectedVersion, current.version);
-      const before = toServiceResource(current);
-      const { version: _v, createdAt: _c, updatedAt: _u, ...fields } = before;
-      const merged = applyMergePatch(fields, patch) as typeof fields;
-      const row = await trx
-        .updateTable('services')
-        .set({
-          name: merged.name,
-          owner: merged.owner,
-          tier: merged.tier,
-          lifecycle: merged.lifecycle,
-          tags: merged.tags ?? [],
-          links: json(merged.links ?? []),
-          description: merged.description ?? null,
-          version: current.version + 1,
-          updated_at: now,
-        })
-        .where('slug', '=', slug)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const after = toServiceResource(row);
-      return { before, after, version: after.version };
+    try {
+      const { before, after, version, revision } = state.apply(event);
+      const change: AppliedChange = {
+        eventId: event.id,
+        type: event.type,
+        aggregate: event.aggregate,
+        revision,
+        version,
+        before,
+        after,
+        appliedAt: now.toISOString(),
+      };
+      outcomes.push({ status: 'applied', change });
+      if (version !== undefined) settled.push({ id: event.id, status: 'applied', code: null, reason: null, version });
+      audit.push({
+        event_id: event.id,
+        type: event.type,
+        aggregate: event.aggregate,
+        actor: event.actor,
+        reason: (event.data as { reason?: string }).reason ?? null,
+        version: version ?? null,
+        before: before === undefined ? null : json(before),
+        after: after === undefined ? null : json(after),
+        occurred_at: event.occurredAt,
+        applied_at: now,
+      });
+      if (batch.feed && !batch.replay) outbox.push(batch.feed(event, change));
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error;
+      outcomes.push({ status: 'rejected', code: error.code, reason: error.message });
+      settled.push({ id: event.id, status: 'rejected', code: error.code, reason: error.message, version: null });
     }
-    case 'service.deleted': {
-      const { slug } = event.data;
-      const current = await requireService(trx, slug);
-      assertExpectedVersion(`service ${slug}`, event.expectedVersion, current.version);
-      // Policies and configuration go with the service (ON DELETE CASCADE); so does history.
-      await trx.deleteFrom('config_history').where('slug', '=', slug).execute();
-      await trx.deleteFrom('services').where('slug', '=', slug).execute();
-      return { before: toServiceResource(current), after: undefined };
+  }
+  await state.flush(trx);
+
+  if (settled.length > 0) {
+    for (const part of chunks(settled, 5)) {
+      await sql`
+        UPDATE processed_events AS p
+        SET status = v.status, code = v.code, reason = v.reason, version = v.version
+        FROM (VALUES ${sql.join(
+          part.map((s) => sql`(${s.id}::uuid, ${s.status}, ${s.code}::text, ${s.reason}::text, ${s.version}::integer)`),
+        )}) AS v(id, status, code, reason, version)
+        WHERE p.id = v.id
+      `.execute(trx);
     }
-    case 'policy.set': {
-      const d = event.data;
-      await requireService(trx, d.slug);
-      const current = await trx
-        .selectFrom('policies')
-        .selectAll()
-        .where('slug', '=', d.slug)
-        .where('type', '=', d.type)
-        .where('env', '=', d.env)
-        .executeTakeFirst();
-      assertExpectedVersion(`policy ${d.type} (${d.env}) of ${d.slug}`, event.expectedVersion, current?.version ?? 0);
-      const row = await trx
-        .insertInto('policies')
-        .values({
-          slug: d.slug,
-          type: d.type,
-          env: d.env,
-          enabled: d.enabled,
-          spec: json(d.spec),
-          version: 1,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) =>
-          oc.columns(['slug', 'type', 'env']).doUpdateSet({
-            enabled: d.enabled,
-            spec: json(d.spec),
-            version: sql<number>`policies.version + 1`,
-            updated_at: now,
-          }),
+  }
+  await insertAudit(trx, audit);
+  if (!batch.replay) {
+    const recorded = new Set<string>();
+    for (const part of chunks(deadLetters, 8)) {
+      const inserted = await trx
+        .insertInto('dead_letters')
+        .values(
+          part.map((letter) => ({
+            event_id: letter.eventId ?? null,
+            reason: letter.reason,
+            original_partition: letter.partition,
+            original_offset: letter.offset,
+            key: letter.key,
+            payload: letter.payload,
+            headers: json(letter.headers),
+            created_at: now,
+          })),
         )
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const after = toPolicyResource(row);
-      return { before: current && toPolicyResource(current), after, version: after.version };
-    }
-    case 'policy.removed': {
-      const d = event.data;
-      await requireService(trx, d.slug);
-      const current = await trx
-        .deleteFrom('policies')
-        .where('slug', '=', d.slug)
-        .where('type', '=', d.type)
-        .where('env', '=', d.env)
-        .returningAll()
-        .executeTakeFirst();
-      if (!current) throw new Rejection('not-found', `${d.slug} has no ${d.type} policy for env ${d.env}`);
-      assertExpectedVersion(`policy ${d.type} (${d.env}) of ${d.slug}`, event.expectedVersion, current.version);
-      return { before: toPolicyResource(current), after: undefined };
-    }
-    case 'default-policy.set': {
-      const d = event.data;
-      const current = await trx
-        .selectFrom('default_policies')
-        .selectAll()
-        .where('type', '=', d.type)
-        .forUpdate()
-        .executeTakeFirst();
-      assertExpectedVersion(`default ${d.type} policy`, event.expectedVersion, current?.version ?? 0);
-      const enabled = d.enabled ?? true;
-      const row = await trx
-        .insertInto('default_policies')
-        .values({ type: d.type, enabled, spec: json(d.spec), version: 1, created_at: now, updated_at: now })
-        .onConflict((oc) =>
-          oc.column('type').doUpdateSet({
-            enabled,
-            spec: json(d.spec),
-            version: sql<number>`default_policies.version + 1`,
-            updated_at: now,
-          }),
-        )
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const after = toDefaultPolicyResource(row);
-      return { before: current && toDefaultPolicyResource(current), after, version: after.version };
-    }
-    case 'config.set':
-    case 'config.rolled-back': {
-      const d = event.data;
-      await requireService(trx, d.slug);
-      const current = await trx
-        .selectFrom('config_entries')
-        .selectAll()
-        .where('slug', '=', d.slug)
-        .where('env', '=', d.env)
-        .where('key', '=', d.key)
-        .executeTakeFirst();
-      const what = `config ${d.key} (${d.env}) of ${d.slug}`;
-      assertExpectedVersion(what, event.expectedVersion, current?.version ?? 0);
-      let value: unknown;
-      let description: string | null;
-      if (event.type === 'config.rolled-back') {
-        const target = await trx
-          .selectFrom('config_history')
-          .select(['value', 'description'])
-          .where('slug', '=', d.slug)
-          .where('env', '=', d.env)
-          .where('key', '=', d.key)
-          .where('version', '=', event.data.toVersion)
-          .where('change', '!=', 'deleted')
-          .executeTakeFirst();
-        if (!target) throw new Rejection('rule', `${what} has no version ${event.data.toVersion} to roll back to`);
-        value = target.value;
-        description = target.description;
-      } else {
-        value = event.data.value;
-        description = event.data.description ?? null;
-      }
-      // Versions continue after a delete so that history never reuses a number.
-      const last = await trx
-        .selectFrom('config_history')
-        .select(sql<number>`max(version)`.as('max'))
-        .where('slug', '=', d.slug)
-        .where('env', '=', d.env)
-        .where('key', '=', d.key)
-        .executeTakeFirst();
-      const version = (last?.max ?? 0) + 1;
-      const row = await trx
-        .insertInto('config_entries')
-        .values({
-          slug: d.slug,
-          env: d.env,
-          key: d.key,
-          value: json(value),
-          description,
-          version,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) =>
-          oc.columns(['slug', 'env', 'key']).doUpdateSet({
-            value: json(value),
-            description,
-            version,
-            updated_at: now,
-          }),
-        )
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('config_history')
-        .values({
-          slug: d.slug,
-          env: d.env,
-          key: d.key,
-          version,
-          value: json(value),
-          description,
-          event_id: event.id,
-          change: event.type === 'config.rolled-back' ? `rolled-back to ${event.data.toVersion}` : 'set',
-          created_at: now,
-        })
+        .onConflict((oc) => oc.columns(['original_partition', 'original_offset']).doNothing())
+        .returning(['original_partition', 'original_offset'])
         .execute();
-      const after = toConfigResource(row);
-      return { before: current && toConfigResource(current), after, version };
+      for (const row of inserted) recorded.add(`${row.original_partition}:${row.original_offset}`);
     }
-    case 'config.deleted': {
-      const d = event.data;
-      await requireService(trx, d.slug);
-      const current = await trx
-        .deleteFrom('config_entries')
-        .where('slug', '=', d.slug)
-        .where('env', '=', d.env)
-        .where('key', '=', d.key)
-        .returningAll()
-        .executeTakeFirst();
-      const what = `config ${d.key} (${d.env}) of ${d.slug}`;
-      if (!current) throw new Rejection('not-found', `${what} does not exist`);
-      assertExpectedVersion(what, event.expectedVersion, current.version);
-      return { before: toConfigResource(current), after: undefined };
+    // A message delivered again is already in the dead-letter topic (or on its way there).
+    for (const letter of deadLetters) {
+      if (letter.outbox && recorded.has(`${letter.partition}:${letter.offset}`)) outbox.push(letter.outbox);
     }
+    await insertOutbox(trx, outbox);
+  }
+  return { outcomes, documents: state.documents() };
+}
+
+async function insertAudit(
+  trx: Trx,
+  rows: {
+    event_id: string;
+    type: string;
+    aggregate: string;
+    actor: string;
+    reason: string | null;
+    version: number | null;
+    before: string | null;
+    after: string | null;
+    occurred_at: string;
+    applied_at: Date;
+  }[],
+): Promise<void> {
+  for (const part of chunks(rows, 10)) await trx.insertInto('audit_log').values(part).execute();
+}
+
+async function insertOutbox(trx: Trx, messages: OutboxMessage[]): Promise<void> {
+  for (const part of chunks(messages, 4)) {
+    await trx
+      .insertInto('outbox_messages')
+      .values(
+        part.map((m) => ({
+          topic: m.topic,
+          key: m.key,
+          value: typeof m.value === 'string' ? Buffer.from(m.value, 'utf8') : m.value,
+          headers: json(m.headers ?? {}),
+        })),
+      )
+      .execute();
   }
 }

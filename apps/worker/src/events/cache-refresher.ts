@@ -36,6 +36,19 @@ export class CacheRefresher implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Writes documents the caller already holds (the worker's batch) in one pipelined
+   * round; an aggregate whose write fails is retried from PostgreSQL like a refresh.
+   */
+  async store(entries: { aggregate: string; key: string; value: VersionedValue }[]): Promise<void> {
+    const results = await Promise.allSettled(entries.map((e) => this.put(e.key, e.value)));
+    const failed = new Set(entries.filter((_, i) => results[i].status === 'rejected').map((e) => e.aggregate));
+    for (const { aggregate } of entries) {
+      if (failed.has(aggregate)) this.pending.add(aggregate);
+      else this.pending.delete(aggregate);
+    }
+  }
+
   private async write(aggregate: string): Promise<void> {
     if (aggregate.startsWith('defaults:')) {
       await this.put(this.keys.defaults(), await this.loader.defaults());

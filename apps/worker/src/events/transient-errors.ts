@@ -1,3 +1,5 @@
+import { ProjectionsRebuilding } from '#persistence/projection.repository';
+
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -16,6 +18,7 @@ const TRANSIENT_CODES = new Set([
 /** True for failures that pass by themselves: a server restarting or out of reach. */
 export function isTransientError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  if (error instanceof ProjectionsRebuilding) return true;
   const code = (error as { code?: string }).code;
   if (code && (TRANSIENT_CODES.has(code) || code.startsWith('08'))) return true;
   return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|the database system is (starting up|shutting down)/i.test(

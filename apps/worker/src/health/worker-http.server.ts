@@ -59,6 +59,9 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
       return json(ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', checks });
     }
     if (url === '/metrics') {
+      // Lag from the broker's offsets: it grows even while this worker is stuck (a
+      // database away), which the offsets it commits alone would not show.
+      await withTimeout(this.consumer.refreshLag(), 1000).catch(() => undefined);
       return { status: 200, type: this.registry.contentType, body: await this.registry.metrics() };
     }
     return json(404, { type: 'about:blank', title: 'Not Found', status: 404 });
@@ -66,5 +69,19 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

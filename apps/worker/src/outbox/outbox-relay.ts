@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { EVENT_PUBLISHER } from '#messaging/messaging.constants';
+import type { EventPublisher } from '#messaging/event-publisher';
+import type { OutboxRepository, PendingOutboxMessage } from '#persistence/outbox.repository';
+import { LOGGER, OUTBOX } from '../worker.constants.js';
+
+/** Messages relayed per transaction; one `sendBatch` of the publisher each. */
+const RELAY_BATCH = 500;
+/** A relay with nothing to do looks again this often (rows of a crashed peer, a failure). */
+const POLL_MS = 500;
+
+/**
+ * Publishes the outbox (the change feed and the dead-letter topic) to Kafka with
+ * `acks=all`. It runs when a batch committed and on a timer, so messages left by a crash
+ * or by a broker that was away go out once Kafka answers again.
+ */
+@Injectable()
+export class OutboxRelay {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private failing = false;
+  private stopped = false;
+
+  constructor(
+    @Inject(OUTBOX) private readonly outbox: OutboxRepository,
+    @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.nudge(), POLL_MS);
+    this.timer.unref();
+  }
+
+  /** Asks for a relay pass now; passes never overlap, a nudge during one queues another. */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.nudge();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (;;) {
+        const relayed = await this.outbox.relay(RELAY_BATCH, (messages) => this.publish(messages));
+        if (relayed === null || relayed < RELAY_BATCH) break;
+      }
+      if (this.failing) this.log.info('outbox relay publishing again');
+      this.failing = false;
+    } catch (error) {
+      // Kafka or PostgreSQL away: the messages stay in the outbox for the next pass.
+      if (!this.failing) this.log.warn({ err: String(error) }, 'outbox relay failed; will retry');
+      this.failing = true;
+    }
+  }
+
+  private async publish(messages: PendingOutboxMessage[]): Promise<void> {
+    await Promise.all(
+      messages.map((m) => this.publisher.publish({ topic: m.topic, key: m.key ?? '', value: m.value, headers: m.headers })),
+    );
+  }
+
+  /** Stops the timer and makes one last pass so that a clean stop leaves nothing owed. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    await this.drain();
+  }
+}

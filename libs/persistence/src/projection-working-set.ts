@@ -1,0 +1,563 @@
+import { sql, type Insertable, type Selectable, type Transaction } from 'kysely';
+import type {
+  ConfigEntriesTable,
+  ConfigHistoryTable,
+  DefaultPoliciesTable,
+  PoliciesTable,
+  ServicesTable,
+  WardenDatabase,
+} from './database.types.js';
+import {
+  toConfigResource,
+  toDefaultPolicyResource,
+  toPolicyResource,
+  toServiceResource,
+} from './row-mappers.js';
+import { defaultsRevisionAggregate } from './revisions.js';
+import type { DomainEvent } from '#domain/event-validation';
+import type { ServiceResource, ServiceState } from '#domain/service.model';
+import type { DefaultsSnapshot, ServiceSnapshot } from '#domain/effective-view';
+import { Rejection, assertExpectedVersion } from '#domain/rejection';
+import { applyMergePatch } from '#domain/merge-patch';
+
+type Trx = Transaction<WardenDatabase>;
+type ServiceRow = Selectable<ServicesTable>;
+type PolicyRow = Selectable<PoliciesTable>;
+type DefaultPolicyRow = Selectable<DefaultPoliciesTable>;
+type ConfigRow = Selectable<ConfigEntriesTable>;
+type HistoryRow = Selectable<ConfigHistoryTable>;
+
+/** What one event did to the state: the resource before and after, and its version. */
+export interface StateChange {
+  before: unknown;
+  after: unknown;
+  version?: number;
+  /** The aggregate's revision after the change. */
+  revision: number;
+}
+
+/** The state of one aggregate after a batch, as the caches hold it. */
+export type AggregateDocument =
+  | { kind: 'service'; aggregate: string; slug: string; revision: number; service?: ServiceResource; snapshot?: ServiceSnapshot }
+  | { kind: 'defaults'; aggregate: string; revision: number; defaults: DefaultsSnapshot };
+
+const json = (value: unknown) => JSON.stringify(value ?? null);
+const SEP = '\u0000';
+const keyOf = (...parts: (string | number)[]) => parts.join(SEP);
+
+/**
+ * Rows of one table as a batch sees them: loaded once, changed in memory, written back
+ * once. `null` marks a row that is absent (deleted, or never there).
+ */
+class TrackedRows<R> {
+  private readonly rows = new Map<string, R | null>();
+  private readonly persisted = new Set<string>();
+  private readonly dirty = new Set<string>();
+
+  load(key: string, row: R): void {
+    this.rows.set(key, row);
+    this.persisted.add(key);
+  }
+
+  get(key: string): R | undefined {
+    return this.rows.get(key) ?? undefined;
+  }
+
+  set(key: string, row: R | null): void {
+    this.rows.set(key, row);
+    this.dirty.add(key);
+  }
+
+  /** Replaces a row with PostgreSQL's own rendering of it (jsonb normalised). */
+  refresh(key: string, row: R): void {
+    this.rows.set(key, row);
+  }
+
+  *present(): IterableIterator<[string, R]> {
+    for (const [key, row] of this.rows) if (row !== null) yield [key, row];
+  }
+
+  /** Rows that exist now and changed in this batch. */
+  upserts(): [string, R][] {
+    return [...this.dirty].flatMap((key) => {
+      const row = this.rows.get(key);
+      return row ? [[key, row] as [string, R]] : [];
+    });
+  }
+
+  /** Keys of rows that PostgreSQL holds and this batch removed. */
+  deletions(): string[] {
+    return [...this.dirty].filter((key) => this.persisted.has(key) && !this.rows.get(key));
+  }
+}
+
+/** Statement parameters stay far below PostgreSQL's limit of 65,535 per statement. */
+export function chunks<T>(rows: T[], columns: number): T[][] {
+  const size = Math.max(1, Math.floor(30_000 / columns));
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+function slugOf(event: DomainEvent): string | undefined {
+  return event.type === 'default-policy.set' ? undefined : event.data.slug;
+}
+
+/**
+ * Everything a batch of events reads and writes, loaded with a handful of set-based
+ * queries, changed in memory event by event with the same rules a single event follows,
+ * and written back with one statement per table. Every check of an event runs before
+ * it changes anything, so a rejected event leaves no trace and needs no savepoint.
+ */
+export class ProjectionWorkingSet {
+  private readonly revisions = new Map<string, number>();
+  private readonly touchedRevisions = new Set<string>();
+  private readonly services = new TrackedRows<ServiceRow>();
+  private readonly policies = new TrackedRows<PolicyRow>();
+  private readonly defaults = new TrackedRows<DefaultPolicyRow>();
+  private readonly config = new TrackedRows<ConfigRow>();
+  /** Highest history version per (slug, env, key); deleted entries keep theirs. */
+  private readonly historyMax = new Map<string, number>();
+  /** History rows that a rollback may return to, by (slug, env, key, version). */
+  private readonly historyRows = new Map<string, Pick<HistoryRow, 'value' | 'description'>>();
+  private readonly newHistory: Insertable<ConfigHistoryTable>[] = [];
+  private readonly clearedHistory = new Set<string>();
+  private readonly changedSlugs = new Set<string>();
+  private defaultsChanged = false;
+
+  private constructor() {}
+
+  /**
+   * Loads what `events` can touch and locks their aggregates' rows in a fixed order, so
+   * two transactions writing one aggregate (a rebalance, a producer keying wrongly)
+   * take turns instead of overwriting each other.
+   */
+  static async load(trx: Trx, events: DomainEvent[]): Promise<ProjectionWorkingSet> {
+    const set = new ProjectionWorkingSet();
+    if (events.length === 0) return set;
+    const aggregates = new Set(events.map((e) => e.aggregate));
+    const hasDefaults = events.some((e) => e.type === 'default-policy.set');
+    if (hasDefaults) aggregates.add(defaultsRevisionAggregate);
+    const slugs = [...new Set(events.map(slugOf).filter((s): s is string => s !== undefined))];
+
+    const locked = await trx
+      .insertInto('aggregates')
+      .values([...aggregates].sort().map((aggregate) => ({ aggregate, revision: 0 })))
+      .onConflict((oc) => oc.column('aggregate').doUpdateSet({ revision: sql<number>`aggregates.revision` }))
+      .returning(['aggregate', 'revision'])
+      .execute();
+    for (const row of locked) set.revisions.set(row.aggregate, Number(row.revision));
+
+    if (slugs.length > 0) {
+      const [services, policies, config] = await Promise.all([
+        trx.selectFrom('services').selectAll().where('slug', 'in', slugs).execute(),
+        trx.selectFrom('policies').selectAll().where('slug', 'in', slugs).execute(),
+        trx.selectFrom('config_entries').selectAll().where('slug', 'in', slugs).execute(),
+      ]);
+      for (const row of services) set.services.load(row.slug, row);
+      for (const row of policies) set.policies.load(keyOf(row.slug, row.type, row.env), row);
+      for (const row of config) set.config.load(keyOf(row.slug, row.env, row.key), row);
+    }
+    const configSlugs = [
+      ...new Set(events.filter((e) => e.type.startsWith('config.')).map(slugOf) as string[]),
+    ];
+    if (configSlugs.length > 0) {
+      const maxima = await trx
+        .selectFrom('config_history')
+        .select(['slug', 'env', 'key', sql<number>`max(version)`.as('max')])
+        .where('slug', 'in', configSlugs)
+        .groupBy(['slug', 'env', 'key'])
+        .execute();
+      for (const row of maxima) set.historyMax.set(keyOf(row.slug, row.env, row.key), Number(row.max));
+    }
+    const rollbacks = events.filter((e) => e.type === 'config.rolled-back');
+    if (rollbacks.length > 0) {
+      const targets = await trx
+        .selectFrom('config_history')
+        .select(['slug', 'env', 'key', 'version', 'value', 'description'])
+        .where(
+          sql<boolean>`(slug, env, key) in (${sql.join(
+            rollbacks.map((e) => sql`(${e.data.slug}, ${e.data.env}, ${e.data.key})`),
+          )})`,
+        )
+        .where('change', '!=', 'deleted')
+        .execute();
+      for (const row of targets) set.historyRows.set(keyOf(row.slug, row.env, row.key, row.version), row);
+    }
+    if (hasDefaults) {
+      for (const row of await trx.selectFrom('default_policies').selectAll().execute()) {
+        set.defaults.load(row.type, row);
+      }
+    }
+    return set;
+  }
+
+  /** Applies one event in memory; throws a Rejection before changing anything. */
+  apply(event: DomainEvent): StateChange {
+    const at = new Date(event.occurredAt);
+    const change = this.applyToState(event, at);
+    const revision = this.bump(event.aggregate);
+    if (event.type === 'default-policy.set') {
+      this.bump(defaultsRevisionAggregate);
+      this.defaultsChanged = true;
+    } else {
+      this.changedSlugs.add(event.data.slug);
+    }
+    return { ...change, revision };
+  }
+
+  private bump(aggregate: string): number {
+    const revision = (this.revisions.get(aggregate) ?? 0) + 1;
+    this.revisions.set(aggregate, revision);
+    this.touchedRevisions.add(aggregate);
+    return revision;
+  }
+
+  private requireService(slug: string): ServiceRow {
+    const row = this.services.get(slug);
+    if (!row) throw new Rejection('not-found', `service ${slug} does not exist`);
+    return row;
+  }
+
+  private policiesOf(slug: string): [string, PolicyRow][] {
+    return [...this.policies.present()].filter(([, row]) => row.slug === slug);
+  }
+
+  private configOf(slug: string): [string, ConfigRow][] {
+    return [...this.config.present()].filter(([, row]) => row.slug === slug);
+  }
+
+  private applyToState(event: DomainEvent, at: Date): Omit<StateChange, 'revision'> {
+    switch (event.type) {
+      case 'service.registered': {
+        const d = event.data;
+        assertExpectedVersion(`service ${d.slug}`, event.expectedVersion, 0);
+        if (this.services.get(d.slug)) throw new Rejection('conflict', `service ${d.slug} already exists`);
+        const row: ServiceRow = {
+          slug: d.slug,
+          name: d.name,
+          owner: d.owner,
+          tier: d.tier,
+          lifecycle: d.lifecycle,
+          tags: d.tags ?? [],
+          links: d.links ?? [],
+          description: d.description ?? null,
+          version: 1,
+          created_at: at,
+          updated_at: at,
+        };
+        this.services.set(d.slug, row);
+        const after = toServiceResource(row);
+        return { before: undefined, after, version: after.version };
+      }
+      case 'service.updated': {
+        const { slug, reason: _reason, ...patch } = event.data;
+        const current = this.requireService(slug);
+        assertExpectedVersion(`service ${slug}`, event.expectedVersion, current.version);
+        const before = toServiceResource(current);
+        const { version: _v, createdAt: _c, updatedAt: _u, ...fields } = before;
+        const merged = applyMergePatch(fields, patch) as typeof fields;
+        const row: ServiceRow = {
+          ...current,
+          name: merged.name,
+          owner: merged.owner,
+          tier: merged.tier,
+          lifecycle: merged.lifecycle,
+          tags: merged.tags ?? [],
+          links: merged.links ?? [],
+          description: merged.description ?? null,
+          version: current.version + 1,
+          updated_at: at,
+        };
+        this.services.set(slug, row);
+        const after = toServiceResource(row);
+        return { before, after, version: after.version };
+      }
+      case 'service.deleted': {
+        const { slug } = event.data;
+        const current = this.requireService(slug);
+        assertExpectedVersion(`service ${slug}`, event.expectedVersion, current.version);
+        // Policies and configuration go with the service, and so does the history.
+        for (const [key] of this.policiesOf(slug)) this.policies.set(key, null);
+        for (const [key] of this.configOf(slug)) this.config.set(key, null);
+        this.clearHistory(slug);
+        this.services.set(slug, null);
+        return { before: toServiceResource(current), after: undefined };
+      }
+      case 'policy.set': {
+        const d = event.data;
+        this.requireService(d.slug);
+        const key = keyOf(d.slug, d.type, d.env);
+        const current = this.policies.get(key);
+        assertExpectedVersion(`policy ${d.type} (${d.env}) of ${d.slug}`, event.expectedVersion, current?.version ?? 0);
+        const row: PolicyRow = {
+          slug: d.slug,
+          type: d.type,
+          env: d.env,
+          enabled: d.enabled,
+          spec: d.spec,
+          version: (current?.version ?? 0) + 1,
+          created_at: current?.created_at ?? at,
+          updated_at: at,
+        };
+        this.policies.set(key, row);
+        const after = toPolicyResource(row);
+        return { before: current && toPolicyResource(current), after, version: after.version };
+      }
+      case 'policy.removed': {
+        const d = event.data;
+        this.requireService(d.slug);
+        const key = keyOf(d.slug, d.type, d.env);
+        const current = this.policies.get(key);
+        if (!current) throw new Rejection('not-found', `${d.slug} has no ${d.type} policy for env ${d.env}`);
+        assertExpectedVersion(`policy ${d.type} (${d.env}) of ${d.slug}`, event.expectedVersion, current.version);
+        this.policies.set(key, null);
+        return { before: toPolicyResource(current), after: undefined };
+      }
+      case 'default-policy.set': {
+        const d = event.data;
+        const current = this.defaults.get(d.type);
+        assertExpectedVersion(`default ${d.type} policy`, event.expectedVersion, current?.version ?? 0);
+        const row: DefaultPolicyRow = {
+          type: d.type,
+          enabled: d.enabled ?? true,
+          spec: d.spec,
+          version: (current?.version ?? 0) + 1,
+          created_at: current?.created_at ?? at,
+          updated_at: at,
+        };
+        this.defaults.set(d.type, row);
+        const after = toDefaultPolicyResource(row);
+        return { before: current && toDefaultPolicyResource(current), after, version: after.version };
+      }
+      case 'config.set':
+      case 'config.rolled-back': {
+        const d = event.data;
+        this.requireService(d.slug);
+        const entryKey = keyOf(d.slug, d.env, d.key);
+        const current = this.config.get(entryKey);
+        const what = `config ${d.key} (${d.env}) of ${d.slug}`;
+        assertExpectedVersion(what, event.expectedVersion, current?.version ?? 0);
+        let value: unknown;
+        let description: string | null;
+        if (event.type === 'config.rolled-back') {
+          const target = this.historyRows.get(keyOf(d.slug, d.env, d.key, event.data.toVersion));
+          if (!target) throw new Rejection('rule', `${what} has no version ${event.data.toVersion} to roll back to`);
+          value = target.value;
+          description = target.description;
+        } else {
+          value = event.data.value;
+          description = event.data.description ?? null;
+        }
+        // Versions continue after a delete so that history never reuses a number.
+        const version = (this.historyMax.get(entryKey) ?? 0) + 1;
+        const row: ConfigRow = {
+          slug: d.slug,
+          env: d.env,
+          key: d.key,
+          value,
+          description,
+          version,
+          created_at: current?.created_at ?? at,
+          updated_at: at,
+        };
+        this.config.set(entryKey, row);
+        this.historyMax.set(entryKey, version);
+        this.historyRows.set(keyOf(d.slug, d.env, d.key, version), { value, description });
+        this.newHistory.push({
+          slug: d.slug,
+          env: d.env,
+          key: d.key,
+          version,
+          value: json(value),
+          description,
+          event_id: event.id,
+          change: event.type === 'config.rolled-back' ? `rolled-back to ${event.data.toVersion}` : 'set',
+          created_at: at,
+        });
+        const after = toConfigResource(row);
+        return { before: current && toConfigResource(current), after, version };
+      }
+      case 'config.deleted': {
+        const d = event.data;
+        this.requireService(d.slug);
+        const key = keyOf(d.slug, d.env, d.key);
+        const current = this.config.get(key);
+        const what = `config ${d.key} (${d.env}) of ${d.slug}`;
+        if (!current) throw new Rejection('not-found', `${what} does not exist`);
+        assertExpectedVersion(what, event.expectedVersion, current.version);
+        this.config.set(key, null);
+        return { before: toConfigResource(current), after: undefined };
+      }
+    }
+  }
+
+  private clearHistory(slug: string): void {
+    this.clearedHistory.add(slug);
+    const prefix = slug + SEP;
+    for (const key of [...this.historyMax.keys()]) if (key.startsWith(prefix)) this.historyMax.delete(key);
+    for (const key of [...this.historyRows.keys()]) if (key.startsWith(prefix)) this.historyRows.delete(key);
+    for (let i = this.newHistory.length - 1; i >= 0; i--) {
+      if (this.newHistory[i].slug === slug) this.newHistory.splice(i, 1);
+    }
+  }
+
+  /** Writes the batch's net effect: deletions first, then one upsert per table. */
+  async flush(trx: Trx): Promise<void> {
+    const removedConfig = this.config.deletions().map((k) => k.split(SEP));
+    if (removedConfig.length > 0) {
+      await trx
+        .deleteFrom('config_entries')
+        .where(sql<boolean>`(slug, env, key) in (${sql.join(removedConfig.map(([s, e, k]) => sql`(${s}, ${e}, ${k})`))})`)
+        .execute();
+    }
+    const removedPolicies = this.policies.deletions().map((k) => k.split(SEP));
+    if (removedPolicies.length > 0) {
+      await trx
+        .deleteFrom('policies')
+        .where(sql<boolean>`(slug, type, env) in (${sql.join(removedPolicies.map(([s, t, e]) => sql`(${s}, ${t}, ${e})`))})`)
+        .execute();
+    }
+    if (this.clearedHistory.size > 0) {
+      await trx.deleteFrom('config_history').where('slug', 'in', [...this.clearedHistory]).execute();
+    }
+    const removedServices = this.services.deletions();
+    if (removedServices.length > 0) {
+      await trx.deleteFrom('services').where('slug', 'in', removedServices).execute();
+    }
+
+    for (const part of chunks(this.services.upserts(), 11)) {
+      const written = await trx
+        .insertInto('services')
+        .values(part.map(([, r]) => ({ ...r, links: json(r.links) })))
+        .onConflict((oc) =>
+          oc.column('slug').doUpdateSet((eb) => ({
+            name: eb.ref('excluded.name'),
+            owner: eb.ref('excluded.owner'),
+            tier: eb.ref('excluded.tier'),
+            lifecycle: eb.ref('excluded.lifecycle'),
+            tags: eb.ref('excluded.tags'),
+            links: eb.ref('excluded.links'),
+            description: eb.ref('excluded.description'),
+            version: eb.ref('excluded.version'),
+            created_at: eb.ref('excluded.created_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .returningAll()
+        .execute();
+      for (const row of written) this.services.refresh(row.slug, row);
+    }
+    for (const part of chunks(this.policies.upserts(), 8)) {
+      const written = await trx
+        .insertInto('policies')
+        .values(part.map(([, r]) => ({ ...r, spec: json(r.spec) })))
+        .onConflict((oc) =>
+          oc.columns(['slug', 'type', 'env']).doUpdateSet((eb) => ({
+            enabled: eb.ref('excluded.enabled'),
+            spec: eb.ref('excluded.spec'),
+            version: eb.ref('excluded.version'),
+            created_at: eb.ref('excluded.created_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .returningAll()
+        .execute();
+      for (const row of written) this.policies.refresh(keyOf(row.slug, row.type, row.env), row);
+    }
+    for (const part of chunks(this.defaults.upserts(), 6)) {
+      const written = await trx
+        .insertInto('default_policies')
+        .values(part.map(([, r]) => ({ ...r, spec: json(r.spec) })))
+        .onConflict((oc) =>
+          oc.column('type').doUpdateSet((eb) => ({
+            enabled: eb.ref('excluded.enabled'),
+            spec: eb.ref('excluded.spec'),
+            version: eb.ref('excluded.version'),
+            created_at: eb.ref('excluded.created_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .returningAll()
+        .execute();
+      for (const row of written) this.defaults.refresh(row.type, row);
+    }
+    for (const part of chunks(this.config.upserts(), 8)) {
+      const written = await trx
+        .insertInto('config_entries')
+        .values(part.map(([, r]) => ({ ...r, value: json(r.value) })))
+        .onConflict((oc) =>
+          oc.columns(['slug', 'env', 'key']).doUpdateSet((eb) => ({
+            value: eb.ref('excluded.value'),
+            description: eb.ref('excluded.description'),
+            version: eb.ref('excluded.version'),
+            created_at: eb.ref('excluded.created_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .returningAll()
+        .execute();
+      for (const row of written) this.config.refresh(keyOf(row.slug, row.env, row.key), row);
+    }
+    for (const part of chunks(this.newHistory, 9)) {
+      await trx.insertInto('config_history').values(part).execute();
+    }
+
+    const revisions = [...this.revisions].filter(([aggregate]) => this.touchedRevisions.has(aggregate));
+    if (revisions.length > 0) {
+      await sql`
+        UPDATE aggregates AS a SET revision = v.revision
+        FROM (VALUES ${sql.join(revisions.map(([aggregate, revision]) => sql`(${aggregate}, ${revision}::bigint)`))})
+          AS v(aggregate, revision)
+        WHERE a.aggregate = v.aggregate
+      `.execute(trx);
+    }
+    // Locking created a row for every aggregate of the batch; one whose events were all
+    // rejected never existed and must not appear to.
+    const untouched = [...this.revisions].filter(([, revision]) => revision === 0).map(([aggregate]) => aggregate);
+    if (untouched.length > 0) {
+      await trx.deleteFrom('aggregates').where('aggregate', 'in', untouched).where('revision', '=', 0).execute();
+    }
+  }
+
+  /** The final state of every aggregate that a change reached, for the caches. */
+  documents(): AggregateDocument[] {
+    const out: AggregateDocument[] = [];
+    for (const slug of this.changedSlugs) {
+      const aggregate = `service:${slug}`;
+      const revision = this.revisions.get(aggregate) ?? 0;
+      const row = this.services.get(slug);
+      if (!row) {
+        out.push({ kind: 'service', aggregate, slug, revision });
+        continue;
+      }
+      const service = toServiceResource(row);
+      const { version: _v, createdAt: _c, updatedAt: _u, ...state } = service;
+      const policies = this.policiesOf(slug)
+        .map(([, r]) => r)
+        .sort((a, b) => a.type.localeCompare(b.type) || a.env.localeCompare(b.env))
+        .map(toPolicyResource);
+      const config = this.configOf(slug)
+        .map(([, r]) => r)
+        .sort((a, b) => a.env.localeCompare(b.env) || a.key.localeCompare(b.key))
+        .map((r) => ({ env: r.env, key: r.key, value: r.value }));
+      out.push({
+        kind: 'service',
+        aggregate,
+        slug,
+        revision,
+        service,
+        snapshot: { service: state as ServiceState, policies, config, revision },
+      });
+    }
+    if (this.defaultsChanged) {
+      const revision = this.revisions.get(defaultsRevisionAggregate) ?? 0;
+      const policies = [...this.defaults.present()]
+        .map(([, r]) => r)
+        .sort((a, b) => a.type.localeCompare(b.type))
+        .map(toDefaultPolicyResource);
+      out.push({ kind: 'defaults', aggregate: defaultsRevisionAggregate, revision, defaults: { policies, revision } });
+    }
+    return out;
+  }
+}
