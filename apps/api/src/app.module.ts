@@ -13,6 +13,11 @@ import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { API_METRICS, LOGGER, METRICS_REGISTRY } from './api.constants.js';
 import { WritesModule } from './writes/writes.module.js';
 import { ServicesModule } from './services/services.module.js';
+import { PoliciesModule } from './policies/policies.module.js';
+import { ConfigEntriesModule } from './config/config.module.js';
+import { EffectiveViewModule } from './effective/effective.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { TransferModule } from './transfer/transfer.module.js';
 import { EventsController } from './events/events.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -30,6 +35,11 @@ export class AppModule {
         CachingModule,
         WritesModule,
         ServicesModule,
+        PoliciesModule,
+        ConfigEntriesModule,
+        EffectiveViewModule,
+        AuditModule,
+        TransferModule,
       ],
       controllers: [EventsController, HealthController, MetricsController],
       providers: [

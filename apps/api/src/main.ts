@@ -9,6 +9,7 @@ import { AppModule } from './app.module.js';
 import { createValidationPipe } from './http/validation.js';
 import { toProblem } from './http/problem-details.filter.js';
 import { PROBLEM_CONTENT_TYPE } from './http/problem.js';
+import { setupOpenApi } from './openapi/openapi.setup.js';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -17,6 +18,8 @@ export async function createApiApp(config: WardenConfig): Promise<NestFastifyApp
   const log = createLogger('api', config.logLevel);
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
+    // Config keys may be 128 characters long; Fastify's default stops path parameters at 100.
+    routerOptions: { maxParamLength: 256 },
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
@@ -38,6 +41,7 @@ export async function createApiApp(config: WardenConfig): Promise<NestFastifyApp
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  setupOpenApi(app);
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
 }

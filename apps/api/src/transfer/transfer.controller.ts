@@ -1,0 +1,76 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ImportDocumentDto, ImportQueryDto, ServiceDocumentDto } from './transfer.dto.js';
+import { TransferService, type ImportReport } from './transfer.service.js';
+import { RequireRole } from '../auth/roles.decorator.js';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import { SlugParam } from '../http/validation.js';
+import { preferredWait } from '../http/preferences.js';
+import { actorOf, requestIdOf, sendDocument } from '../http/request-context.js';
+import { ApiTaggedRead, ApiValidationProblem } from '../openapi/openapi.decorators.js';
+import { ImportReportSchema } from '../openapi/response.schemas.js';
+
+@ApiTags('Import and export')
+@Controller('v1')
+export class TransferController {
+  constructor(private readonly transfer: TransferService) {}
+
+  @Get('services/:slug/export')
+  @ApiOperation({
+    summary: 'The service, its policies and its configuration (every environment) as one document',
+    description: 'The document is importable as is: wrap it as `{ "services": [ <document> ] }`.',
+  })
+  @ApiTaggedRead(ServiceDocumentDto, 'The service does not exist')
+  async export(
+    @Param('slug', SlugParam) slug: string,
+    @Req() request: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    sendDocument(request, reply, await this.transfer.exportService(slug));
+  }
+
+  @Post('import')
+  @RequireRole('writer')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Create services or bring them to the state a document describes, as events',
+    description:
+      'Each service the document lists is registered or patched, and each policy and config entry it lists is set, unless already equal; what the document does not list stays as it is. The whole document is validated before anything is published. Each event expects the version the import saw, so a concurrent change makes it `rejected` rather than overwritten. `dryRun=true` answers the same report and publishes nothing.',
+  })
+  @ApiHeader({
+    name: 'Prefer',
+    required: false,
+    description: '`wait=N` (N ≤ 30 seconds): report each event as applied or rejected',
+  })
+  @ApiOkResponse({ type: ImportReportSchema, description: 'A dry run, or every event has an outcome' })
+  @ApiAcceptedResponse({ type: ImportReportSchema, description: 'Published; some events still wait for the worker' })
+  @ApiValidationProblem()
+  @ApiServiceUnavailableResponse({ description: 'Kafka is unavailable: nothing was imported' })
+  async import(
+    @Body() document: ImportDocumentDto,
+    @Query() query: ImportQueryDto,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers('prefer') prefer?: string,
+  ): Promise<ImportReport> {
+    const wait = preferredWait(prefer);
+    const dryRun = query.dryRun === 'true';
+    const { report, settled } = await this.transfer.importDocument(document, {
+      dryRun,
+      waitSeconds: dryRun ? undefined : wait,
+      actor: actorOf(request),
+      requestId: requestIdOf(request),
+    });
+    if (wait !== undefined && !dryRun) void reply.header('preference-applied', `wait=${wait}`);
+    if (!settled) void reply.status(202);
+    return report;
+  }
+}

@@ -1,0 +1,110 @@
+import { TransferService } from './transfer.service.js';
+import type { ImportDocumentDto } from './transfer.dto.js';
+import type { GovernanceRepository } from '#persistence/governance.repository';
+import type { EventGateway, SubmittedWrite, WriteCommand } from '../writes/event-gateway.service.js';
+import { ProblemException } from '../http/problem.js';
+
+const aService = (slug: string) => ({
+  service: { slug, name: 'Svc', owner: 'team-a', tier: 1, lifecycle: 'production' },
+  policies: [{ type: 'quota', env: '*', enabled: true, spec: { limit: 5, period: 'day' } }],
+  config: [{ env: 'prod', key: 'timeout', value: 800 }],
+});
+
+const nothingStored = {
+  serviceHoldings: async () => new Map(),
+  defaultPolicies: async () => ({ items: [], revision: 0 }),
+} as unknown as GovernanceRepository;
+
+/** A gateway that records what it publishes; `refuse` makes Kafka refuse those event types. */
+function gateway(options: { refuse?: string[]; outcome?: SubmittedWrite['outcome'] } = {}) {
+  const published: (WriteCommand & { wait?: number })[] = [];
+  let next = 0;
+  const fake = {
+    submit: async (command: WriteCommand, wait?: number): Promise<SubmittedWrite> => {
+      if (options.refuse?.includes(command.type)) throw new ProblemException(503, 'The event log is unavailable');
+      published.push({ ...command, wait });
+      next += 1;
+      return { eventId: `event-${next}`, aggregate: `service:${String(command.data.slug)}`, outcome: options.outcome };
+    },
+  };
+  return { gateway: fake as unknown as EventGateway, published };
+}
+
+const options = { dryRun: false, actor: 'alice', requestId: 'req-1' };
+const doc = (document: Record<string, unknown>) => document as unknown as ImportDocumentDto;
+
+describe(TransferService.name, () => {
+  describe('importDocument', () => {
+    it('answers a dry run with the plan and publishes nothing', async () => {
+      const { gateway: fake, published } = gateway();
+      const { report, settled } = await new TransferService(nothingStored, fake).importDocument(
+        doc({ services: [aService('alpha')] }),
+        { ...options, dryRun: true },
+      );
+      expect(published).toEqual([]);
+      expect(settled).toBe(true);
+      expect(report).toEqual({
+        dryRun: true,
+        summary: { create: 3, update: 0, unchanged: 0 },
+        changes: [
+          { resource: 'service', slug: 'alpha', action: 'create' },
+          { resource: 'policy', slug: 'alpha', type: 'quota', env: '*', action: 'create' },
+          { resource: 'config', slug: 'alpha', env: 'prod', key: 'timeout', action: 'create' },
+        ],
+      });
+    });
+
+    it("publishes each service's events in order, as the importing actor, and reports their ids", async () => {
+      const { gateway: fake, published } = gateway();
+      const { report, settled } = await new TransferService(nothingStored, fake).importDocument(
+        doc({ services: [aService('alpha'), aService('beta')] }),
+        options,
+      );
+      const order = (slug: string) => published.filter((c) => c.data.slug === slug).map((c) => c.type);
+      expect(order('alpha')).toEqual(['service.registered', 'policy.set', 'config.set']);
+      expect(order('beta')).toEqual(['service.registered', 'policy.set', 'config.set']);
+      expect(published.every((c) => c.actor === 'alice' && c.requestId === 'req-1' && c.wait === undefined)).toBe(true);
+      expect(report.changes.every((c) => c.status === 'accepted' && c.eventId?.startsWith('event-'))).toBe(true);
+      expect(settled).toBe(false);
+    });
+
+    it('reports the outcomes when it waited for them', async () => {
+      const outcome = { eventId: 'x', status: 'applied' as const, aggregate: 'service:alpha', at: 0 };
+      const { gateway: fake, published } = gateway({ outcome });
+      const { report, settled } = await new TransferService(nothingStored, fake).importDocument(
+        doc({ services: [aService('alpha')] }),
+        { ...options, waitSeconds: 10 },
+      );
+      expect(published.every((c) => c.wait !== undefined && c.wait > 0 && c.wait <= 10)).toBe(true);
+      expect(report.changes.map((c) => c.status)).toEqual(['applied', 'applied', 'applied']);
+      expect(settled).toBe(true);
+    });
+
+    it('publishes nothing when any field of the document is invalid', async () => {
+      const { gateway: fake, published } = gateway();
+      const bad = { ...aService('beta'), policies: [{ type: 'quota', env: '*', enabled: true, spec: { limit: 0, period: 'day' } }] };
+      const failure = await new TransferService(nothingStored, fake)
+        .importDocument(doc({ services: [aService('alpha'), bad] }), options)
+        .catch((error: unknown) => error);
+      expect((failure as ProblemException).problem).toMatchObject({
+        status: 400,
+        errors: [{ field: 'services.1.policies.0.spec.limit' }],
+      });
+      expect(published).toEqual([]);
+    });
+
+    it("stops an aggregate's events after Kafka refused one, and answers 503 when it refused all", async () => {
+      const partly = gateway({ refuse: ['policy.set'] });
+      const { report } = await new TransferService(nothingStored, partly.gateway).importDocument(
+        doc({ services: [aService('alpha')] }),
+        options,
+      );
+      expect(report.changes.map((c) => c.status)).toEqual(['accepted', 'not-accepted', undefined]);
+
+      const none = gateway({ refuse: ['service.registered'] });
+      await expect(
+        new TransferService(nothingStored, none.gateway).importDocument(doc({ services: [aService('alpha')] }), options),
+      ).rejects.toMatchObject({ problem: { status: 503 } });
+    });
+  });
+});

@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { GovernanceRepository, type ServiceHoldings } from '#persistence/governance.repository';
+import type { EventStatus } from '#domain/event.model';
+import { planImport, type ImportAction, type PlannedChange } from './import-plan.js';
+import type { ImportDocumentDto, ServiceDocumentDto } from './transfer.dto.js';
+import { EventGateway } from '../writes/event-gateway.service.js';
+import { ProblemException } from '../http/problem.js';
+import { validationFailed } from '../http/validation.js';
+import type { TaggedDocument } from '../policies/policies.service.js';
+
+export interface ImportOptions {
+  dryRun: boolean;
+  /** `Prefer: wait`: the whole import's budget for the worker's outcomes, in seconds. */
+  waitSeconds?: number;
+  actor: string;
+  requestId: string;
+}
+
+export interface ReportedChange extends Omit<PlannedChange, 'command'> {
+  eventId?: string;
+  /** What became of the event; `not-accepted` when Kafka refused it. */
+  status?: EventStatus | 'not-accepted';
+  reason?: string;
+}
+
+export interface ImportReport {
+  dryRun: boolean;
+  summary: Record<ImportAction, number>;
+  changes: ReportedChange[];
+}
+
+/** Export of one service, and import of many as ordinary events. */
+@Injectable()
+export class TransferService {
+  constructor(
+    private readonly governance: GovernanceRepository,
+    private readonly gateway: EventGateway,
+  ) {}
+
+  async exportService(slug: string): Promise<TaggedDocument> {
+    const holdings = (await this.governance.serviceHoldings([slug])).get(slug);
+    if (!holdings) throw new ProblemException(404, `Service ${slug} does not exist`);
+    return { json: JSON.stringify(toServiceDocument(holdings)), etag: `"r${holdings.revision}"`, stale: false };
+  }
+
+  /**
+   * Plans the whole document first, so a document with one bad field publishes nothing.
+   * Then publishes each aggregate's events in order (a service before its policies),
+   * aggregates side by side. `settled` says whether every event has an outcome.
+   */
+  async importDocument(
+    document: ImportDocumentDto,
+    options: ImportOptions,
+  ): Promise<{ report: ImportReport; settled: boolean }> {
+    const slugs = document.services.map((s) => s.service.slug);
+    const [services, defaults] = await Promise.all([
+      this.governance.serviceHoldings(slugs),
+      this.governance.defaultPolicies(),
+    ]);
+    const plan = planImport(document, { services, defaults: defaults.items });
+    if (plan.errors.length > 0) throw validationFailed(plan.errors);
+
+    const changes: ReportedChange[] = plan.changes.map(({ command: _command, ...change }) => change);
+    const summary: Record<ImportAction, number> = { create: 0, update: 0, unchanged: 0 };
+    for (const change of changes) summary[change.action] += 1;
+    if (options.dryRun) return { report: { dryRun: true, summary, changes }, settled: true };
+
+    const deadline = options.waitSeconds !== undefined ? Date.now() + options.waitSeconds * 1000 : undefined;
+    const chains = new Map<string, number[]>();
+    plan.changes.forEach((change, index) => {
+      if (!change.command) return;
+      const aggregate = change.resource === 'default-policy' ? `defaults:${change.type}` : `service:${change.slug}`;
+      chains.set(aggregate, [...(chains.get(aggregate) ?? []), index]);
+    });
+    await Promise.all(
+      [...chains.values()].map(async (indexes) => {
+        for (const index of indexes) {
+          const { command } = plan.changes[index];
+          const remaining = deadline !== undefined ? (deadline - Date.now()) / 1000 : undefined;
+          try {
+            const submitted = await this.gateway.submit(
+              { ...command!, actor: options.actor, requestId: options.requestId },
+              remaining !== undefined && remaining > 0 ? remaining : undefined,
+            );
+            const outcome = submitted.outcome;
+            Object.assign(changes[index], {
+              eventId: submitted.eventId,
+              status: outcome?.status ?? 'accepted',
+              ...(outcome?.reason ? { reason: outcome.reason } : {}),
+            });
+          } catch (error) {
+            // Kafka refused: the aggregate's later events would depend on this one.
+            changes[index].status = 'not-accepted';
+            changes[index].reason = error instanceof Error ? error.message : String(error);
+            return;
+          }
+        }
+      }),
+    );
+    const submitted = changes.filter((c) => c.status !== undefined);
+    if (submitted.length > 0 && submitted.every((c) => c.status === 'not-accepted')) {
+      throw new ProblemException(503, 'The event log is unavailable; nothing was imported. Retry later.', {
+        headers: { 'retry-after': '5' },
+      });
+    }
+    const settled = submitted.every((c) => c.status !== 'accepted' && c.status !== 'not-accepted');
+    return { report: { dryRun: false, summary, changes }, settled };
+  }
+}
+
+/** The export document: the service's fields, its policies and every environment's config. */
+export function toServiceDocument(holdings: ServiceHoldings): ServiceDocumentDto {
+  const { version: _v, createdAt: _c, updatedAt: _u, ...service } = holdings.service;
+  return {
+    service,
+    policies: holdings.policies.map(({ type, env, enabled, spec }) => ({ type, env, enabled, spec })),
+    config: holdings.config.map(({ env, key, value, description }) => ({
+      env,
+      key,
+      value,
+      ...(description !== undefined ? { description } : {}),
+    })),
+  };
+}
