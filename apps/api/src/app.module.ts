@@ -13,6 +13,8 @@ import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { API_METRICS, LOGGER, METRICS_REGISTRY } from './api.constants.js';
 import { WritesModule } from './writes/writes.module.js';
 import { ServicesModule } from './services/services.module.js';
+import { AdminDlqModule } from './admin-dlq/admin-dlq.module.js';
+import { AdminOpsModule } from './admin-ops/admin-ops.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
 import { ConfigEntriesModule } from './config/config.module.js';
 import { EffectiveViewModule } from './effective/effective.module.js';
@@ -35,6 +37,8 @@ export class AppModule {
         CachingModule,
         WritesModule,
         ServicesModule,
+        AdminDlqModule,
+        AdminOpsModule,
         PoliciesModule,
         ConfigEntriesModule,
         EffectiveViewModule,

@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from './database.js';
 import type { WardenDatabase } from './database.types.js';
 import { ProjectionWorkingSet, chunks, type AggregateDocument } from './projection-working-set.js';
-import type { DomainEvent } from '#domain/event-validation';
+import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
 import { Rejection } from '#domain/rejection';
 
 export type { AggregateDocument } from './projection-working-set.js';
@@ -68,6 +68,46 @@ export interface BatchResult {
   outcomes: ApplyOutcome[];
   /** The state after the batch of every aggregate it changed. */
   documents: AggregateDocument[];
+}
+
+/** A message as the log holds it. */
+export interface LogMessage {
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Sorts a stretch of log into valid events (validated exactly as the API validates
+ * writes) and dead letters with their reasons; the worker and a replay read it alike.
+ */
+export function readLog(messages: LogMessage[]): {
+  events: { event: DomainEvent; requestId?: string }[];
+  deadLetters: DeadLetter[];
+} {
+  const events: { event: DomainEvent; requestId?: string }[] = [];
+  const deadLetters: DeadLetter[] = [];
+  for (const message of messages) {
+    const parsed = parseEnvelope(message.value);
+    if (parsed.ok) {
+      events.push({ event: parsed.event, requestId: message.headers['x-request-id'] });
+      continue;
+    }
+    deadLetters.push({
+      eventId: parsed.eventId && UUID.test(parsed.eventId) ? parsed.eventId : undefined,
+      reason: parsed.reason,
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key,
+      payload: message.value,
+      headers: message.headers,
+    });
+  }
+  return { events, deadLetters };
 }
 
 /** A replay holds the projections: appliers wait and retry instead of racing it. */

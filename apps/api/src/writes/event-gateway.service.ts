@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EVENT_PUBLISHER, TOPICS } from '#messaging/messaging.constants';
@@ -33,14 +33,23 @@ export interface SubmittedWrite {
 }
 
 const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
+/** How long a stopping API waits for the writes it is publishing. */
+const DRAIN_TIMEOUT_MS = 10_000;
 
 /**
  * Turns a validated write into an event on `governance.events`. The promise settles
- * only after Kafka acknowledged it (`acks=all`); with `Prefer: wait` it also waits for
- * the worker's outcome, by announcement or, should that be lost, by polling.
+ * only after Kafka acknowledged it (`acks=all`; concurrent writes share one `sendBatch`
+ * and each is answered only when the batch holding it is acknowledged); with `Prefer:
+ * wait` it also waits for the worker's outcome, by announcement or, should that be
+ * lost, by polling.
  */
 @Injectable()
-export class EventGateway {
+export class EventGateway implements BeforeApplicationShutdown {
+  private closing = false;
+  private readonly publishing = new Set<Promise<unknown>>();
+  private stopWaiting!: () => void;
+  private readonly stopped = new Promise<undefined>((resolve) => (this.stopWaiting = () => resolve(undefined)));
+
   constructor(
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(TOPICS) private readonly topics: TopicNames,
@@ -51,7 +60,24 @@ export class EventGateway {
     private readonly eventLog: EventLogRepository,
   ) {}
 
+  /**
+   * SIGTERM: new writes are refused (503, so clients retry elsewhere), the writes being
+   * published get their acknowledgement before the producer disconnects, and writers
+   * waiting for an outcome are answered `202` at once: their write is accepted.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    this.stopWaiting();
+    const deadline = new Promise((r) => setTimeout(r, DRAIN_TIMEOUT_MS).unref());
+    await Promise.race([Promise.allSettled([...this.publishing]), deadline]);
+  }
+
   async submit(command: WriteCommand, waitSeconds?: number): Promise<SubmittedWrite> {
+    if (this.closing) {
+      throw new ProblemException(503, 'This API instance is shutting down; the write was not accepted. Retry.', {
+        headers: { 'retry-after': '1' },
+      });
+    }
     const errors = validateEventData(command.type, command.data);
     if (errors.length > 0) throw validationFailed(errors);
     const aggregate = aggregateOfData(command.type, command.data);
@@ -66,13 +92,15 @@ export class EventGateway {
       data: command.data,
     };
     const waiter = waitSeconds ? this.outcomes.expect(envelope.id) : undefined;
+    const published = this.publisher.publish({
+      topic: this.topics.Events,
+      key: aggregate,
+      value: JSON.stringify(envelope),
+      headers: { [DeadLetterHeaders.RequestId]: command.requestId },
+    });
+    this.publishing.add(published);
     try {
-      await this.publisher.publish({
-        topic: this.topics.Events,
-        key: aggregate,
-        value: JSON.stringify(envelope),
-        headers: { [DeadLetterHeaders.RequestId]: command.requestId },
-      });
+      await published;
     } catch (error) {
       waiter?.cancel();
       if (error instanceof BrokerUnavailableError) {
@@ -82,6 +110,8 @@ export class EventGateway {
         });
       }
       throw error;
+    } finally {
+      this.publishing.delete(published);
     }
     this.outcomes.markAccepted(envelope.id);
     this.log.info(
@@ -106,10 +136,11 @@ export class EventGateway {
     let settled: EventOutcomeMessage | undefined;
     void waiter.outcome.then((m) => (settled = m));
     // Poll PostgreSQL now and then in case the announcement is lost (Redis away).
-    while (!settled && Date.now() < deadline) {
+    while (!settled && !this.closing && Date.now() < deadline) {
       const slice = Math.min(1000, deadline - Date.now());
       const announced = await Promise.race([
         waiter.outcome,
+        this.stopped,
         new Promise<undefined>((r) => setTimeout(() => r(undefined), slice)),
       ]);
       if (announced) return announced;

@@ -11,19 +11,21 @@ import type { WardenConfig } from '#config/warden-config';
 import { KAFKA, TOPICS } from '#messaging/messaging.constants';
 import { EventConsumer, type IncomingMessage } from '#messaging/event-consumer';
 import { DeadLetterHeaders, consumerGroup, type TopicNames } from '#messaging/topics';
-import { CACHE_KEYS, OUTCOME_BUS } from '#caching/caching.constants';
+import { CACHE_KEYS, OUTCOME_BUS, TIERED_CACHE } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
+import type { TieredCache } from '#caching/tiered-cache';
 import type { OutcomeBus, EventOutcomeMessage } from '#caching/outcome-bus';
 import type { VersionedValue } from '#caching/versioned-redis.store';
 import {
   ProjectionRepository,
+  readLog,
   type AggregateDocument,
   type AppliedChange,
   type BatchResult,
   type DeadLetter,
   type OutboxMessage,
 } from '#persistence/projection.repository';
-import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
+import type { DomainEvent } from '#domain/event-validation';
 import { CacheRefresher } from './cache-refresher.js';
 import { isTransientError } from './transient-errors.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
@@ -57,6 +59,7 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
     @Inject(WARDEN_CONFIG) config: WardenConfig,
     @Inject(OUTCOME_BUS) private readonly outcomes: OutcomeBus,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
+    @Inject(TIERED_CACHE) private readonly cache: TieredCache,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics,
     private readonly projection: ProjectionRepository,
@@ -143,14 +146,9 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
 
   private async handleBatch(messages: IncomingMessage[]): Promise<void> {
     const started = process.hrtime.bigint();
-    const parsed: ParsedEvent[] = [];
-    const deadLetters: DeadLetter[] = [];
-    for (const message of messages) {
-      const result = parseEnvelope(message.value);
-      const requestId = message.headers[DeadLetterHeaders.RequestId];
-      if (result.ok) parsed.push({ event: result.event, requestId });
-      else deadLetters.push(this.toDeadLetter(message, result.reason, result.eventId));
-    }
+    const read = readLog(messages);
+    const parsed: ParsedEvent[] = read.events;
+    const deadLetters = read.deadLetters.map((letter) => this.withOutbox(letter));
     const requestIds = new Map(parsed.map((p) => [p.event.id, p.requestId]));
     const result = await this.projection.applyBatch({
       events: parsed.map((p) => p.event),
@@ -159,7 +157,7 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
     });
     this.metrics.events.inc({ outcome: 'consumed' }, messages.length);
     this.relay.nudge();
-    await this.refresher.store(result.documents.flatMap((d) => this.cacheEntries(d)));
+    await this.storeDocuments(result.documents);
     await this.settle(parsed, result, deadLetters);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     for (let i = 0; i < messages.length; i++) this.metrics.applyLatency.observe(seconds);
@@ -222,6 +220,18 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
     await Promise.all(announcements.map((m) => this.outcomes.publish(m).catch(() => undefined)));
   }
 
+  /**
+   * Writes the batch's documents to Redis in one pipelined round (the commands go out
+   * back to back on one connection). An aggregate whose write failed is handed to the
+   * refresher, which reloads it from PostgreSQL and keeps retrying while Redis is away.
+   */
+  private async storeDocuments(documents: AggregateDocument[]): Promise<void> {
+    const entries = documents.flatMap((d) => this.cacheEntries(d));
+    const results = await Promise.allSettled(entries.map((e) => this.cache.putL2(e.key, e.value)));
+    const failed = new Set(entries.filter((_, i) => results[i].status === 'rejected').map((e) => e.aggregate));
+    for (const aggregate of failed) void this.refresher.refresh(aggregate);
+  }
+
   private cacheEntries(document: AggregateDocument): { aggregate: string; key: string; value: VersionedValue }[] {
     const versioned = (value: unknown): VersionedValue => ({
       revision: document.revision,
@@ -254,25 +264,19 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
     };
   }
 
-  private toDeadLetter(message: IncomingMessage, reason: string, eventId?: string): DeadLetter {
-    const id = eventId && UUID.test(eventId) ? eventId : undefined;
+  /** Adds the copy for the dead-letter topic: the original bytes, headers saying why and whence. */
+  private withOutbox(letter: DeadLetter): DeadLetter {
     return {
-      eventId: id,
-      reason,
-      partition: message.partition,
-      offset: message.offset,
-      key: message.key,
-      payload: message.value,
-      headers: message.headers,
+      ...letter,
       outbox: {
         topic: this.topics.DeadLetters,
-        key: message.key,
-        value: message.value ?? Buffer.alloc(0),
+        key: letter.key,
+        value: letter.payload ?? Buffer.alloc(0),
         headers: {
-          ...message.headers,
-          [DeadLetterHeaders.Reason]: reason,
-          [DeadLetterHeaders.OriginalPartition]: String(message.partition),
-          [DeadLetterHeaders.OriginalOffset]: message.offset,
+          ...letter.headers,
+          [DeadLetterHeaders.Reason]: letter.reason,
+          [DeadLetterHeaders.OriginalPartition]: String(letter.partition),
+          [DeadLetterHeaders.OriginalOffset]: letter.offset,
         },
       },
     };
@@ -280,7 +284,15 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
 
   /** The poison path: a message that failed too often on its own. */
   private async deadLetter(message: IncomingMessage, reason: string): Promise<void> {
-    const letter = this.toDeadLetter(message, reason, parseEventId(message.value));
+    const letter = this.withOutbox({
+      eventId: parseEventId(message.value),
+      reason,
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key,
+      payload: message.value,
+      headers: message.headers,
+    });
     await this.projection.recordDeadLetter(letter);
     this.relay.nudge();
     this.reportDeadLetter(letter);

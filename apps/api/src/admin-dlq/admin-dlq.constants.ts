@@ -1,0 +1,1 @@
+export const DEAD_LETTERS = Symbol('DEAD_LETTERS');

@@ -1,0 +1,35 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { WARDEN_CONFIG } from '#config/config.constants';
+import type { WardenConfig } from '#config/warden-config';
+import { KAFKA, TOPICS } from '#messaging/messaging.constants';
+import { consumerGroup, type TopicNames } from '#messaging/topics';
+import { describeConsumerGroup, type ConsumerGroupReport } from '#messaging/consumer-group';
+import { RequireRole } from '../auth/roles.decorator.js';
+import { ProblemException } from '../http/problem.js';
+
+@Controller('admin/consumers')
+@RequireRole('admin')
+export class ConsumersController {
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(TOPICS) private readonly topics: TopicNames,
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
+  ) {}
+
+  /** The worker group's members, the partitions each reads, and the lag of each partition. */
+  @Get()
+  async describe(): Promise<ConsumerGroupReport> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      return await describeConsumerGroup(admin, consumerGroup(this.config.namespace), this.topics.Events);
+    } catch (error) {
+      throw new ProblemException(503, `Kafka did not answer: ${(error as Error).message}`, {
+        headers: { 'retry-after': '5' },
+      });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}
