@@ -13,6 +13,8 @@ import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { API_METRICS, LOGGER, METRICS_REGISTRY } from './api.constants.js';
 import { WritesModule } from './writes/writes.module.js';
 import { ServicesModule } from './services/services.module.js';
+import { ReadModelModule } from './read-model/read-model.module.js';
+import { AdminCacheModule } from './admin-cache/admin-cache.module.js';
 import { AdminDlqModule } from './admin-dlq/admin-dlq.module.js';
 import { AdminOpsModule } from './admin-ops/admin-ops.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
@@ -36,7 +38,9 @@ export class AppModule {
         MessagingModule,
         CachingModule,
         WritesModule,
+        ReadModelModule,
         ServicesModule,
+        AdminCacheModule,
         AdminDlqModule,
         AdminOpsModule,
         PoliciesModule,

@@ -7,8 +7,11 @@ interface Slot<V> {
 }
 
 export interface StoreStats {
+  policy: EvictionPolicy;
   entries: number;
+  maxEntries: number;
   bytes: number;
+  maxBytes: number;
   evictions: number;
 }
 
@@ -46,9 +49,11 @@ export class BoundedMemoryStore<V> {
   }
 
   set(key: string, value: V, bytes: number): void {
+    // A new value of a key keeps its use count: LFU ranks keys, not versions of them.
+    const hits = this.slots.get(key)?.hits ?? 1;
     this.delete(key);
     if (bytes > this.maxBytes) return;
-    this.slots.set(key, { value, bytes, hits: 1 });
+    this.slots.set(key, { value, bytes, hits });
     this.bytes += bytes;
     while (this.slots.size > this.maxEntries || this.bytes > this.maxBytes) this.evictOne();
   }
@@ -71,7 +76,14 @@ export class BoundedMemoryStore<V> {
   }
 
   stats(): StoreStats {
-    return { entries: this.slots.size, bytes: this.bytes, evictions: this.evictions };
+    return {
+      policy: this.policy,
+      entries: this.slots.size,
+      maxEntries: this.maxEntries,
+      bytes: this.bytes,
+      maxBytes: this.maxBytes,
+      evictions: this.evictions,
+    };
   }
 
   private evictOne(): void {

@@ -1,4 +1,7 @@
-/** The one place that lays out Redis keys and channels (see docs/architecture.md). */
+/** The per-service kinds of versioned keys that Redis holds. */
+export type ServiceKeyKind = 'svc' | 'snap';
+
+/** The one place that lays out Redis keys and channels (see docs/caching.md). */
 export class CacheKeys {
   private readonly prefix: string;
 
@@ -35,12 +38,20 @@ export class CacheKeys {
     return `${this.prefix}outcomes`;
   }
 
-  /** All keys of this namespace (for rebuild and consistency scans). */
-  pattern(kind: 'svc' | 'snap'): string {
+  /** Pub/sub channel on which an admin's invalidation reaches every API instance. */
+  controlChannel(): string {
+    return `${this.prefix}cache-control`;
+  }
+
+  /** All keys of one kind in this namespace (for rebuild and consistency scans). */
+  pattern(kind: ServiceKeyKind): string {
     return `${this.prefix}${kind}:*`;
   }
 
-  slugOf(key: string): string {
-    return key.slice(key.lastIndexOf(':') + 1);
+  /** The kind and slug of a `svc:` or `snap:` key of this namespace; undefined for any other key. */
+  parse(key: string): { kind: ServiceKeyKind; slug: string } | undefined {
+    if (!key.startsWith(this.prefix)) return undefined;
+    const match = /^(svc|snap):([^:]+)$/.exec(key.slice(this.prefix.length));
+    return match ? { kind: match[1] as ServiceKeyKind, slug: match[2] } : undefined;
   }
 }

@@ -34,26 +34,55 @@ export class OutcomeBus {
   }
 
   /** Subscribes on a dedicated connection; `onResync` runs after every reconnect. */
-  static async subscribe(
+  static subscribe(
     channel: string,
     subscriber: Redis,
     onMessage: (message: EventOutcomeMessage) => void,
     onResync: () => void,
   ): Promise<void> {
-    let connectedBefore = false;
-    subscriber.on('ready', () => {
-      if (connectedBefore) onResync();
-      connectedBefore = true;
-    });
-    subscriber.on('message', (ch: string, raw: string) => {
-      if (ch !== channel) return;
-      try {
-        onMessage(JSON.parse(raw) as EventOutcomeMessage);
-      } catch {
-        // A malformed announcement is ignored: TTLs bound how long anything stays cached.
-      }
-    });
-    await subscriber.subscribe(channel);
-    connectedBefore = true;
+    return subscribeJson(channel, subscriber, onMessage, onResync);
   }
+}
+
+/**
+ * Subscribes `subscriber` (a connection of its own: a subscribed connection runs no other
+ * command) to a channel of JSON messages. Pub/sub is fire-and-forget, so after every
+ * reconnect `onResync` runs: whatever was said meanwhile was lost. A subscription that
+ * failed because Redis was away at start is made on the first connection that succeeds.
+ */
+export async function subscribeJson<T>(
+  channel: string,
+  subscriber: Redis,
+  onMessage: (message: T) => void,
+  onResync: () => void,
+): Promise<void> {
+  let state: 'idle' | 'subscribing' | 'subscribed' = 'idle';
+  const subscribe = async (resync: boolean) => {
+    state = 'subscribing';
+    try {
+      await subscriber.subscribe(channel);
+    } catch (error) {
+      state = 'idle';
+      throw error;
+    }
+    state = 'subscribed';
+    if (resync) onResync();
+  };
+  subscriber.on('ready', () => {
+    // ioredis re-subscribes by itself once a subscription was made.
+    if (state === 'subscribed') onResync();
+    else if (state === 'idle') subscribe(true).catch(() => undefined);
+  });
+  subscriber.on('message', (ch: string, raw: string) => {
+    if (ch !== channel) return;
+    let message: T;
+    try {
+      message = JSON.parse(raw) as T;
+    } catch {
+      // A malformed message is ignored: TTLs bound how long anything stays cached.
+      return;
+    }
+    onMessage(message);
+  });
+  await subscribe(false);
 }

@@ -22,4 +22,15 @@ export class ReadModelLoader {
     const defaults = await this.catalog.defaultsSnapshot();
     return { revision: defaults.revision, json: JSON.stringify(defaults) };
   }
+
+  /** Every registered slug, in pages (for a rebuild of Redis). */
+  async *slugs(pageSize = 500): AsyncGenerator<string[]> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.catalog.listServices({ limit: pageSize, after });
+      if (page.length > 0) yield page.map((service) => service.slug);
+      if (page.length < pageSize) return;
+      after = page[page.length - 1].slug;
+    }
+  }
 }

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 
 /**
- * Fails commands at once while disconnected (no offline queue) so that a missing
- * Redis turns into a cache miss, never into a request that hangs; reconnects forever.
+ * Fails commands at once while disconnected (no offline queue), and after a second when
+ * Redis stops answering on an open connection, so that a missing Redis turns into a
+ * cache miss, never into a request that hangs; reconnects forever.
  */
 export function createRedis(url: string, name: string): Redis {
   const redis = new Redis(url, {
@@ -10,6 +11,7 @@ export function createRedis(url: string, name: string): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
+    commandTimeout: 1000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     lazyConnect: false,
   });

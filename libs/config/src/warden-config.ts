@@ -27,6 +27,8 @@ export interface WardenConfig {
     l1Eviction: EvictionPolicy;
     ttlSeconds: number;
     negativeTtlSeconds: number;
+    /** How long "deleted" stays cached; a fill older than half of it is not written to Redis. */
+    tombstoneTtlSeconds: number;
   };
   logLevel: string;
 }
@@ -129,6 +131,7 @@ export function loadConfig(env: Env = process.env): WardenConfig {
       l1Eviction: eviction,
       ttlSeconds: int('CACHE_TTL_SECONDS', 3600, 1),
       negativeTtlSeconds: int('CACHE_NEGATIVE_TTL_SECONDS', 5, 1),
+      tombstoneTtlSeconds: int('CACHE_TOMBSTONE_TTL_SECONDS', 60, 2),
     },
     logLevel: env.LOG_LEVEL ?? 'info',
   };

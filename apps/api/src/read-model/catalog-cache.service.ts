@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CACHE_KEYS, TIERED_CACHE } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
-import type { CacheTier, TieredCache } from '#caching/tiered-cache';
+import type { CacheRead, CacheTier, TieredCache } from '#caching/tiered-cache';
 import type { VersionedValue } from '#caching/versioned-redis.store';
 import { ReadModelLoader } from '#caching/read-model.loader';
 import type { EventOutcomeMessage } from '#caching/outcome-bus';
@@ -13,38 +13,54 @@ import {
 } from '#domain/effective-view';
 import { versionEtag } from '#domain/etag';
 import { OutcomeListener } from '../writes/outcome-listener.service.js';
+import { ProblemException } from '../http/problem.js';
+import { RecordHealth } from './record-health.service.js';
 
 /** A cached document ready to send: its JSON and its ETag, computed once per entry. */
 export interface CachedDocument {
   json: string;
   etag: string;
   tier: CacheTier;
+  /** PostgreSQL could not confirm it: sent with `x-warden-stale: true`. */
   stale: boolean;
 }
 
-interface EffectiveMeta {
-  etag: string;
-  defaultsRevision: number;
+/** A composed effective view and exactly which inputs it was composed from. */
+interface ComposedView {
+  snapshot: VersionedValue;
+  defaults: VersionedValue;
+  fresh: CachedDocument;
+  stale: CachedDocument;
+}
+
+interface ParsedDefaults {
+  value: VersionedValue;
+  parsed: DefaultsSnapshot;
 }
 
 /**
  * The read side of the API: service resources and effective views from memory, then
  * Redis, then PostgreSQL. Effective views are composed here, at read time, from the
  * service's snapshot and the global defaults, so a change to a default costs one key
- * and no fan-out over services (see docs/architecture.md).
+ * and no fan-out over services (see docs/caching.md).
  */
 @Injectable()
 export class CatalogCache {
   private readonly etags = new WeakMap<VersionedValue, string>();
-  private readonly effectiveMeta = new WeakMap<VersionedValue, EffectiveMeta>();
-  /** The environments whose composed views are held in memory, per slug. */
-  private readonly envsBySlug = new Map<string, Set<string>>();
-  private defaults?: { value: VersionedValue; parsed: DefaultsSnapshot };
+  /**
+   * Each composed view in L1 remembers the very snapshot and defaults objects it was
+   * made from; it is valid only while L1 still holds those same objects, so dropping a
+   * service's snapshot (or the defaults) retires all its composed views at once, for
+   * every environment, without a list of them.
+   */
+  private readonly composed = new WeakMap<VersionedValue, ComposedView>();
+  private defaults?: ParsedDefaults;
 
   constructor(
     @Inject(TIERED_CACHE) private readonly cache: TieredCache,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
     private readonly loader: ReadModelLoader,
+    private readonly health: RecordHealth,
     outcomes: OutcomeListener,
   ) {
     outcomes.onChange(
@@ -54,7 +70,7 @@ export class CatalogCache {
   }
 
   async service(slug: string): Promise<CachedDocument | undefined> {
-    const read = await this.cache.get(this.keys.service(slug), () => this.loader.service(slug));
+    const read = await this.read(this.keys.service(slug), () => this.loader.service(slug));
     const { value } = read;
     if (value.json === undefined) return undefined;
     let etag = this.etags.get(value);
@@ -62,70 +78,111 @@ export class CatalogCache {
       etag = versionEtag((JSON.parse(value.json) as { version: number }).version);
       this.etags.set(value, etag);
     }
-    return { json: value.json, etag, tier: read.tier, stale: read.stale };
+    return { json: value.json, etag, tier: read.tier, stale: read.stale || this.health.down };
   }
 
-  /** The hot path: a composed view straight from memory when nothing changed since. */
+  /**
+   * The hot path: a composed view straight from memory, with no await, while the
+   * snapshot and defaults it was made from are still the ones in memory.
+   */
   async effective(slug: string, env: string): Promise<CachedDocument | undefined> {
     const key = this.keys.effective(slug, env);
-    const composed = this.cache.peekFresh(key);
-    if (composed && this.defaults) {
-      const meta = this.effectiveMeta.get(composed);
-      if (meta && meta.defaultsRevision === this.defaults.value.revision) {
-        return { json: composed.json!, etag: meta.etag, tier: 'l1', stale: false };
-      }
+    const snapshotKey = this.keys.snapshot(slug);
+    const cached = this.cache.peekLocal(key);
+    const view = cached && this.composed.get(cached);
+    if (
+      view &&
+      view.snapshot === this.cache.peekLocal(snapshotKey) &&
+      view.defaults === this.currentDefaults()?.value
+    ) {
+      this.cache.countHit('l1');
+      return this.health.down ? view.stale : view.fresh;
     }
-    const snapshotRead = await this.cache.get(this.keys.snapshot(slug), () => this.loader.snapshot(slug));
+    const snapshotRead = await this.read(snapshotKey, () => this.loader.snapshot(slug));
     if (snapshotRead.value.json === undefined) return undefined;
     const defaults = await this.loadDefaults();
     const snapshot = JSON.parse(snapshotRead.value.json) as ServiceSnapshot;
-    const view = EffectivePolicyResolver.compose(env, snapshot, defaults.parsed);
-    const value: VersionedValue = { revision: snapshot.revision, json: JSON.stringify(view) };
+    const json = JSON.stringify(EffectivePolicyResolver.compose(env, snapshot, defaults.parsed));
     const etag = effectiveEtag(snapshot.revision, defaults.value.revision);
-    this.effectiveMeta.set(value, { etag, defaultsRevision: defaults.value.revision });
-    if (!snapshotRead.stale) {
+    const stale = snapshotRead.stale || this.health.down;
+    const document: CachedDocument = { json, etag, tier: snapshotRead.tier, stale };
+    // Kept only when both inputs are what memory holds now: an input that was replaced
+    // or dropped while this view was composed would make it outdated from the start.
+    if (
+      !snapshotRead.stale &&
+      this.cache.peekLocal(snapshotKey) === snapshotRead.value &&
+      this.currentDefaults() === defaults
+    ) {
+      const value: VersionedValue = { revision: snapshot.revision, json };
+      this.composed.set(value, {
+        snapshot: snapshotRead.value,
+        defaults: defaults.value,
+        fresh: { json, etag, tier: 'l1', stale: false },
+        stale: { json, etag, tier: 'l1', stale: true },
+      });
       this.cache.putL1(key, value);
-      let envs = this.envsBySlug.get(slug);
-      if (!envs) this.envsBySlug.set(slug, (envs = new Set()));
-      envs.add(env);
     }
-    return { json: value.json!, etag, tier: snapshotRead.tier, stale: snapshotRead.stale };
-  }
-
-  private async loadDefaults(): Promise<{ value: VersionedValue; parsed: DefaultsSnapshot }> {
-    const read = await this.cache.get(this.keys.defaults(), () => this.loader.defaults());
-    if (this.defaults?.value !== read.value) {
-      this.defaults = {
-        value: read.value,
-        parsed: read.value.json
-          ? (JSON.parse(read.value.json) as DefaultsSnapshot)
-          : { policies: [], revision: read.value.revision },
-      };
-    }
-    return this.defaults;
+    return document;
   }
 
   /** Drops this instance's copies of everything the change touched. */
   invalidate(message: Pick<EventOutcomeMessage, 'aggregate' | 'revision'>): void {
-    const drop = (key: string) =>
-      message.revision === undefined
-        ? this.cache.invalidateLocal(key)
-        : this.cache.invalidateLocalBelow(key, message.revision);
     if (message.aggregate.startsWith('defaults:')) {
+      // Announced with the revision of one policy type, not of the defaults as a whole.
       this.cache.invalidateLocal(this.keys.defaults());
       this.defaults = undefined;
       return;
     }
+    if (!message.aggregate.startsWith('service:')) return;
     const slug = message.aggregate.slice('service:'.length);
-    drop(this.keys.service(slug));
-    drop(this.keys.snapshot(slug));
-    for (const env of this.envsBySlug.get(slug) ?? []) drop(this.keys.effective(slug, env));
-    this.envsBySlug.delete(slug);
+    for (const key of [this.keys.service(slug), this.keys.snapshot(slug)]) {
+      if (message.revision === undefined) this.cache.invalidateLocal(key);
+      else this.cache.invalidateLocalBelow(key, message.revision);
+    }
   }
 
   clear(): void {
     this.cache.clearLocal();
-    this.envsBySlug.clear();
     this.defaults = undefined;
+  }
+
+  /** The parsed defaults, if L1 still holds the very value they were parsed from. */
+  private currentDefaults(): ParsedDefaults | undefined {
+    const defaults = this.defaults;
+    return defaults && this.cache.peekLocal(this.keys.defaults()) === defaults.value
+      ? defaults
+      : undefined;
+  }
+
+  private async loadDefaults(): Promise<ParsedDefaults> {
+    const read = await this.read(this.keys.defaults(), () => this.loader.defaults(), true);
+    if (this.defaults?.value !== read.value) {
+      const parsed = read.value.json
+        ? (JSON.parse(read.value.json) as DefaultsSnapshot)
+        : { policies: [], revision: read.value.revision };
+      this.defaults = { value: read.value, parsed };
+    }
+    return this.defaults;
+  }
+
+  /**
+   * One key through the tiers. PostgreSQL known down: answered from whatever the caches
+   * hold, at once; nothing held and PostgreSQL failing: 503, never a 500.
+   */
+  private async read(
+    key: string,
+    load: () => Promise<VersionedValue>,
+    uncounted = false,
+  ): Promise<CacheRead> {
+    try {
+      return await this.cache.get(key, () => this.health.track(load()), {
+        recordDown: this.health.down,
+        uncounted,
+      });
+    } catch {
+      throw new ProblemException(503, 'The catalog cannot be read right now; retry shortly', {
+        headers: { 'retry-after': '1' },
+      });
+    }
   }
 }

@@ -1,9 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { CACHE_KEYS, TIERED_CACHE } from '#caching/caching.constants';
-import type { CacheKeys } from '#caching/cache-keys';
+import { TIERED_CACHE } from '#caching/caching.constants';
 import type { TieredCache } from '#caching/tiered-cache';
-import { ReadModelLoader } from '#caching/read-model.loader';
+import { ReadModelWriter } from '#caching/read-model.writer';
 import type { VersionedValue } from '#caching/versioned-redis.store';
+
+const RETRY_INTERVAL_MS = 1000;
 
 /**
  * Writes the new state of an aggregate to Redis after its transaction committed. A
@@ -18,16 +19,15 @@ export class CacheRefresher implements OnApplicationShutdown {
 
   constructor(
     @Inject(TIERED_CACHE) private readonly cache: TieredCache,
-    @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
-    private readonly loader: ReadModelLoader,
+    private readonly writer: ReadModelWriter,
   ) {
-    this.timer = setInterval(() => void this.retryPending(), 1000);
+    this.timer = setInterval(() => void this.retryPending(), RETRY_INTERVAL_MS);
     this.timer.unref();
   }
 
   async refresh(aggregate: string): Promise<boolean> {
     try {
-      await this.write(aggregate);
+      await this.writer.write(aggregate);
       this.pending.delete(aggregate);
       return true;
     } catch {
@@ -41,32 +41,14 @@ export class CacheRefresher implements OnApplicationShutdown {
    * round; an aggregate whose write fails is retried from PostgreSQL like a refresh.
    */
   async store(entries: { aggregate: string; key: string; value: VersionedValue }[]): Promise<void> {
-    const results = await Promise.allSettled(entries.map((e) => this.put(e.key, e.value)));
-    const failed = new Set(entries.filter((_, i) => results[i].status === 'rejected').map((e) => e.aggregate));
+    const results = await Promise.allSettled(entries.map((e) => this.cache.putL2(e.key, e.value)));
+    const failed = new Set(
+      entries.filter((_, i) => results[i].status === 'rejected').map((e) => e.aggregate),
+    );
     for (const { aggregate } of entries) {
       if (failed.has(aggregate)) this.pending.add(aggregate);
       else this.pending.delete(aggregate);
     }
-  }
-
-  private async write(aggregate: string): Promise<void> {
-    if (aggregate.startsWith('defaults:')) {
-      await this.put(this.keys.defaults(), await this.loader.defaults());
-      return;
-    }
-    const slug = aggregate.slice('service:'.length);
-    const [service, snapshot] = await Promise.all([
-      this.loader.service(slug),
-      this.loader.snapshot(slug),
-    ]);
-    await Promise.all([
-      this.put(this.keys.service(slug), service),
-      this.put(this.keys.snapshot(slug), snapshot),
-    ]);
-  }
-
-  private async put(key: string, value: VersionedValue): Promise<void> {
-    await this.cache.putL2(key, value);
   }
 
   private async retryPending(): Promise<void> {

@@ -1,0 +1,37 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { RequireRole } from '../auth/roles.decorator.js';
+import { ConsistencyQueryDto, InvalidateCacheDto } from './admin-cache.dto.js';
+import { CacheAdminService } from './cache-admin.service.js';
+import { ConsistencyAuditor } from './consistency-auditor.service.js';
+
+@Controller('admin')
+@RequireRole('admin')
+export class AdminCacheController {
+  constructor(
+    private readonly caches: CacheAdminService,
+    private readonly auditor: ConsistencyAuditor,
+  ) {}
+
+  /** Hit ratio and size per tier, as this instance sees them. */
+  @Get('cache/stats')
+  stats() {
+    return this.caches.stats();
+  }
+
+  @Post('cache/invalidate')
+  @HttpCode(200)
+  invalidate(@Body() body: InvalidateCacheDto) {
+    return this.caches.invalidate(body);
+  }
+
+  @Post('cache/rebuild')
+  @HttpCode(200)
+  rebuild() {
+    return this.caches.rebuild();
+  }
+
+  @Get('consistency')
+  consistency(@Query() query: ConsistencyQueryDto) {
+    return this.auditor.audit(query.sample);
+  }
+}

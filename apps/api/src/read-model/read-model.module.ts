@@ -1,0 +1,36 @@
+import { Global, Module } from '@nestjs/common';
+import { CACHE_OBSERVER } from '#caching/caching.constants';
+import type { CacheObserver } from '#caching/tiered-cache';
+import { API_METRICS, type ApiMetrics } from '../api.constants.js';
+import { RecordHealth } from './record-health.service.js';
+import { CacheControlListener } from './cache-control.listener.js';
+
+/** Counts hits and misses per tier on `/metrics`, with the label children bound once (hot path). */
+function metricsObserver(metrics: ApiMetrics): CacheObserver {
+  const hits = {
+    l1: metrics.cacheHits.labels('l1'),
+    l2: metrics.cacheHits.labels('l2'),
+    db: metrics.cacheHits.labels('db'),
+  };
+  const misses = { l1: metrics.cacheMisses.labels('l1'), l2: metrics.cacheMisses.labels('l2') };
+  return {
+    hit: (tier) => hits[tier].inc(),
+    miss: (tier) => misses[tier].inc(),
+  };
+}
+
+/**
+ * What the read path needs besides the cache itself: PostgreSQL's health as reads see
+ * it, the listener for admins' invalidations, and the metrics the tiers report to.
+ * (`CatalogCache` is provided with the writes, whose outcomes it listens to.)
+ */
+@Global()
+@Module({
+  providers: [
+    RecordHealth,
+    CacheControlListener,
+    { provide: CACHE_OBSERVER, inject: [API_METRICS], useFactory: metricsObserver },
+  ],
+  exports: [RecordHealth, CacheControlListener, CACHE_OBSERVER],
+})
+export class ReadModelModule {}
