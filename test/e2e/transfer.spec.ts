@@ -57,16 +57,40 @@ describe('export and import between two Wardens, end to end', () => {
       expect([200, 201]).toContain(r.status);
     };
     await write('put', '/v1/policies/rate-limit', { spec: { requestsPerSecond: 100, burst: 20 } });
-    await write('put', '/v1/policies/circuit-breaker', { enabled: false, spec: { errorRatePercent: 50, windowSeconds: 10, cooldownSeconds: 30 } });
+    await write('put', '/v1/policies/circuit-breaker', {
+      enabled: false,
+      spec: { errorRatePercent: 50, windowSeconds: 10, cooldownSeconds: 30 },
+    });
     await write('post', '/v1/services', aService({ slug: checkout, name: 'Checkout' }));
-    const { description: _d, links: _l, ...bare } = aService({ slug: ledger, name: 'Ledger', tier: 0, tags: [] });
+    const {
+      description: _d,
+      links: _l,
+      ...bare
+    } = aService({ slug: ledger, name: 'Ledger', tier: 0, tags: [] });
     await write('post', '/v1/services', bare);
-    await write('put', `/v1/services/${checkout}/policies/rate-limit`, { env: '*', enabled: true, spec: { requestsPerSecond: 50, burst: 5 } });
-    await write('put', `/v1/services/${checkout}/policies/rate-limit`, { env: 'prod', enabled: false, spec: { requestsPerSecond: 1, burst: 0 } });
-    await write('put', `/v1/services/${checkout}/policies/access`, { env: 'staging', enabled: true, spec: { allow: [ledger], deny: [] } });
-    await write('put', `/v1/services/${checkout}/config/prod/timeouts.upstreamMs`, { value: 800, description: 'upstream' });
+    await write('put', `/v1/services/${checkout}/policies/rate-limit`, {
+      env: '*',
+      enabled: true,
+      spec: { requestsPerSecond: 50, burst: 5 },
+    });
+    await write('put', `/v1/services/${checkout}/policies/rate-limit`, {
+      env: 'prod',
+      enabled: false,
+      spec: { requestsPerSecond: 1, burst: 0 },
+    });
+    await write('put', `/v1/services/${checkout}/policies/access`, {
+      env: 'staging',
+      enabled: true,
+      spec: { allow: [ledger], deny: [] },
+    });
+    await write('put', `/v1/services/${checkout}/config/prod/timeouts.upstreamMs`, {
+      value: 800,
+      description: 'upstream',
+    });
     await write('put', `/v1/services/${checkout}/config/prod/timeouts.upstreamMs`, { value: 900 });
-    await write('put', `/v1/services/${checkout}/config/prod/flags`, { value: { beta: true, regions: ['eu', 'us'] } });
+    await write('put', `/v1/services/${checkout}/config/prod/flags`, {
+      value: { beta: true, regions: ['eu', 'us'] },
+    });
     await write('put', `/v1/services/${checkout}/config/staging/flags`, { value: null });
     await write('put', `/v1/services/${ledger}/config/dev/debug`, { value: true });
   });
@@ -85,7 +109,11 @@ describe('export and import between two Wardens, end to end', () => {
     const defaults = (await source.client.get('/v1/policies')).body.items.map(
       ({ type, enabled, spec }: Record<string, unknown>) => ({ type, enabled, spec }),
     );
-    return { reason: 'migrate', defaults, services: [await exported(checkout), await exported(ledger)] };
+    return {
+      reason: 'migrate',
+      defaults,
+      services: [await exported(checkout), await exported(ledger)],
+    };
   }
 
   it("exports a service's fields, policies and configuration of every environment as one document", async () => {
@@ -112,8 +140,16 @@ describe('export and import between two Wardens, end to end', () => {
       { env: 'staging', key: 'flags', value: null },
     ]);
     const response = await source.client.get(`/v1/services/${checkout}/export`);
-    expect((await source.client.get(`/v1/services/${checkout}/export`, { 'if-none-match': response.headers.get('etag')! })).status).toBe(304);
-    expect((await source.client.get(`/v1/services/${uniqueSlug('ghost')}/export`)).status).toBe(404);
+    expect(
+      (
+        await source.client.get(`/v1/services/${checkout}/export`, {
+          'if-none-match': response.headers.get('etag')!,
+        })
+      ).status,
+    ).toBe(304);
+    expect((await source.client.get(`/v1/services/${uniqueSlug('ghost')}/export`)).status).toBe(
+      404,
+    );
   });
 
   it('answers a dry run with what would change and changes nothing', async () => {
@@ -136,21 +172,34 @@ describe('export and import between two Wardens, end to end', () => {
     document.services[1].service.colour = 'blue';
     const refused = await target.client.post('/v1/import', document);
     expect(refused.status).toBe(400);
-    expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['services.1.service.colour']);
+    expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual([
+      'services.1.service.colour',
+    ]);
     delete document.services[1].service.colour;
     const spec = await target.client.post('/v1/import', document);
-    expect(spec.body.errors.map((e: { field: string }) => e.field)).toEqual(['services.0.policies.1.spec.burst']);
-    expect((await target.client.as('reader').post('/v1/import', await importDocument())).status).toBe(403);
-    expect((await target.client.post('/v1/import?dryRun=maybe', await importDocument())).body.errors[0].field).toBe('dryRun');
+    expect(spec.body.errors.map((e: { field: string }) => e.field)).toEqual([
+      'services.0.policies.1.spec.burst',
+    ]);
+    expect(
+      (await target.client.as('reader').post('/v1/import', await importDocument())).status,
+    ).toBe(403);
+    expect(
+      (await target.client.post('/v1/import?dryRun=maybe', await importDocument())).body.errors[0]
+        .field,
+    ).toBe('dryRun');
     expect((await target.client.get(`/v1/services/${checkout}`)).status).toBe(404);
   });
 
   it('imports into an empty Warden and reproduces the same effective views and exports', async () => {
-    const imported = await target.client.post('/v1/import', await importDocument(), { prefer: 'wait=20' });
+    const imported = await target.client.post('/v1/import', await importDocument(), {
+      prefer: 'wait=20',
+    });
     expect(imported.status).toBe(200);
     expect(imported.headers.get('preference-applied')).toBe('wait=20');
     expect(imported.body.summary).toEqual({ create: 11, update: 0, unchanged: 0 });
-    expect(imported.body.changes.map((c: { status: string }) => c.status)).toEqual(Array(11).fill('applied'));
+    expect(imported.body.changes.map((c: { status: string }) => c.status)).toEqual(
+      Array(11).fill('applied'),
+    );
 
     const slugs = [checkout, ledger];
     const expected = await views(source.client, slugs);
@@ -165,10 +214,14 @@ describe('export and import between two Wardens, end to end', () => {
   });
 
   it('finds nothing to change when the same document is imported again', async () => {
-    const again = await target.client.post('/v1/import', await importDocument(), { prefer: 'wait=20' });
+    const again = await target.client.post('/v1/import', await importDocument(), {
+      prefer: 'wait=20',
+    });
     expect(again.status).toBe(200);
     expect(again.body.summary).toEqual({ create: 0, update: 0, unchanged: 11 });
-    expect(again.body.changes.every((c: Record<string, unknown>) => c.eventId === undefined)).toBe(true);
+    expect(again.body.changes.every((c: Record<string, unknown>) => c.eventId === undefined)).toBe(
+      true,
+    );
   });
 
   it('updates only what differs, as events that expect the versions it saw', async () => {
@@ -183,25 +236,38 @@ describe('export and import between two Wardens, end to end', () => {
     expect(changed).toEqual([
       { resource: 'service', slug: checkout, action: 'update' },
       { resource: 'policy', slug: checkout, type: 'access', env: 'staging', action: 'update' },
-      { resource: 'config', slug: checkout, env: 'prod', key: 'timeouts.upstreamMs', action: 'update' },
+      {
+        resource: 'config',
+        slug: checkout,
+        env: 'prod',
+        key: 'timeouts.upstreamMs',
+        action: 'update',
+      },
       { resource: 'config', slug: ledger, env: 'prod', key: 'debug', action: 'create' },
     ]);
     expect(dryRun.body.summary).toEqual({ create: 1, update: 3, unchanged: 8 });
 
     const applied = await target.client.post('/v1/import', document);
     expect(applied.status).toBe(202);
-    const ids = applied.body.changes.filter((c: { eventId?: string }) => c.eventId).map((c: { eventId: string }) => c.eventId);
+    const ids = applied.body.changes
+      .filter((c: { eventId?: string }) => c.eventId)
+      .map((c: { eventId: string }) => c.eventId);
     expect(ids).toHaveLength(4);
     for (const id of ids) {
-      await eventually(async () => expect((await target.client.get(`/v1/events/${id}`)).body.status).toBe('applied'));
+      await eventually(async () =>
+        expect((await target.client.get(`/v1/events/${id}`)).body.status).toBe('applied'),
+      );
     }
     const service = await target.client.get(`/v1/services/${checkout}`);
     expect(service.body).toMatchObject({ tier: 3, version: 2 });
-    const entry = await target.client.get(`/v1/services/${checkout}/config/prod/timeouts.upstreamMs`);
+    const entry = await target.client.get(
+      `/v1/services/${checkout}/config/prod/timeouts.upstreamMs`,
+    );
     expect(entry.body).toMatchObject({ value: 1000, version: 2 });
   });
 
   it('keeps the workers healthy throughout', async () => {
-    for (const { worker } of [source, target]) expect((await fetch(`${worker.baseUrl}/health/ready`)).status).toBe(200);
+    for (const { worker } of [source, target])
+      expect((await fetch(`${worker.baseUrl}/health/ready`)).status).toBe(200);
   });
 });

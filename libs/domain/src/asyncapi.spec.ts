@@ -12,7 +12,9 @@ import { DeadLetterHeaders, Topics } from '#messaging/topics';
 
 type Node = Record<string, any>;
 
-const document = load(readFileSync(new URL('../../../docs/asyncapi.yaml', import.meta.url), 'utf8')) as Node;
+const document = load(
+  readFileSync(new URL('../../../docs/asyncapi.yaml', import.meta.url), 'utf8'),
+) as Node;
 
 function resolve(ref: string): Node {
   return ref
@@ -32,10 +34,12 @@ function messageOf(type: EventType): Node {
 }
 
 /** The properties a DTO class validates, and those of them that must be present. */
-function rulesOf(cls: Function): { properties: string[]; required: string[] } {
+function rulesOf(cls: abstract new () => object): { properties: string[]; required: string[] } {
   const rules = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false);
   const properties = [...new Set(rules.map((r) => r.propertyName))].sort();
-  const optional = new Set(rules.filter((r) => r.type === 'conditionalValidation').map((r) => r.propertyName));
+  const optional = new Set(
+    rules.filter((r) => r.type === 'conditionalValidation').map((r) => r.propertyName),
+  );
   return { properties, required: properties.filter((p) => !optional.has(p)) };
 }
 
@@ -49,7 +53,11 @@ describe('docs/asyncapi.yaml', () => {
 
   it("names the contract's three topics", () => {
     const { events, deadLetters, changes } = document.channels;
-    expect([events.address, deadLetters.address, changes.address]).toEqual([Topics.Events, Topics.DeadLetters, Topics.Changes]);
+    expect([events.address, deadLetters.address, changes.address]).toEqual([
+      Topics.Events,
+      Topics.DeadLetters,
+      Topics.Changes,
+    ]);
   });
 
   describe.each(EVENT_TYPES)('%s', (type) => {
@@ -58,7 +66,9 @@ describe('docs/asyncapi.yaml', () => {
       expect(message.examples.length).toBeGreaterThan(0);
       for (const example of message.examples) {
         const parsed = parseEnvelope(JSON.stringify(example.payload));
-        expect({ example: example.name, parsed }).toMatchObject({ parsed: { ok: true, event: { type } } });
+        expect({ example: example.name, parsed }).toMatchObject({
+          parsed: { ok: true, event: { type } },
+        });
       }
     });
 
@@ -87,7 +97,16 @@ describe('docs/asyncapi.yaml', () => {
   it("documents the envelope's fields", () => {
     const envelope = document.components.schemas.Envelope;
     expect(Object.keys(envelope.properties).sort()).toEqual(
-      ['id', 'type', 'aggregate', 'actor', 'occurredAt', 'schemaVersion', 'expectedVersion', 'data'].sort(),
+      [
+        'id',
+        'type',
+        'aggregate',
+        'actor',
+        'occurredAt',
+        'schemaVersion',
+        'expectedVersion',
+        'data',
+      ].sort(),
     );
     expect(envelope.properties.type.enum).toEqual([...EVENT_TYPES]);
   });
@@ -95,7 +114,11 @@ describe('docs/asyncapi.yaml', () => {
   it('gives dead letters the headers the worker sets, with an example the worker does refuse for that reason', () => {
     const letter = deref(document.channels.deadLetters.messages.deadLetter);
     expect(letter.headers.required.sort()).toEqual(
-      [DeadLetterHeaders.Reason, DeadLetterHeaders.OriginalPartition, DeadLetterHeaders.OriginalOffset].sort(),
+      [
+        DeadLetterHeaders.Reason,
+        DeadLetterHeaders.OriginalPartition,
+        DeadLetterHeaders.OriginalOffset,
+      ].sort(),
     );
     for (const example of letter.examples) {
       const parsed = parseEnvelope(JSON.stringify(example.payload));

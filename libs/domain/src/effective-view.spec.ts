@@ -16,17 +16,33 @@ const STAR_SPEC = spec(2);
 const NAMED_SPEC = spec(3);
 
 function override(env: string, level: Level, burstSpec: Record<string, unknown>): PolicyState[] {
-  return level === 'absent' ? [] : [{ slug: 'checkout', type: 'rate-limit', env, enabled: level === 'enabled', spec: burstSpec }];
+  return level === 'absent'
+    ? []
+    : [
+        {
+          slug: 'checkout',
+          type: 'rate-limit',
+          env,
+          enabled: level === 'enabled',
+          spec: burstSpec,
+        },
+      ];
 }
 
 function globalDefault(level: Level): DefaultPolicyState[] {
-  return level === 'absent' ? [] : [{ type: 'rate-limit', enabled: level === 'enabled', spec: GLOBAL_SPEC }];
+  return level === 'absent'
+    ? []
+    : [{ type: 'rate-limit', enabled: level === 'enabled', spec: GLOBAL_SPEC }];
 }
 
 /** The winner is the most specific level that exists; it alone decides. */
 function expected(global: Level, star: Level, named: Level): Record<string, unknown> | undefined {
   const [winner, winnerSpec] =
-    named !== 'absent' ? [named, NAMED_SPEC] : star !== 'absent' ? [star, STAR_SPEC] : [global, GLOBAL_SPEC];
+    named !== 'absent'
+      ? [named, NAMED_SPEC]
+      : star !== 'absent'
+        ? [star, STAR_SPEC]
+        : [global, GLOBAL_SPEC];
   return winner === 'enabled' ? winnerSpec : undefined;
 }
 
@@ -52,17 +68,35 @@ describe(EffectivePolicyResolver.name, () => {
 
     it('does not let a disabled override fall through to the global default', () => {
       const service = override('*', 'disabled', STAR_SPEC);
-      expect(EffectivePolicyResolver.resolve('prod', service, globalDefault('enabled'))).toEqual({});
+      expect(EffectivePolicyResolver.resolve('prod', service, globalDefault('enabled'))).toEqual(
+        {},
+      );
     });
 
     it('resolves each policy type on its own', () => {
       const service: PolicyState[] = [
-        { slug: 'checkout', type: 'quota', env: 'prod', enabled: true, spec: { limit: 5, period: 'day' } },
-        { slug: 'checkout', type: 'access', env: '*', enabled: false, spec: { allow: [], deny: [] } },
+        {
+          slug: 'checkout',
+          type: 'quota',
+          env: 'prod',
+          enabled: true,
+          spec: { limit: 5, period: 'day' },
+        },
+        {
+          slug: 'checkout',
+          type: 'access',
+          env: '*',
+          enabled: false,
+          spec: { allow: [], deny: [] },
+        },
       ];
       const defaults: DefaultPolicyState[] = [
         { type: 'access', enabled: true, spec: { allow: ['billing'], deny: [] } },
-        { type: 'circuit-breaker', enabled: true, spec: { errorRatePercent: 50, windowSeconds: 10, cooldownSeconds: 30 } },
+        {
+          type: 'circuit-breaker',
+          enabled: true,
+          spec: { errorRatePercent: 50, windowSeconds: 10, cooldownSeconds: 30 },
+        },
         { type: 'quota', enabled: true, spec: { limit: 1, period: 'hour' } },
       ];
       expect(EffectivePolicyResolver.resolve('prod', service, defaults)).toEqual({
@@ -95,9 +129,21 @@ describe(EffectivePolicyResolver.name, () => {
     const defaults: DefaultsSnapshot = { policies: globalDefault('enabled'), revision: 3 };
 
     it("gives the environment's configuration and the service's public fields only", () => {
-      const view = EffectivePolicyResolver.compose('prod', snapshot, defaults, new Date('2026-01-01T00:00:00Z'));
+      const view = EffectivePolicyResolver.compose(
+        'prod',
+        snapshot,
+        defaults,
+        new Date('2026-01-01T00:00:00Z'),
+      );
       expect(view).toEqual({
-        service: { slug: 'checkout', name: 'Checkout', owner: 'team-commerce', tier: 1, lifecycle: 'production', tags: ['payments'] },
+        service: {
+          slug: 'checkout',
+          name: 'Checkout',
+          owner: 'team-commerce',
+          tier: 1,
+          lifecycle: 'production',
+          tags: ['payments'],
+        },
         policies: { 'rate-limit': NAMED_SPEC },
         config: { timeout: 800, flags: { beta: false } },
         version: 10,

@@ -13,7 +13,14 @@ const VALID: Record<PolicyType, Record<string, unknown>> = {
 };
 
 function policyErrors(type: PolicyType, spec: unknown, extra: Record<string, unknown> = {}) {
-  return validateEventData('policy.set', { slug: 'checkout', type, env: '*', enabled: true, spec, ...extra });
+  return validateEventData('policy.set', {
+    slug: 'checkout',
+    type,
+    env: '*',
+    enabled: true,
+    spec,
+    ...extra,
+  });
 }
 
 const fieldsOf = (errors: { field: string }[]) => [...new Set(errors.map((e) => e.field))].sort();
@@ -23,17 +30,26 @@ describe('policy specs', () => {
     expect(Object.keys(POLICY_SPECS).sort()).toEqual([...POLICY_TYPES].sort());
   });
 
-  it.each(POLICY_TYPES)('accepts a valid %s spec, as an override and as a global default', (type) => {
-    expect(policyErrors(type, VALID[type])).toEqual([]);
-    expect(validateEventData('default-policy.set', { type, spec: VALID[type] })).toEqual([]);
-  });
+  it.each(POLICY_TYPES)(
+    'accepts a valid %s spec, as an override and as a global default',
+    (type) => {
+      expect(policyErrors(type, VALID[type])).toEqual([]);
+      expect(validateEventData('default-policy.set', { type, spec: VALID[type] })).toEqual([]);
+    },
+  );
 
   it.each(POLICY_TYPES)('names each missing field of a %s spec', (type) => {
-    expect(fieldsOf(policyErrors(type, {}))).toEqual(Object.keys(VALID[type]).map((f) => `spec.${f}`).sort());
+    expect(fieldsOf(policyErrors(type, {}))).toEqual(
+      Object.keys(VALID[type])
+        .map((f) => `spec.${f}`)
+        .sort(),
+    );
   });
 
   it.each(POLICY_TYPES)('refuses an unknown field in a %s spec', (type) => {
-    expect(fieldsOf(policyErrors(type, { ...VALID[type], colour: 'blue' }))).toEqual(['spec.colour']);
+    expect(fieldsOf(policyErrors(type, { ...VALID[type], colour: 'blue' }))).toEqual([
+      'spec.colour',
+    ]);
   });
 
   it.each(POLICY_TYPES)('refuses a %s spec that is not an object', (type) => {
@@ -51,11 +67,21 @@ describe('policy specs', () => {
   });
 
   describe.each([
-    ['rate-limit', 'requestsPerSecond', [0.001, 1, 1e6], [0, -1, '5', null, Number.POSITIVE_INFINITY]],
+    [
+      'rate-limit',
+      'requestsPerSecond',
+      [0.001, 1, 1e6],
+      [0, -1, '5', null, Number.POSITIVE_INFINITY],
+    ],
     ['rate-limit', 'burst', [0, 1, 500], [-1, 1.5, '10', true]],
     ['quota', 'limit', [1, 1_000_000], [0, -5, 2.5, '100']],
     ['quota', 'period', ['minute', 'hour', 'day', 'month'], ['week', 'DAY', '', 1]],
-    ['access', 'allow', [[], ['billing'], ['a1', 'ledger-v2']], ['billing', ['Not_A_Slug'], [1], null, Array(1001).fill('svc')]],
+    [
+      'access',
+      'allow',
+      [[], ['billing'], ['a1', 'ledger-v2']],
+      ['billing', ['Not_A_Slug'], [1], null, Array(1001).fill('svc')],
+    ],
     ['access', 'deny', [[], ['legacy-batch']], [{}, ['x'], ['UPPER']]],
     ['circuit-breaker', 'errorRatePercent', [1, 50, 100], [0, 101, 50.5, '50']],
     ['circuit-breaker', 'windowSeconds', [1, 3600], [0, -1, 1.5]],
@@ -67,7 +93,9 @@ describe('policy specs', () => {
     });
 
     it.each(bad.map((value) => [value]))('refuses %p and names spec.' + field, (value) => {
-      expect(fieldsOf(policyErrors(type, { ...VALID[type], [field]: value }))).toEqual([`spec.${field}`]);
+      expect(fieldsOf(policyErrors(type, { ...VALID[type], [field]: value }))).toEqual([
+        `spec.${field}`,
+      ]);
     });
   });
 
@@ -82,22 +110,40 @@ describe('policy specs', () => {
 
     it('requires enabled as a boolean on an override, but not on a global default', () => {
       expect(fieldsOf(policyErrors('quota', VALID.quota, { enabled: 'yes' }))).toEqual(['enabled']);
-      expect(validateEventData('default-policy.set', { type: 'quota', enabled: false, spec: VALID.quota })).toEqual([]);
-      expect(fieldsOf(validateEventData('default-policy.set', { type: 'quota', enabled: 1, spec: VALID.quota }))).toEqual([
-        'enabled',
-      ]);
+      expect(
+        validateEventData('default-policy.set', {
+          type: 'quota',
+          enabled: false,
+          spec: VALID.quota,
+        }),
+      ).toEqual([]);
+      expect(
+        fieldsOf(
+          validateEventData('default-policy.set', { type: 'quota', enabled: 1, spec: VALID.quota }),
+        ),
+      ).toEqual(['enabled']);
     });
 
     it('refuses an unknown policy type and unknown fields beside the spec', () => {
-      expect(fieldsOf(validateEventData('policy.set', { slug: 'checkout', type: 'retry', env: '*', enabled: true, spec: {} }))).toEqual([
-        'type',
-      ]);
+      expect(
+        fieldsOf(
+          validateEventData('policy.set', {
+            slug: 'checkout',
+            type: 'retry',
+            env: '*',
+            enabled: true,
+            spec: {},
+          }),
+        ),
+      ).toEqual(['type']);
       expect(fieldsOf(policyErrors('quota', VALID.quota, { priority: 1 }))).toEqual(['priority']);
     });
 
     it('keeps a change message within 1000 characters', () => {
       expect(policyErrors('quota', VALID.quota, { reason: 'raise for the launch' })).toEqual([]);
-      expect(fieldsOf(policyErrors('quota', VALID.quota, { reason: 'x'.repeat(1001) }))).toEqual(['reason']);
+      expect(fieldsOf(policyErrors('quota', VALID.quota, { reason: 'x'.repeat(1001) }))).toEqual([
+        'reason',
+      ]);
     });
   });
 });

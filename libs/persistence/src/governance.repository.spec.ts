@@ -5,11 +5,18 @@ import { CatalogRepository } from './catalog.repository.js';
 import { GovernanceRepository } from './governance.repository.js';
 import type { DomainEvent } from '#domain/event-validation';
 
-function anEvent(type: DomainEvent['type'], data: Record<string, unknown>, extra: Partial<DomainEvent> = {}): DomainEvent {
+function anEvent(
+  type: DomainEvent['type'],
+  data: Record<string, unknown>,
+  extra: Partial<DomainEvent> = {},
+): DomainEvent {
   return {
     id: randomUUID(),
     type,
-    aggregate: type === 'default-policy.set' ? `defaults:${String(data.type)}` : `service:${String(data.slug)}`,
+    aggregate:
+      type === 'default-policy.set'
+        ? `defaults:${String(data.type)}`
+        : `service:${String(data.slug)}`,
     actor: 'tester',
     occurredAt: new Date().toISOString(),
     schemaVersion: 1,
@@ -19,7 +26,13 @@ function anEvent(type: DomainEvent['type'], data: Record<string, unknown>, extra
 }
 
 const registration = (slug: string) =>
-  anEvent('service.registered', { slug, name: 'Svc', owner: 'team-a', tier: 1, lifecycle: 'production' });
+  anEvent('service.registered', {
+    slug,
+    name: 'Svc',
+    owner: 'team-a',
+    tier: 1,
+    lifecycle: 'production',
+  });
 
 describe('governance state on a real PostgreSQL', () => {
   let env: TestEnvironment;
@@ -92,7 +105,10 @@ describe('governance state on a real PostgreSQL', () => {
       await apply(anEvent('config.deleted', key));
       expect(await catalog.findConfig('rollback', 'prod', 'timeout')).toBeUndefined();
       await apply(anEvent('config.rolled-back', { ...key, toVersion: 2 }));
-      expect(await catalog.findConfig('rollback', 'prod', 'timeout')).toMatchObject({ value: { ms: 250 }, version: 4 });
+      expect(await catalog.findConfig('rollback', 'prod', 'timeout')).toMatchObject({
+        value: { ms: 250 },
+        version: 4,
+      });
       await apply(anEvent('config.deleted', key));
       await apply(anEvent('config.set', { ...key, value: 1 }));
       expect((await catalog.findConfig('rollback', 'prod', 'timeout'))?.version).toBe(5);
@@ -100,7 +116,10 @@ describe('governance state on a real PostgreSQL', () => {
 
     it('rejects deleting an entry that does not exist', async () => {
       const event = anEvent('config.deleted', { ...key, key: 'never-set' });
-      expect(await projection.apply(event)).toMatchObject({ status: 'rejected', code: 'not-found' });
+      expect(await projection.apply(event)).toMatchObject({
+        status: 'rejected',
+        code: 'not-found',
+      });
     });
 
     it('rejects configuration for a service that does not exist', async () => {
@@ -116,8 +135,24 @@ describe('governance state on a real PostgreSQL', () => {
   describe(GovernanceRepository.name, () => {
     beforeAll(async () => {
       await apply(registration('holder'));
-      await apply(anEvent('policy.set', { slug: 'holder', type: 'quota', env: 'prod', enabled: true, spec: { limit: 5, period: 'day' } }));
-      await apply(anEvent('policy.set', { slug: 'holder', type: 'quota', env: '*', enabled: false, spec: { limit: 1, period: 'hour' } }));
+      await apply(
+        anEvent('policy.set', {
+          slug: 'holder',
+          type: 'quota',
+          env: 'prod',
+          enabled: true,
+          spec: { limit: 5, period: 'day' },
+        }),
+      );
+      await apply(
+        anEvent('policy.set', {
+          slug: 'holder',
+          type: 'quota',
+          env: '*',
+          enabled: false,
+          spec: { limit: 1, period: 'hour' },
+        }),
+      );
       await apply(anEvent('config.set', { slug: 'holder', env: 'prod', key: 'b', value: 2 }));
       await apply(anEvent('config.set', { slug: 'holder', env: 'prod', key: 'a', value: 1 }));
       await apply(anEvent('config.set', { slug: 'holder', env: 'dev', key: 'a', value: 0 }));
@@ -164,8 +199,19 @@ describe('governance state on a real PostgreSQL', () => {
 
     it('lists the global defaults with the revision of all defaults', async () => {
       const before = await governance.defaultPolicies();
-      await apply(anEvent('default-policy.set', { type: 'rate-limit', spec: { requestsPerSecond: 5, burst: 0 } }));
-      await apply(anEvent('default-policy.set', { type: 'access', enabled: false, spec: { allow: [], deny: [] } }));
+      await apply(
+        anEvent('default-policy.set', {
+          type: 'rate-limit',
+          spec: { requestsPerSecond: 5, burst: 0 },
+        }),
+      );
+      await apply(
+        anEvent('default-policy.set', {
+          type: 'access',
+          enabled: false,
+          spec: { allow: [], deny: [] },
+        }),
+      );
       const after = await governance.defaultPolicies();
       expect(after.revision).toBe(before.revision + 2);
       expect(after.items.map((d) => [d.type, d.enabled])).toEqual([

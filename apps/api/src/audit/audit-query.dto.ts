@@ -1,9 +1,22 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { EVENT_TYPES, type EventType } from '#domain/event.model';
 import { POLICY_TYPES } from '#domain/policy.model';
 
-const AGGREGATE = new RegExp(`^(service:[a-z][a-z0-9-]{1,62}|defaults:(${POLICY_TYPES.join('|')}))$`);
+const AGGREGATE = new RegExp(
+  `^(service:[a-z][a-z0-9-]{1,62}|defaults:(${POLICY_TYPES.join('|')}))$`,
+);
 
 export class AuditQueryDto {
   /** `service:{slug}` or `defaults:{type}`. */

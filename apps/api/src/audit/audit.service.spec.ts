@@ -24,7 +24,9 @@ function auditLog(size: number) {
   const repository = {
     audit: async (query: AuditQuery) => {
       queries.push(query);
-      return entries.filter((e) => query.before === undefined || e.seq < query.before).slice(0, query.limit);
+      return entries
+        .filter((e) => query.before === undefined || e.seq < query.before)
+        .slice(0, query.limit);
     },
   } as unknown as EventLogRepository;
   return { service: new AuditService(repository), queries };
@@ -70,7 +72,9 @@ describe(AuditService.name, () => {
         .page({ since: '2026-01-02T00:00:00Z', until: '2026-01-01T00:00:00Z' })
         .catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(ProblemException);
-      expect((failure as ProblemException).problem.errors).toEqual([{ field: 'until', message: 'until must be later than since' }]);
+      expect((failure as ProblemException).problem.errors).toEqual([
+        { field: 'until', message: 'until must be later than since' },
+      ]);
     });
   });
 
@@ -79,16 +83,20 @@ describe(AuditService.name, () => {
       expect(decodeAuditCursor(encodeAuditCursor(42))).toBe(42);
     });
 
-    it.each(['not-ours', Buffer.from('{"before":"1"}').toString('base64url'), Buffer.from('{"before":-3}').toString('base64url')])(
-      'answers a 400 naming cursor for %p',
-      (cursor) => {
-        expect(() => decodeAuditCursor(cursor)).toThrow(ProblemException);
-        try {
-          decodeAuditCursor(cursor);
-        } catch (error) {
-          expect((error as ProblemException).problem).toMatchObject({ status: 400, errors: [{ field: 'cursor' }] });
-        }
-      },
-    );
+    it.each([
+      'not-ours',
+      Buffer.from('{"before":"1"}').toString('base64url'),
+      Buffer.from('{"before":-3}').toString('base64url'),
+    ])('answers a 400 naming cursor for %p', (cursor) => {
+      expect(() => decodeAuditCursor(cursor)).toThrow(ProblemException);
+      try {
+        decodeAuditCursor(cursor);
+      } catch (error) {
+        expect((error as ProblemException).problem).toMatchObject({
+          status: 400,
+          errors: [{ field: 'cursor' }],
+        });
+      }
+    });
   });
 });

@@ -46,8 +46,11 @@ export function encodeAuditCursor(seq: number): string {
 
 export function decodeAuditCursor(cursor: string): number {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
-    if (Number.isSafeInteger(parsed.before) && (parsed.before as number) > 0) return parsed.before as number;
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      before?: unknown;
+    };
+    if (Number.isSafeInteger(parsed.before) && (parsed.before as number) > 0)
+      return parsed.before as number;
   } catch {
     // falls through to the validation error
   }

@@ -128,13 +128,19 @@ export class ConfigEntriesController {
       },
       wait,
     );
-    return answerWrite(reply, submitted, wait, { load: () => this.config.loadEntry(slug, env, key) });
+    return answerWrite(reply, submitted, wait, {
+      load: () => this.config.loadEntry(slug, env, key),
+    });
   }
 
   @Delete(':key')
   @RequireRole('writer')
   @ApiOperation({ summary: 'Remove an entry (its history stays)' })
-  @ApiBody({ type: ReasonDto, required: false, description: 'An optional change message for the audit' })
+  @ApiBody({
+    type: ReasonDto,
+    required: false,
+    description: 'An optional change message for the audit',
+  })
   @ApiEventWrite({ removes: true })
   async remove(
     @Param('slug', SlugParam) slug: string,

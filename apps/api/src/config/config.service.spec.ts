@@ -12,7 +12,12 @@ const entry = {
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
 
-function service(state: { revision?: number; entry?: unknown; history?: unknown[]; listing?: unknown }) {
+function service(state: {
+  revision?: number;
+  entry?: unknown;
+  history?: unknown[];
+  listing?: unknown;
+}) {
   const governance = {
     serviceRevision: async () => state.revision,
     environmentConfig: async () => state.listing,
@@ -26,7 +31,10 @@ function service(state: { revision?: number; entry?: unknown; history?: unknown[
 
 describe(ConfigEntriesService.name, () => {
   it("tags an environment's listing with the service's revision", async () => {
-    const document = await service({ listing: { items: [entry], revision: 12 } }).environment('checkout', 'prod');
+    const document = await service({ listing: { items: [entry], revision: 12 } }).environment(
+      'checkout',
+      'prod',
+    );
     expect(document.etag).toBe('"r12"');
     expect(JSON.parse(document.json)).toEqual({ items: [entry] });
   });
@@ -43,21 +51,34 @@ describe(ConfigEntriesService.name, () => {
     await expect(service({ revision: 2 }).entry('checkout', 'prod', 'nope')).rejects.toMatchObject({
       problem: { status: 404, detail: 'Service checkout has no config entry nope in prod' },
     });
-    await expect(service({}).environment('ghost', 'prod')).rejects.toMatchObject({ problem: { status: 404 } });
+    await expect(service({}).environment('ghost', 'prod')).rejects.toMatchObject({
+      problem: { status: 404 },
+    });
   });
 
   it('answers the history of an entry, and 404 for one that never existed', async () => {
-    const history = [{ version: 1, value: 800, change: 'set', eventId: 'e', createdAt: entry.createdAt }];
+    const history = [
+      { version: 1, value: 800, change: 'set', eventId: 'e', createdAt: entry.createdAt },
+    ];
     const document = await service({ revision: 5, history }).history('checkout', 'prod', 'timeout');
     expect(JSON.parse(document.json)).toEqual({ items: history });
     expect(document.etag).toBe('"r5"');
-    await expect(service({ revision: 5 }).history('checkout', 'prod', 'nope')).rejects.toMatchObject({
+    await expect(
+      service({ revision: 5 }).history('checkout', 'prod', 'nope'),
+    ).rejects.toMatchObject({
       problem: { status: 404, detail: 'Service checkout never had a config entry nope in prod' },
     });
   });
 
   it('reads an entry back with a location that escapes nothing a key may hold', async () => {
-    const loaded = await service({ entry: { ...entry, key: 'flags.beta_v2' } }).loadEntry('checkout', 'prod', 'flags.beta_v2');
-    expect(loaded).toMatchObject({ etag: '"3"', location: '/v1/services/checkout/config/prod/flags.beta_v2' });
+    const loaded = await service({ entry: { ...entry, key: 'flags.beta_v2' } }).loadEntry(
+      'checkout',
+      'prod',
+      'flags.beta_v2',
+    );
+    expect(loaded).toMatchObject({
+      etag: '"3"',
+      location: '/v1/services/checkout/config/prod/flags.beta_v2',
+    });
   });
 });

@@ -20,7 +20,11 @@ export class ConfigEntriesService {
   async environment(slug: string, env: string): Promise<TaggedDocument> {
     const found = await this.governance.environmentConfig(slug, env);
     if (!found) throw serviceNotFound(slug);
-    return { json: JSON.stringify({ items: found.items }), etag: `"r${found.revision}"`, stale: false };
+    return {
+      json: JSON.stringify({ items: found.items }),
+      etag: `"r${found.revision}"`,
+      stale: false,
+    };
   }
 
   async entry(slug: string, env: string, key: string): Promise<TaggedDocument> {
@@ -35,7 +39,8 @@ export class ConfigEntriesService {
     const revision = await this.governance.serviceRevision(slug);
     if (revision === undefined) throw serviceNotFound(slug);
     const items = await this.catalog.configHistory(slug, env, key);
-    if (items.length === 0) throw new ProblemException(404, `Service ${slug} never had a config entry ${key} in ${env}`);
+    if (items.length === 0)
+      throw new ProblemException(404, `Service ${slug} never had a config entry ${key} in ${env}`);
     return { json: JSON.stringify({ items }), etag: `"r${revision}"`, stale: false };
   }
 

@@ -13,11 +13,12 @@ import { EventsController } from '../events/events.controller.js';
 import { HealthController } from '../health/health.controller.js';
 import { MetricsController } from '../metrics/metrics.controller.js';
 import { ApiEventWrite, ApiTaggedRead, ApiValidationProblem } from './openapi.decorators.js';
+import type { Class } from './validation-schema.js';
 import { EventStatusSchema, ServicePageSchema, ServiceResourceSchema } from './response.schemas.js';
 
 type Decorator = MethodDecorator;
 
-function document(controller: Function, method: string, ...decorators: Decorator[]): void {
+function document(controller: Class, method: string, ...decorators: Decorator[]): void {
   const prototype = controller.prototype as object;
   const descriptor = Object.getOwnPropertyDescriptor(prototype, method);
   if (!descriptor) throw new Error(`${controller.name} has no handler ${method} to document`);
@@ -31,7 +32,7 @@ function document(controller: Function, method: string, ...decorators: Decorator
  * controllers wear and could move into those files unchanged. Runs once per process.
  */
 export function documentCatalogOperations(): void {
-  const register = (ServicesController.prototype as unknown as Record<string, Function>).register;
+  const register = (ServicesController.prototype as unknown as Record<string, object>).register;
   if (Reflect.getMetadata(DECORATORS.API_OPERATION, register)) return;
 
   document(
@@ -43,7 +44,9 @@ export function documentCatalogOperations(): void {
   document(
     ServicesController,
     'list',
-    ApiOperation({ summary: 'List services, filtered, one page at a time (`limit` ≤ 200, opaque `cursor`)' }),
+    ApiOperation({
+      summary: 'List services, filtered, one page at a time (`limit` ≤ 200, opaque `cursor`)',
+    }),
     ApiOkResponse({ type: ServicePageSchema }),
     ApiValidationProblem(),
   );
@@ -66,7 +69,11 @@ export function documentCatalogOperations(): void {
     ServicesController,
     'remove',
     ApiOperation({ summary: 'Remove a service with its policies and configuration' }),
-    ApiBody({ type: ReasonDto, required: false, description: 'An optional change message for the audit' }),
+    ApiBody({
+      type: ReasonDto,
+      required: false,
+      description: 'An optional change message for the audit',
+    }),
     ApiEventWrite({ removes: true }),
   );
   document(

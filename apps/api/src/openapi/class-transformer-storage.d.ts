@@ -2,6 +2,9 @@
 // public entry point does not re-export; the OpenAPI document reads it to name them.
 declare module 'class-transformer/cjs/storage.js' {
   export const defaultMetadataStorage: {
-    findTypeMetadata(target: Function, propertyName: string): { typeFunction: () => Function } | undefined;
+    findTypeMetadata(
+      target: abstract new (...args: never[]) => unknown,
+      propertyName: string,
+    ): { typeFunction: () => abstract new (...args: never[]) => unknown } | undefined;
   };
 }

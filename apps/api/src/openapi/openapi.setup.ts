@@ -14,7 +14,7 @@ import { SLUG_PATTERN } from '#domain/service.model';
 import { ENV_PATTERN, POLICY_TYPES } from '#domain/policy.model';
 import { CONFIG_KEY_PATTERN } from '#domain/config.model';
 import { REQUIRED_ROLE } from '../auth/roles.decorator.js';
-import { documentFromValidation } from './validation-schema.js';
+import { documentFromValidation, type Class } from './validation-schema.js';
 import { documentCatalogOperations } from './catalog.openapi.js';
 import * as responses from './response.schemas.js';
 import { ConfigItemDto, DefaultPolicyEntryDto, PolicyEntryDto } from '../transfer/transfer.dto.js';
@@ -23,7 +23,13 @@ export const DOCS_PATH = 'docs';
 export const OPENAPI_JSON_PATH = 'docs/openapi.json';
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
-type Parameter = { name: string; in: string; required?: boolean; description?: string; schema?: Record<string, unknown> };
+type Parameter = {
+  name: string;
+  in: string;
+  required?: boolean;
+  description?: string;
+  schema?: Record<string, unknown>;
+};
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
@@ -38,7 +44,9 @@ const PATH_PARAMETERS: Record<string, Record<string, unknown>> = {
 
 const problemResponse = (description: string) => ({
   description,
-  content: { 'application/problem+json': { schema: { $ref: getSchemaPath(responses.ProblemSchema) } } },
+  content: {
+    'application/problem+json': { schema: { $ref: getSchemaPath(responses.ProblemSchema) } },
+  },
 });
 
 /**
@@ -50,7 +58,7 @@ const problemResponse = (description: string) => ({
 export function setupOpenApi(app: INestApplication): OpenAPIObject {
   const controllers = controllerClasses(app);
   describeFreeFormMembers();
-  const documented = new Set<Function>();
+  const documented = new Set<Class>();
   const models = [
     ReasonDto,
     ...responses.POLICY_SPEC_MODELS,
@@ -91,17 +99,17 @@ function describeFreeFormMembers(): void {
   }
 }
 
-function controllerClasses(app: INestApplication): Function[] {
-  const classes = new Set<Function>();
+function controllerClasses(app: INestApplication): Class[] {
+  const classes = new Set<Class>();
   for (const module of app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {
-      if (typeof wrapper.metatype === 'function') classes.add(wrapper.metatype);
+      if (typeof wrapper.metatype === 'function') classes.add(wrapper.metatype as Class);
     }
   }
   return [...classes];
 }
 
-function handlerNames(controller: Function): string[] {
+function handlerNames(controller: Class): string[] {
   const prototype = controller.prototype as Record<string, unknown>;
   return Object.getOwnPropertyNames(prototype).filter(
     (name) => name !== 'constructor' && typeof prototype[name] === 'function',
@@ -109,20 +117,22 @@ function handlerNames(controller: Function): string[] {
 }
 
 /** The classes that handlers take (bodies and queries), to document from their rules. */
-function handlerParameterTypes(controllers: Function[]): Function[] {
+function handlerParameterTypes(controllers: Class[]): Class[] {
   return controllers.flatMap((controller) =>
     handlerNames(controller).flatMap(
-      (name) => (Reflect.getMetadata('design:paramtypes', controller.prototype, name) as Function[] | undefined) ?? [],
+      (name) =>
+        (Reflect.getMetadata('design:paramtypes', controller.prototype, name) as
+          Class[] | undefined) ?? [],
     ),
   );
 }
 
 /** `Controller_method` (Swagger's operationId) → the weakest role that may call it. */
-function requiredRoles(controllers: Function[]): Map<string, string> {
+function requiredRoles(controllers: Class[]): Map<string, string> {
   const roles = new Map<string, string>();
   for (const controller of controllers) {
     for (const name of handlerNames(controller)) {
-      const handler = (controller.prototype as Record<string, Function>)[name];
+      const handler = (controller.prototype as Record<string, object>)[name];
       const role =
         (Reflect.getMetadata(REQUIRED_ROLE, handler) as string | undefined) ??
         (Reflect.getMetadata(REQUIRED_ROLE, controller) as string | undefined) ??
@@ -139,8 +149,13 @@ function annotateOperations(document: OpenAPIObject, roles: Map<string, string>)
       const operation = item[method];
       if (!operation) continue;
       describeParameters(operation);
-      if (operation.requestBody || operation.parameters?.some((p) => 'in' in p && p.in !== 'header')) {
-        operation.responses['400'] ??= problemResponse('A parameter or the body is not valid: `errors` names each field');
+      if (
+        operation.requestBody ||
+        operation.parameters?.some((p) => 'in' in p && p.in !== 'header')
+      ) {
+        operation.responses['400'] ??= problemResponse(
+          'A parameter or the body is not valid: `errors` names each field',
+        );
       }
       const role = roles.get(operation.operationId ?? '');
       if (!role) continue;
@@ -150,8 +165,12 @@ function annotateOperations(document: OpenAPIObject, roles: Map<string, string>)
       }
       operation.security = [{ bearer: [] }];
       (operation as Operation & { 'x-required-role': string })['x-required-role'] = role;
-      operation.description = [`Requires the \`${role}\` role.`, operation.description].filter(Boolean).join(' ');
-      operation.responses['401'] ??= problemResponse('No token, or one that WARDEN_TOKENS does not list');
+      operation.description = [`Requires the \`${role}\` role.`, operation.description]
+        .filter(Boolean)
+        .join(' ');
+      operation.responses['401'] ??= problemResponse(
+        'No token, or one that WARDEN_TOKENS does not list',
+      );
       operation.responses['403'] ??= problemResponse(`The token's role is weaker than ${role}`);
     }
   }
@@ -191,7 +210,8 @@ function describeParameters(operation: Operation): void {
 /** Any JSON value: Swagger gives every member a type, these have none. */
 function widenAnyJsonMembers(document: OpenAPIObject): void {
   for (const schema of Object.values(document.components?.schemas ?? {})) {
-    const properties = (schema as { properties?: Record<string, Record<string, unknown>> }).properties ?? {};
+    const properties =
+      (schema as { properties?: Record<string, Record<string, unknown>> }).properties ?? {};
     for (const property of Object.values(properties)) {
       if (property[responses.ANY_JSON]) {
         delete property.type;
@@ -201,6 +221,6 @@ function widenAnyJsonMembers(document: OpenAPIObject): void {
   }
 }
 
-function isClass(value: unknown): value is Function {
+function isClass(value: unknown): value is Class {
   return typeof value === 'function' && /^class\s/.test(Function.prototype.toString.call(value));
 }

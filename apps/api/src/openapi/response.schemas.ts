@@ -1,4 +1,10 @@
-import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiProperty,
+  ApiPropertyOptional,
+  IntersectionType,
+  OmitType,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { RegisterServiceDto } from '#domain/service.dto';
 import { AccessSpec, CircuitBreakerSpec, QuotaSpec, RateLimitSpec } from '#domain/policy.dto';
 import { EVENT_TYPES } from '#domain/event.model';
@@ -27,7 +33,10 @@ export const anyJsonSchema = {
 };
 
 export class FieldErrorSchema {
-  @ApiProperty({ example: 'spec.burst', description: 'Dotted path of the invalid field in the request' })
+  @ApiProperty({
+    example: 'spec.burst',
+    description: 'Dotted path of the invalid field in the request',
+  })
   field: string;
 
   @ApiProperty({ example: 'burst must not be less than 0' })
@@ -51,7 +60,10 @@ export class ProblemSchema {
   @ApiPropertyOptional({ type: [FieldErrorSchema], description: 'One entry per invalid field' })
   errors?: FieldErrorSchema[];
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'The event a rejection belongs to (waited writes)' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'The event a rejection belongs to (waited writes)',
+  })
   eventId?: string;
 }
 
@@ -59,12 +71,19 @@ export class AcceptedWriteSchema {
   @ApiProperty({ format: 'uuid' })
   eventId: string;
 
-  @ApiProperty({ enum: ['accepted', 'applied'], description: '`applied` only when the resource changed again before it could be read back' })
+  @ApiProperty({
+    enum: ['accepted', 'applied'],
+    description: '`applied` only when the resource changed again before it could be read back',
+  })
   status: string;
 }
 
 export class VersionedSchema {
-  @ApiProperty({ type: 'integer', minimum: 1, description: 'Grows by one per applied change; the ETag' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description: 'Grows by one per applied change; the ETag',
+  })
   version: number;
 
   @ApiProperty({ format: 'date-time' })
@@ -83,7 +102,11 @@ export class ServicePageSchema {
   @ApiProperty({ type: [ServiceResourceSchema] })
   items: ServiceResourceSchema[];
 
-  @ApiProperty({ type: 'string', nullable: true, description: 'Pass as `cursor` for the next page; null on the last' })
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last',
+  })
   nextCursor: string | null;
 }
 
@@ -188,7 +211,8 @@ export class EffectiveViewSchema {
   @ApiProperty({
     type: 'object',
     additionalProperties: policySpecSchema,
-    description: 'Policy type → spec of the winning, enabled policy (service+env over service+`*` over the global default); a type with no enabled winner is absent',
+    description:
+      'Policy type → spec of the winning, enabled policy (service+env over service+`*` over the global default); a type with no enabled winner is absent',
     example: { 'rate-limit': { requestsPerSecond: 50, burst: 100 } },
   })
   policies: Record<string, unknown>;
@@ -218,19 +242,31 @@ export class AuditEntrySchema {
   @ApiProperty({ example: 'service:checkout' })
   aggregate: string;
 
-  @ApiProperty({ example: 'alice', description: "The token's name for API writes, the envelope's actor otherwise" })
+  @ApiProperty({
+    example: 'alice',
+    description: "The token's name for API writes, the envelope's actor otherwise",
+  })
   actor: string;
 
   @ApiPropertyOptional({ description: 'The change message the writer gave' })
   reason?: string;
 
-  @ApiPropertyOptional({ type: 'integer', description: 'The changed resource version (absent for deletions)' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'The changed resource version (absent for deletions)',
+  })
   version?: number;
 
-  @ApiProperty({ ...anyJsonSchema, description: 'The resource before the change; null when it was created' })
+  @ApiProperty({
+    ...anyJsonSchema,
+    description: 'The resource before the change; null when it was created',
+  })
   before: unknown;
 
-  @ApiProperty({ ...anyJsonSchema, description: 'The resource after the change; null when it was deleted' })
+  @ApiProperty({
+    ...anyJsonSchema,
+    description: 'The resource after the change; null when it was deleted',
+  })
   after: unknown;
 
   @ApiProperty({ format: 'date-time', description: 'When the producer made the change' })
@@ -283,7 +319,10 @@ export class ImportedChangeSchema {
   @ApiPropertyOptional() env?: string;
   @ApiPropertyOptional() key?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'The event that makes the change (not for a dry run)' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'The event that makes the change (not for a dry run)',
+  })
   eventId?: string;
 
   @ApiPropertyOptional({
@@ -303,6 +342,9 @@ export class ImportReportSchema {
   @ApiProperty({ type: ImportSummarySchema })
   summary: ImportSummarySchema;
 
-  @ApiProperty({ type: [ImportedChangeSchema], description: 'One entry per resource the document lists, in publishing order' })
+  @ApiProperty({
+    type: [ImportedChangeSchema],
+    description: 'One entry per resource the document lists, in publishing order',
+  })
   changes: ImportedChangeSchema[];
 }

@@ -16,7 +16,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { documentFromValidation } from './validation-schema.js';
+import { documentFromValidation, type Class } from './validation-schema.js';
 
 class Link {
   @IsUrl()
@@ -65,22 +65,38 @@ class Subject extends Base {
   explained: string;
 }
 
-const documented = (cls: Function, property: string) =>
-  Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, cls.prototype, property) as Record<string, unknown>;
+const documented = (cls: Class, property: string) =>
+  Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, cls.prototype, property) as Record<
+    string,
+    unknown
+  >;
 
 describe(documentFromValidation.name, () => {
   const classes = documentFromValidation(Subject);
 
   it('documents the class, its parents and its nested classes', () => {
     expect([...classes]).toEqual(expect.arrayContaining([Subject, Base, Link]));
-    expect(documented(Base, 'note')).toMatchObject({ type: 'string', maxLength: 10, required: false, nullable: true });
-    expect(documented(Link, 'url')).toMatchObject({ type: 'string', format: 'uri', required: true });
+    expect(documented(Base, 'note')).toMatchObject({
+      type: 'string',
+      maxLength: 10,
+      required: false,
+      nullable: true,
+    });
+    expect(documented(Link, 'url')).toMatchObject({
+      type: 'string',
+      format: 'uri',
+      required: true,
+    });
   });
 
   it('turns rules into JSON Schema keywords', () => {
     expect(documented(Subject, 'slug')).toMatchObject({ pattern: '^[a-z]+$', required: true });
     expect(documented(Subject, 'tier')).toMatchObject({ type: 'integer', minimum: 0, maximum: 3 });
-    expect(documented(Subject, 'rate')).toMatchObject({ type: 'number', minimum: 0, exclusiveMinimum: true });
+    expect(documented(Subject, 'rate')).toMatchObject({
+      type: 'number',
+      minimum: 0,
+      exclusiveMinimum: true,
+    });
     expect(documented(Subject, 'mode')).toMatchObject({ enum: ['a', 'b'] });
   });
 
@@ -101,7 +117,7 @@ describe(documentFromValidation.name, () => {
   it('refers nested members to their class', () => {
     const links = documented(Subject, 'links');
     expect(links).toMatchObject({ isArray: true, required: false });
-    expect((links.type as () => Function)()).toBe(Link);
+    expect((links.type as () => Class)()).toBe(Link);
   });
 
   it('keeps what an explicit @ApiProperty says, and is idempotent', () => {
@@ -110,7 +126,10 @@ describe(documentFromValidation.name, () => {
     expect(Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES_ARRAY, Subject.prototype)).toEqual(
       expect.arrayContaining([':slug', ':tier']),
     );
-    const keys = Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES_ARRAY, Subject.prototype) as string[];
+    const keys = Reflect.getMetadata(
+      DECORATORS.API_MODEL_PROPERTIES_ARRAY,
+      Subject.prototype,
+    ) as string[];
     expect(new Set(keys).size).toBe(keys.length);
   });
 });

@@ -3,7 +3,12 @@ import { getMetadataStorage } from 'class-validator';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage.js';
 
 type Schema = Record<string, unknown>;
-type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];
+
+/** A class, as metadata knows it (abstract mapped types included). */
+export type Class = abstract new (...args: never[]) => unknown;
+type ValidationMetadata = ReturnType<
+  ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']
+>[number];
 
 /**
  * Documents a DTO from the class-validator rules that already validate it, so the
@@ -12,12 +17,13 @@ type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getT
  * (`@ValidateNested` + `@Type`) are documented too. Explicit `@ApiProperty` metadata,
  * where present, wins over what is derived here. Returns the classes it documented.
  */
-export function documentFromValidation(root: Function, done = new Set<Function>()): Set<Function> {
-  const byTarget = new Map<Function, Map<string, ValidationMetadata[]>>();
+export function documentFromValidation(root: Class, done = new Set<Class>()): Set<Class> {
+  const byTarget = new Map<Class, Map<string, ValidationMetadata[]>>();
   for (const rule of getMetadataStorage().getTargetValidationMetadatas(root, '', true, false)) {
     if (typeof rule.target !== 'function') continue;
-    const members = byTarget.get(rule.target) ?? new Map<string, ValidationMetadata[]>();
-    byTarget.set(rule.target, members);
+    const target = rule.target as Class;
+    const members = byTarget.get(target) ?? new Map<string, ValidationMetadata[]>();
+    byTarget.set(target, members);
     members.set(rule.propertyName, [...(members.get(rule.propertyName) ?? []), rule]);
   }
   for (const [target, members] of byTarget) {
@@ -26,23 +32,28 @@ export function documentFromValidation(root: Function, done = new Set<Function>(
     for (const [property, rules] of members) {
       const nested = nestedType(target, property, rules);
       if (nested) documentFromValidation(nested, done);
-      if (Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, target.prototype, property)) continue;
+      if (Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, target.prototype, property))
+        continue;
       ApiProperty(propertyOptions(target, property, rules, nested))(target.prototype, property);
     }
   }
   return done;
 }
 
-function nestedType(target: Function, property: string, rules: ValidationMetadata[]): Function | undefined {
+function nestedType(
+  target: Class,
+  property: string,
+  rules: ValidationMetadata[],
+): Class | undefined {
   if (!rules.some((r) => r.type === 'nestedValidation')) return undefined;
   return defaultMetadataStorage.findTypeMetadata(target, property)?.typeFunction();
 }
 
 function propertyOptions(
-  target: Function,
+  target: Class,
   property: string,
   rules: ValidationMetadata[],
-  nested: Function | undefined,
+  nested: Class | undefined,
 ): ApiPropertyOptions {
   const own: Schema = {};
   const items: Schema = {};
@@ -57,7 +68,8 @@ function propertyOptions(
     if (rule.type !== 'customValidation' || !rule.name) continue;
     Object.assign(rule.each ? items : own, keywordsOf(rule.name, rule.constraints ?? []));
   }
-  const designType = Reflect.getMetadata('design:type', target.prototype, property) as Function | undefined;
+  const designType = Reflect.getMetadata('design:type', target.prototype, property) as
+    Class | undefined;
   const isArray = own.type === 'array' || designType === Array;
   const options: Schema = { ...own, required: !optional };
   if (nested) {
@@ -67,7 +79,7 @@ function propertyOptions(
     options.type = 'array';
     options.items = items.pattern !== undefined ? { type: 'string', ...items } : items;
   }
-  return options as ApiPropertyOptions;
+  return options;
 }
 
 /** The JSON Schema keywords that a class-validator rule stands for. */
@@ -87,7 +99,7 @@ function keywordsOf(name: string, constraints: unknown[]): Schema {
     case 'isObject':
       return { type: 'object', additionalProperties: true };
     case 'isIn':
-      return { enum: first as unknown[] };
+      return { enum: first };
     case 'equals':
       return { enum: [first] };
     case 'matches':

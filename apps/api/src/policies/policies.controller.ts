@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, Headers, Param, Put, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  Param,
+  Put,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SetDefaultPolicyDto, SetPolicyDto } from '#domain/policy.dto';
@@ -135,7 +146,11 @@ export class PoliciesController {
     description: '`*` or the environment of the override to remove',
     schema: { type: 'string', pattern: POLICY_ENV_PATTERN },
   })
-  @ApiBody({ type: ReasonDto, required: false, description: 'An optional change message for the audit' })
+  @ApiBody({
+    type: ReasonDto,
+    required: false,
+    description: 'An optional change message for the audit',
+  })
   @ApiEventWrite({ removes: true })
   async remove(
     @Param('slug', SlugParam) slug: string,

@@ -27,7 +27,11 @@ export class PoliciesService {
   async servicePolicies(slug: string): Promise<TaggedDocument> {
     const found = await this.governance.servicePolicies(slug);
     if (!found) throw new ProblemException(404, `Service ${slug} does not exist`);
-    return { json: JSON.stringify({ items: found.items }), etag: `"r${found.revision}"`, stale: false };
+    return {
+      json: JSON.stringify({ items: found.items }),
+      etag: `"r${found.revision}"`,
+      stale: false,
+    };
   }
 
   async defaults(): Promise<TaggedDocument> {
@@ -42,15 +46,29 @@ export class PoliciesService {
   }
 
   /** Reads one override back from the record after a waited write. */
-  async loadPolicy(slug: string, type: PolicyType, env: string): Promise<LoadedResource | undefined> {
+  async loadPolicy(
+    slug: string,
+    type: PolicyType,
+    env: string,
+  ): Promise<LoadedResource | undefined> {
     const policy = await this.catalog.findPolicy(slug, type, env);
     return (
-      policy && { body: policy, etag: versionEtag(policy.version), location: `/v1/services/${slug}/policies` }
+      policy && {
+        body: policy,
+        etag: versionEtag(policy.version),
+        location: `/v1/services/${slug}/policies`,
+      }
     );
   }
 
   async loadDefault(type: PolicyType): Promise<LoadedResource | undefined> {
     const policy = await this.catalog.findDefaultPolicy(type);
-    return policy && { body: policy, etag: versionEtag(policy.version), location: `/v1/policies/${type}` };
+    return (
+      policy && {
+        body: policy,
+        etag: versionEtag(policy.version),
+        location: `/v1/policies/${type}`,
+      }
+    );
   }
 }

@@ -19,9 +19,26 @@ function holdings(overrides: Partial<ServiceHoldings> = {}): ServiceHoldings {
   return {
     service: { ...fields, version: 4, ...stamp },
     policies: [
-      { slug: 'checkout', type: 'rate-limit', env: '*', enabled: true, spec: { burst: 10, requestsPerSecond: 5 }, version: 2, ...stamp },
+      {
+        slug: 'checkout',
+        type: 'rate-limit',
+        env: '*',
+        enabled: true,
+        spec: { burst: 10, requestsPerSecond: 5 },
+        version: 2,
+        ...stamp,
+      },
     ],
-    config: [{ slug: 'checkout', env: 'prod', key: 'timeout', value: { ms: 800, retries: 2 }, version: 7, ...stamp }],
+    config: [
+      {
+        slug: 'checkout',
+        env: 'prod',
+        key: 'timeout',
+        value: { ms: 800, retries: 2 },
+        version: 7,
+        ...stamp,
+      },
+    ],
     revision: 13,
     ...overrides,
   };
@@ -33,7 +50,9 @@ const existing: CurrentState = { services: new Map([['checkout', holdings()]]), 
 
 const sameAsStored = {
   service: fields,
-  policies: [{ type: 'rate-limit', env: '*', enabled: true, spec: { requestsPerSecond: 5, burst: 10 } }],
+  policies: [
+    { type: 'rate-limit', env: '*', enabled: true, spec: { requestsPerSecond: 5, burst: 10 } },
+  ],
   config: [{ env: 'prod', key: 'timeout', value: { retries: 2, ms: 800 } }],
 };
 
@@ -41,7 +60,9 @@ describe(planImport.name, () => {
   it('creates a new service first, then its policies and configuration, expecting them absent', () => {
     const plan = planImport(doc({ services: [sameAsStored] }), nothing);
     expect(plan.errors).toEqual([]);
-    expect(plan.changes.map((c) => [c.resource, c.action, c.command?.type, c.command?.expectedVersion])).toEqual([
+    expect(
+      plan.changes.map((c) => [c.resource, c.action, c.command?.type, c.command?.expectedVersion]),
+    ).toEqual([
       ['service', 'create', 'service.registered', undefined],
       ['policy', 'create', 'policy.set', 0],
       ['config', 'create', 'config.set', 0],
@@ -68,7 +89,10 @@ describe(planImport.name, () => {
 
   it('patches only the service fields that differ, removing what the document lacks', () => {
     const { description: _d, ...withoutDescription } = fields;
-    const plan = planImport(doc({ services: [{ service: { ...withoutDescription, tier: 0 } }] }), existing);
+    const plan = planImport(
+      doc({ services: [{ service: { ...withoutDescription, tier: 0 } }] }),
+      existing,
+    );
     expect(plan.changes).toEqual([
       {
         resource: 'service',
@@ -89,14 +113,30 @@ describe(planImport.name, () => {
         services: [
           {
             service: fields,
-            policies: [{ type: 'rate-limit', env: '*', enabled: false, spec: { requestsPerSecond: 5, burst: 10 } }],
-            config: [{ env: 'prod', key: 'timeout', value: { ms: 800, retries: 2 }, description: 'upstream' }],
+            policies: [
+              {
+                type: 'rate-limit',
+                env: '*',
+                enabled: false,
+                spec: { requestsPerSecond: 5, burst: 10 },
+              },
+            ],
+            config: [
+              {
+                env: 'prod',
+                key: 'timeout',
+                value: { ms: 800, retries: 2 },
+                description: 'upstream',
+              },
+            ],
           },
         ],
       }),
       existing,
     );
-    expect(plan.changes.slice(1).map((c) => [c.resource, c.action, c.command?.expectedVersion])).toEqual([
+    expect(
+      plan.changes.slice(1).map((c) => [c.resource, c.action, c.command?.expectedVersion]),
+    ).toEqual([
       ['policy', 'update', 2],
       ['config', 'update', 7],
     ]);
@@ -110,7 +150,9 @@ describe(planImport.name, () => {
   it('plans global defaults, enabled unless the document says otherwise', () => {
     const current: CurrentState = {
       services: new Map(),
-      defaults: [{ type: 'quota', enabled: true, spec: { limit: 5, period: 'day' }, version: 3, ...stamp }],
+      defaults: [
+        { type: 'quota', enabled: true, spec: { limit: 5, period: 'day' }, version: 3, ...stamp },
+      ],
     };
     const plan = planImport(
       doc({
@@ -122,17 +164,33 @@ describe(planImport.name, () => {
       }),
       current,
     );
-    expect(plan.changes.map((c) => [c.resource, c.type, c.action, c.command?.data.enabled])).toEqual([
+    expect(
+      plan.changes.map((c) => [c.resource, c.type, c.action, c.command?.data.enabled]),
+    ).toEqual([
       ['default-policy', 'quota', 'unchanged', undefined],
       ['default-policy', 'access', 'create', true],
     ]);
-    const disabled = planImport(doc({ services: [], defaults: [{ type: 'quota', enabled: false, spec: { limit: 5, period: 'day' } }] }), current);
-    expect(disabled.changes[0]).toMatchObject({ action: 'update', command: { expectedVersion: 3 } });
+    const disabled = planImport(
+      doc({
+        services: [],
+        defaults: [{ type: 'quota', enabled: false, spec: { limit: 5, period: 'day' } }],
+      }),
+      current,
+    );
+    expect(disabled.changes[0]).toMatchObject({
+      action: 'update',
+      command: { expectedVersion: 3 },
+    });
   });
 
   it("carries the document's reason into every event", () => {
-    const plan = planImport(doc({ reason: 'migrate from Nacos', services: [sameAsStored] }), nothing);
-    expect(plan.changes.map((c) => c.command?.data.reason)).toEqual(Array(3).fill('migrate from Nacos'));
+    const plan = planImport(
+      doc({ reason: 'migrate from Nacos', services: [sameAsStored] }),
+      nothing,
+    );
+    expect(plan.changes.map((c) => c.command?.data.reason)).toEqual(
+      Array(3).fill('migrate from Nacos'),
+    );
   });
 
   it("checks each spec against its type and names the document's field", () => {
@@ -143,15 +201,28 @@ describe(planImport.name, () => {
             service: fields,
             policies: [
               { type: 'quota', env: '*', enabled: true, spec: { limit: 5, period: 'day' } },
-              { type: 'rate-limit', env: 'prod', enabled: true, spec: { requestsPerSecond: 5, burst: -1 } },
+              {
+                type: 'rate-limit',
+                env: 'prod',
+                enabled: true,
+                spec: { requestsPerSecond: 5, burst: -1 },
+              },
             ],
           },
         ],
-        defaults: [{ type: 'circuit-breaker', spec: { errorRatePercent: 101, windowSeconds: 1, cooldownSeconds: 1 } }],
+        defaults: [
+          {
+            type: 'circuit-breaker',
+            spec: { errorRatePercent: 101, windowSeconds: 1, cooldownSeconds: 1 },
+          },
+        ],
       }),
       nothing,
     );
-    expect(plan.errors.map((e) => e.field)).toEqual(['defaults.0.spec.errorRatePercent', 'services.0.policies.1.spec.burst']);
+    expect(plan.errors.map((e) => e.field)).toEqual([
+      'defaults.0.spec.errorRatePercent',
+      'services.0.policies.1.spec.burst',
+    ]);
   });
 
   it('refuses a document that lists a service, a policy, an entry or a default twice', () => {
@@ -160,7 +231,11 @@ describe(planImport.name, () => {
     const plan = planImport(
       doc({
         services: [
-          { service: fields, policies: [policy, { ...policy, enabled: false }], config: [entry, { ...entry, value: 2 }] },
+          {
+            service: fields,
+            policies: [policy, { ...policy, enabled: false }],
+            config: [entry, { ...entry, value: 2 }],
+          },
           { service: { ...fields, name: 'Again' } },
         ],
         defaults: [

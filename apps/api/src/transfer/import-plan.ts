@@ -4,7 +4,11 @@ import type { FieldError } from '#domain/validation';
 import type { DefaultPolicyState, PolicyType } from '#domain/policy.model';
 import type { Versioned } from '#domain/service.model';
 import type { ServiceHoldings } from '#persistence/governance.repository';
-import type { DefaultPolicyEntryDto, ImportDocumentDto, ServiceDocumentDto } from './transfer.dto.js';
+import type {
+  DefaultPolicyEntryDto,
+  ImportDocumentDto,
+  ServiceDocumentDto,
+} from './transfer.dto.js';
 
 export type ImportAction = 'create' | 'update' | 'unchanged';
 
@@ -41,7 +45,15 @@ export interface CurrentState {
   defaults: readonly Versioned<DefaultPolicyState>[];
 }
 
-const SERVICE_FIELDS = ['name', 'owner', 'tier', 'lifecycle', 'tags', 'links', 'description'] as const;
+const SERVICE_FIELDS = [
+  'name',
+  'owner',
+  'tier',
+  'lifecycle',
+  'tags',
+  'links',
+  'description',
+] as const;
 
 /**
  * Compares a document with the record and lists, per resource, whether importing it
@@ -65,7 +77,16 @@ export function planImport(document: ImportDocumentDto, current: CurrentState): 
   const defaultTypes = new Set<string>();
   (document.defaults ?? []).forEach((entry, index) => {
     const path = `defaults.${index}`;
-    if (!once(defaultTypes, entry.type, `${path}.type`, `a default for ${entry.type} is listed twice`, errors)) return;
+    if (
+      !once(
+        defaultTypes,
+        entry.type,
+        `${path}.type`,
+        `a default for ${entry.type} is listed twice`,
+        errors,
+      )
+    )
+      return;
     add(path, planDefault(entry, current.defaults, reason));
   });
 
@@ -73,7 +94,8 @@ export function planImport(document: ImportDocumentDto, current: CurrentState): 
   document.services.forEach((item, index) => {
     const path = `services.${index}`;
     const slug = item.service.slug;
-    if (!once(slugs, slug, `${path}.service.slug`, `service ${slug} is listed twice`, errors)) return;
+    if (!once(slugs, slug, `${path}.service.slug`, `service ${slug} is listed twice`, errors))
+      return;
     const holdings = current.services.get(slug);
     add(`${path}.service`, planService(item, holdings, reason));
 
@@ -82,7 +104,9 @@ export function planImport(document: ImportDocumentDto, current: CurrentState): 
       const at = `${path}.policies.${p}`;
       const twice = `the ${policy.type} policy for env ${policy.env} is listed twice`;
       if (!once(policyKeys, `${policy.type} ${policy.env}`, at, twice, errors)) return;
-      const existing = holdings?.policies.find((x) => x.type === policy.type && x.env === policy.env);
+      const existing = holdings?.policies.find(
+        (x) => x.type === policy.type && x.env === policy.env,
+      );
       const { type, env, enabled, spec } = policy;
       const same = existing && existing.enabled === enabled && sameJson(existing.spec, spec);
       add(at, {
@@ -101,7 +125,8 @@ export function planImport(document: ImportDocumentDto, current: CurrentState): 
       if (!once(configKeys, `${entry.env} ${entry.key}`, at, twice, errors)) return;
       const existing = holdings?.config.find((x) => x.env === entry.env && x.key === entry.key);
       const { env, key, value, description } = entry;
-      const same = existing && sameJson(existing.value, value) && existing.description === description;
+      const same =
+        existing && sameJson(existing.value, value) && existing.description === description;
       add(at, {
         resource: 'config',
         slug,
@@ -132,7 +157,12 @@ function planDefault(
   return {
     resource: 'default-policy',
     type: entry.type,
-    ...decide(existing, same, 'default-policy.set', { type: entry.type, enabled, spec: entry.spec, ...reason }),
+    ...decide(existing, same, 'default-policy.set', {
+      type: entry.type,
+      enabled,
+      spec: entry.spec,
+      ...reason,
+    }),
   };
 }
 
@@ -185,7 +215,13 @@ function decide(
   return { action: 'update', command: { type, data, expectedVersion: existing.version } };
 }
 
-function once(seen: Set<string>, id: string, field: string, message: string, errors: FieldError[]): boolean {
+function once(
+  seen: Set<string>,
+  id: string,
+  field: string,
+  message: string,
+  errors: FieldError[],
+): boolean {
   if (seen.has(id)) {
     errors.push({ field, message });
     return false;

@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiHeader,
@@ -50,8 +61,14 @@ export class TransferController {
     required: false,
     description: '`wait=N` (N ≤ 30 seconds): report each event as applied or rejected',
   })
-  @ApiOkResponse({ type: ImportReportSchema, description: 'A dry run, or every event has an outcome' })
-  @ApiAcceptedResponse({ type: ImportReportSchema, description: 'Published; some events still wait for the worker' })
+  @ApiOkResponse({
+    type: ImportReportSchema,
+    description: 'A dry run, or every event has an outcome',
+  })
+  @ApiAcceptedResponse({
+    type: ImportReportSchema,
+    description: 'Published; some events still wait for the worker',
+  })
   @ApiValidationProblem()
   @ApiServiceUnavailableResponse({ description: 'Kafka is unavailable: nothing was imported' })
   async import(

@@ -1,7 +1,11 @@
 import { TransferService } from './transfer.service.js';
 import type { ImportDocumentDto } from './transfer.dto.js';
 import type { GovernanceRepository } from '#persistence/governance.repository';
-import type { EventGateway, SubmittedWrite, WriteCommand } from '../writes/event-gateway.service.js';
+import type {
+  EventGateway,
+  SubmittedWrite,
+  WriteCommand,
+} from '../writes/event-gateway.service.js';
 import { ProblemException } from '../http/problem.js';
 
 const aService = (slug: string) => ({
@@ -21,10 +25,15 @@ function gateway(options: { refuse?: string[]; outcome?: SubmittedWrite['outcome
   let next = 0;
   const fake = {
     submit: async (command: WriteCommand, wait?: number): Promise<SubmittedWrite> => {
-      if (options.refuse?.includes(command.type)) throw new ProblemException(503, 'The event log is unavailable');
+      if (options.refuse?.includes(command.type))
+        throw new ProblemException(503, 'The event log is unavailable');
       published.push({ ...command, wait });
       next += 1;
-      return { eventId: `event-${next}`, aggregate: `service:${String(command.data.slug)}`, outcome: options.outcome };
+      return {
+        eventId: `event-${next}`,
+        aggregate: `service:${String(command.data.slug)}`,
+        outcome: options.outcome,
+      };
     },
   };
   return { gateway: fake as unknown as EventGateway, published };
@@ -60,16 +69,28 @@ describe(TransferService.name, () => {
         doc({ services: [aService('alpha'), aService('beta')] }),
         options,
       );
-      const order = (slug: string) => published.filter((c) => c.data.slug === slug).map((c) => c.type);
+      const order = (slug: string) =>
+        published.filter((c) => c.data.slug === slug).map((c) => c.type);
       expect(order('alpha')).toEqual(['service.registered', 'policy.set', 'config.set']);
       expect(order('beta')).toEqual(['service.registered', 'policy.set', 'config.set']);
-      expect(published.every((c) => c.actor === 'alice' && c.requestId === 'req-1' && c.wait === undefined)).toBe(true);
-      expect(report.changes.every((c) => c.status === 'accepted' && c.eventId?.startsWith('event-'))).toBe(true);
+      expect(
+        published.every(
+          (c) => c.actor === 'alice' && c.requestId === 'req-1' && c.wait === undefined,
+        ),
+      ).toBe(true);
+      expect(
+        report.changes.every((c) => c.status === 'accepted' && c.eventId?.startsWith('event-')),
+      ).toBe(true);
       expect(settled).toBe(false);
     });
 
     it('reports the outcomes when it waited for them', async () => {
-      const outcome = { eventId: 'x', status: 'applied' as const, aggregate: 'service:alpha', at: 0 };
+      const outcome = {
+        eventId: 'x',
+        status: 'applied' as const,
+        aggregate: 'service:alpha',
+        at: 0,
+      };
       const { gateway: fake, published } = gateway({ outcome });
       const { report, settled } = await new TransferService(nothingStored, fake).importDocument(
         doc({ services: [aService('alpha')] }),
@@ -82,7 +103,10 @@ describe(TransferService.name, () => {
 
     it('publishes nothing when any field of the document is invalid', async () => {
       const { gateway: fake, published } = gateway();
-      const bad = { ...aService('beta'), policies: [{ type: 'quota', env: '*', enabled: true, spec: { limit: 0, period: 'day' } }] };
+      const bad = {
+        ...aService('beta'),
+        policies: [{ type: 'quota', env: '*', enabled: true, spec: { limit: 0, period: 'day' } }],
+      };
       const failure = await new TransferService(nothingStored, fake)
         .importDocument(doc({ services: [aService('alpha'), bad] }), options)
         .catch((error: unknown) => error);
@@ -103,7 +127,10 @@ describe(TransferService.name, () => {
 
       const none = gateway({ refuse: ['service.registered'] });
       await expect(
-        new TransferService(nothingStored, none.gateway).importDocument(doc({ services: [aService('alpha')] }), options),
+        new TransferService(nothingStored, none.gateway).importDocument(
+          doc({ services: [aService('alpha')] }),
+          options,
+        ),
       ).rejects.toMatchObject({ problem: { status: 503 } });
     });
   });

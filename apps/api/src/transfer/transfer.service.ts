@@ -40,7 +40,11 @@ export class TransferService {
   async exportService(slug: string): Promise<TaggedDocument> {
     const holdings = (await this.governance.serviceHoldings([slug])).get(slug);
     if (!holdings) throw new ProblemException(404, `Service ${slug} does not exist`);
-    return { json: JSON.stringify(toServiceDocument(holdings)), etag: `"r${holdings.revision}"`, stale: false };
+    return {
+      json: JSON.stringify(toServiceDocument(holdings)),
+      etag: `"r${holdings.revision}"`,
+      stale: false,
+    };
   }
 
   /**
@@ -60,16 +64,20 @@ export class TransferService {
     const plan = planImport(document, { services, defaults: defaults.items });
     if (plan.errors.length > 0) throw validationFailed(plan.errors);
 
-    const changes: ReportedChange[] = plan.changes.map(({ command: _command, ...change }) => change);
+    const changes: ReportedChange[] = plan.changes.map(
+      ({ command: _command, ...change }) => change,
+    );
     const summary: Record<ImportAction, number> = { create: 0, update: 0, unchanged: 0 };
     for (const change of changes) summary[change.action] += 1;
     if (options.dryRun) return { report: { dryRun: true, summary, changes }, settled: true };
 
-    const deadline = options.waitSeconds !== undefined ? Date.now() + options.waitSeconds * 1000 : undefined;
+    const deadline =
+      options.waitSeconds !== undefined ? Date.now() + options.waitSeconds * 1000 : undefined;
     const chains = new Map<string, number[]>();
     plan.changes.forEach((change, index) => {
       if (!change.command) return;
-      const aggregate = change.resource === 'default-policy' ? `defaults:${change.type}` : `service:${change.slug}`;
+      const aggregate =
+        change.resource === 'default-policy' ? `defaults:${change.type}` : `service:${change.slug}`;
       chains.set(aggregate, [...(chains.get(aggregate) ?? []), index]);
     });
     await Promise.all(
@@ -99,9 +107,13 @@ export class TransferService {
     );
     const submitted = changes.filter((c) => c.status !== undefined);
     if (submitted.length > 0 && submitted.every((c) => c.status === 'not-accepted')) {
-      throw new ProblemException(503, 'The event log is unavailable; nothing was imported. Retry later.', {
-        headers: { 'retry-after': '5' },
-      });
+      throw new ProblemException(
+        503,
+        'The event log is unavailable; nothing was imported. Retry later.',
+        {
+          headers: { 'retry-after': '5' },
+        },
+      );
     }
     const settled = submitted.every((c) => c.status !== 'accepted' && c.status !== 'not-accepted');
     return { report: { dryRun: false, summary, changes }, settled };
@@ -113,7 +125,12 @@ export function toServiceDocument(holdings: ServiceHoldings): ServiceDocumentDto
   const { version: _v, createdAt: _c, updatedAt: _u, ...service } = holdings.service;
   return {
     service,
-    policies: holdings.policies.map(({ type, env, enabled, spec }) => ({ type, env, enabled, spec })),
+    policies: holdings.policies.map(({ type, env, enabled, spec }) => ({
+      type,
+      env,
+      enabled,
+      spec,
+    })),
     config: holdings.config.map(({ env, key, value, description }) => ({
       env,
       key,
