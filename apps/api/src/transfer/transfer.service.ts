@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { GovernanceRepository, type ServiceHoldings } from '#persistence/governance.repository';
 import type { EventStatus } from '#domain/event.model';
-import { planImport, type ImportAction, type PlannedChange } from './import-plan.js';
+import {
+  planImport,
+  type ImportAction,
+  type ImportCommand,
+  type PlannedChange,
+} from './import-plan.js';
+import { aggregateOfData } from '#domain/event-validation';
 import type { ImportDocumentDto, ServiceDocumentDto } from './transfer.dto.js';
 import { EventGateway } from '../writes/event-gateway.service.js';
 import { ProblemException } from '../http/problem.js';
@@ -73,33 +79,35 @@ export class TransferService {
 
     const deadline =
       options.waitSeconds !== undefined ? Date.now() + options.waitSeconds * 1000 : undefined;
-    const chains = new Map<string, number[]>();
-    plan.changes.forEach((change, index) => {
-      if (!change.command) return;
-      const aggregate =
-        change.resource === 'default-policy' ? `defaults:${change.type}` : `service:${change.slug}`;
-      chains.set(aggregate, [...(chains.get(aggregate) ?? []), index]);
+    // One chain per aggregate: its events go out in order, each after the previous one.
+    const chains = new Map<string, { report: ReportedChange; command: ImportCommand }[]>();
+    plan.changes.forEach(({ command }, index) => {
+      if (!command) return;
+      const aggregate = aggregateOfData(command.type, command.data);
+      chains.set(aggregate, [
+        ...(chains.get(aggregate) ?? []),
+        { report: changes[index], command },
+      ]);
     });
     await Promise.all(
-      [...chains.values()].map(async (indexes) => {
-        for (const index of indexes) {
-          const { command } = plan.changes[index];
+      [...chains.values()].map(async (chain) => {
+        for (const { report, command } of chain) {
           const remaining = deadline !== undefined ? (deadline - Date.now()) / 1000 : undefined;
           try {
             const submitted = await this.gateway.submit(
-              { ...command!, actor: options.actor, requestId: options.requestId },
+              { ...command, actor: options.actor, requestId: options.requestId },
               remaining !== undefined && remaining > 0 ? remaining : undefined,
             );
             const outcome = submitted.outcome;
-            Object.assign(changes[index], {
+            Object.assign(report, {
               eventId: submitted.eventId,
               status: outcome?.status ?? 'accepted',
               ...(outcome?.reason ? { reason: outcome.reason } : {}),
             });
           } catch (error) {
             // Kafka refused: the aggregate's later events would depend on this one.
-            changes[index].status = 'not-accepted';
-            changes[index].reason = error instanceof Error ? error.message : String(error);
+            report.status = 'not-accepted';
+            report.reason = error instanceof Error ? error.message : String(error);
             return;
           }
         }
