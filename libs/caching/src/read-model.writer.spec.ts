@@ -11,11 +11,11 @@ import { ReadModelWriter } from './read-model.writer.js';
 import { TieredCache, type L1Entry } from './tiered-cache.js';
 import { VersionedRedisStore, type VersionedValue } from './versioned-redis.store.js';
 
-function anEvent(type: DomainEvent['type'], data: Record<string, unknown>): DomainEvent {
+function anEvent<T extends DomainEvent['type']>(type: T, data: Record<string, unknown>): DomainEvent {
   return {
     id: randomUUID(),
     type,
-    aggregate: `service:${String(data.slug)}`,
+    aggregate: `service:${String(data.slug)}` as string,
     actor: 'tester',
     occurredAt: new Date().toISOString(),
     schemaVersion: 1,
