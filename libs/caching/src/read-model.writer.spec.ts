@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { DomainEvent } from '#domain/event-validation';
+import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
 import { CatalogRepository } from '#persistence/catalog.repository';
 import { ProjectionRepository } from '#persistence/projection.repository';
 import { TestEnvironment, REDIS_URL } from '../../../test/support/test-environment.js';
@@ -11,16 +11,21 @@ import { ReadModelWriter } from './read-model.writer.js';
 import { TieredCache, type L1Entry } from './tiered-cache.js';
 import { VersionedRedisStore, type VersionedValue } from './versioned-redis.store.js';
 
-function anEvent<T extends DomainEvent['type']>(type: T, data: Record<string, unknown>): DomainEvent {
-  return {
-    id: randomUUID(),
-    type,
-    aggregate: `service:${String(data.slug)}` as string,
-    actor: 'tester',
-    occurredAt: new Date().toISOString(),
-    schemaVersion: 1,
-    data,
-  } as DomainEvent;
+/** An event as the worker sees it: built as an envelope and validated by the domain. */
+function anEvent(type: DomainEvent['type'], data: Record<string, unknown>): DomainEvent {
+  const parsed = parseEnvelope(
+    JSON.stringify({
+      id: randomUUID(),
+      type,
+      aggregate: `service:${String(data.slug)}`,
+      actor: 'tester',
+      occurredAt: new Date().toISOString(),
+      schemaVersion: 1,
+      data,
+    }),
+  );
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.event;
 }
 
 function gate() {
