@@ -153,6 +153,37 @@ describe('read path, end to end (two api instances, one worker)', () => {
       expect(await env.redis.hgetall(redisKey('svc', slug))).toEqual({ r: '2', d: '' });
     });
 
+    it('answers effective views from memory exactly as the controller does', async () => {
+      const slug = await register();
+      const path = `/v1/services/${slug}/effective?env=prod`;
+      const first = await client.as('reader').get(path);
+      expect(first.status).toBe(200);
+      const hitsBefore = (await client.as('admin').get('/admin/cache/stats')).body.l1
+        .hits as number;
+
+      const again = await client.as('reader').get(path);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers.get('etag')).toBe(first.headers.get('etag'));
+      expect(again.headers.get('x-request-id')).toEqual(expect.any(String));
+      expect(again.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(
+        (await client.as('reader').get(path, { 'if-none-match': first.headers.get('etag')! }))
+          .status,
+      ).toBe(304);
+      expect(
+        (await client.as('admin').get('/admin/cache/stats')).body.l1.hits,
+      ).toBeGreaterThanOrEqual(hitsBefore + 2);
+
+      expect((await client.as('none').get(path)).status).toBe(401);
+      expect((await new WardenClient(api.baseUrl, 'not-a-token').get(path)).status).toBe(401);
+      expect((await client.as('reader').get(`${path}&unknown=1`)).status).toBe(400);
+      expect((await client.as('reader').get(`/v1/services/${slug}/effective?env=*`)).status).toBe(
+        400,
+      );
+      expect((await client.as('reader').get(`/v1/services/${slug}/effective`)).status).toBe(400);
+      expect((await client.as('reader').request('HEAD', path)).status).toBe(200);
+    });
+
     it('sends no stale header while PostgreSQL is up', async () => {
       const slug = await register();
       const read = await client.get(`/v1/services/${slug}/effective?env=prod`);

@@ -81,23 +81,12 @@ export class CatalogCache {
     return { json: value.json, etag, tier: read.tier, stale: read.stale || this.health.down };
   }
 
-  /**
-   * The hot path: a composed view straight from memory, with no await, while the
-   * snapshot and defaults it was made from are still the ones in memory.
-   */
+  /** The effective view: from memory when it can, else composed from the snapshot and the defaults. */
   async effective(slug: string, env: string): Promise<CachedDocument | undefined> {
+    const fromMemory = this.effectiveFromMemory(slug, env);
+    if (fromMemory) return fromMemory;
     const key = this.keys.effective(slug, env);
     const snapshotKey = this.keys.snapshot(slug);
-    const cached = this.cache.peekLocal(key);
-    const view = cached && this.composed.get(cached);
-    if (
-      view &&
-      view.snapshot === this.cache.peekLocal(snapshotKey) &&
-      view.defaults === this.currentDefaults()?.value
-    ) {
-      this.cache.countHit('l1');
-      return this.health.down ? view.stale : view.fresh;
-    }
     const snapshotRead = await this.read(snapshotKey, () => this.loader.snapshot(slug));
     if (snapshotRead.value.json === undefined) return undefined;
     const defaults = await this.loadDefaults();
@@ -123,6 +112,24 @@ export class CatalogCache {
       this.cache.putL1(key, value);
     }
     return document;
+  }
+
+  /**
+   * The hot path: the composed view, synchronously, while memory still holds it and the
+   * very snapshot and defaults it was made from.
+   */
+  effectiveFromMemory(slug: string, env: string): CachedDocument | undefined {
+    const cached = this.cache.peekLocal(this.keys.effective(slug, env));
+    const view = cached && this.composed.get(cached);
+    if (
+      !view ||
+      view.snapshot !== this.cache.peekLocal(this.keys.snapshot(slug)) ||
+      view.defaults !== this.currentDefaults()?.value
+    ) {
+      return undefined;
+    }
+    this.cache.countHit('l1');
+    return this.health.down ? view.stale : view.fresh;
   }
 
   /** Drops this instance's copies of everything the change touched. */

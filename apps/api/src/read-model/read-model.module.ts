@@ -4,6 +4,7 @@ import type { CacheObserver } from '#caching/tiered-cache';
 import { API_METRICS, type ApiMetrics } from '../api.constants.js';
 import { RecordHealth } from './record-health.service.js';
 import { CacheControlListener } from './cache-control.listener.js';
+import { EffectiveFastPath } from './effective-fast-path.js';
 
 /** Counts hits and misses per tier on `/metrics`, with the label children bound once (hot path). */
 function metricsObserver(metrics: ApiMetrics): CacheObserver {
@@ -21,7 +22,8 @@ function metricsObserver(metrics: ApiMetrics): CacheObserver {
 
 /**
  * What the read path needs besides the cache itself: PostgreSQL's health as reads see
- * it, the listener for admins' invalidations, and the metrics the tiers report to.
+ * it, the listener for admins' invalidations, the metrics the tiers report to, and the
+ * fast lane that answers effective views from memory.
  * (`CatalogCache` is provided with the writes, whose outcomes it listens to.)
  */
 @Global()
@@ -29,6 +31,7 @@ function metricsObserver(metrics: ApiMetrics): CacheObserver {
   providers: [
     RecordHealth,
     CacheControlListener,
+    EffectiveFastPath,
     { provide: CACHE_OBSERVER, inject: [API_METRICS], useFactory: metricsObserver },
   ],
   exports: [RecordHealth, CacheControlListener, CACHE_OBSERVER],

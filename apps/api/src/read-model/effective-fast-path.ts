@@ -1,0 +1,55 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { WARDEN_CONFIG } from '#config/config.constants';
+import type { WardenConfig } from '#config/warden-config';
+import { SLUG_PATTERN } from '#domain/service.model';
+import { ENV_PATTERN } from '#domain/policy.model';
+import { sendDocument } from '../http/request-context.js';
+import { CatalogCache } from './catalog-cache.service.js';
+
+/** The route of `EffectiveViewController`, as Fastify matched it. */
+const EFFECTIVE_ROUTE = '/v1/services/:slug/effective';
+
+/**
+ * Answers `GET /v1/services/{slug}/effective` from memory before Nest's pipeline runs,
+ * when — and only when — the answer is certain: a known token (every role may read), a
+ * valid slug, `env` as the only and valid query parameter, and the composed view in L1.
+ * Anything else goes on to `EffectiveViewController`, which is the full implementation
+ * (misses, errors, problem documents); this lane only skips the guard, pipes and
+ * validation machinery that cost ~60 µs per request on the path gateways poll
+ * thousands of times a second (bench/results/latest.md).
+ */
+@Injectable()
+export class EffectiveFastPath implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly catalog: CatalogCache,
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onRequest', (request, reply, done) => {
+      if (!this.answer(request, reply)) done();
+    });
+  }
+
+  /** True when it answered; false to let the request go on to the controller. */
+  answer(request: FastifyRequest, reply: FastifyReply): boolean {
+    if (request.method !== 'GET' || request.routeOptions.url !== EFFECTIVE_ROUTE) return false;
+    const header = request.headers.authorization;
+    if (!header?.startsWith('Bearer ') || !this.config.tokens.has(header.slice(7).trim()))
+      return false;
+    const { slug } = request.params as { slug?: string };
+    const query = request.query as Record<string, unknown>;
+    const env = query.env;
+    if (typeof slug !== 'string' || !SLUG_PATTERN.test(slug)) return false;
+    if (typeof env !== 'string' || !ENV_PATTERN.test(env)) return false;
+    for (const name in query) if (name !== 'env') return false;
+    const document = this.catalog.effectiveFromMemory(slug, env);
+    if (!document) return false;
+    sendDocument(request, reply, document);
+    return true;
+  }
+}

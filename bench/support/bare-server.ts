@@ -1,0 +1,17 @@
+import Fastify from 'fastify';
+
+/**
+ * Baseline (a) of the read-path benchmark: Fastify alone, answering a constant JSON
+ * document (the bytes of a real effective view, given in BARE_DOCUMENT) with the same
+ * headers Warden sends. Whatever Warden costs beyond this is Warden's.
+ */
+const document = process.env.BARE_DOCUMENT ?? '{}';
+const app = Fastify({ logger: false });
+app.get('/*', (_request, reply) => {
+  void reply
+    .header('etag', '"e1.1"')
+    .header('cache-control', 'no-cache')
+    .type('application/json; charset=utf-8')
+    .send(document);
+});
+await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A Node process under load (a built app, or the bare server), measured from outside. */
+export class BenchProcess {
+  private readonly output: string[] = [];
+  private readonly exited: Promise<void>;
+
+  private constructor(
+    readonly port: number,
+    private readonly child: ChildProcess,
+  ) {
+    const keep = (chunk: Buffer) => {
+      this.output.push(chunk.toString('utf8'));
+      if (this.output.length > 200) this.output.shift();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Starts `node entry` with `env`, listening on a free port given in `portVariable`,
+   * and waits until `readyPath` answers 200.
+   */
+  static async start(
+    entry: string,
+    env: Record<string, string>,
+    readyPath: string,
+    portVariable = 'PORT',
+  ): Promise<BenchProcess> {
+    const listenOn = await freePort();
+    const child = spawn(process.execPath, [entry], {
+      env: { PATH: process.env.PATH ?? '', ...env, [portVariable]: String(listenOn) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const started = new BenchProcess(listenOn, child);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null)
+        throw new Error(`${entry} exited with ${child.exitCode}:\n${started.logs()}`);
+      try {
+        if ((await fetch(`${started.baseUrl}${readyPath}`)).status === 200) return started;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`${entry} not ready within 60 s:\n${started.logs()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /** Resident memory as the kernel counts it (VmRSS), in bytes. */
+  rssBytes(): number {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    const kib = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+    if (!kib) throw new Error('VmRSS not found');
+    return Number(kib[1]) * 1024;
+  }
+
+  logs(): string {
+    return this.output.join('');
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
