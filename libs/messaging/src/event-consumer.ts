@@ -72,9 +72,12 @@ export class EventConsumer {
   private create(): Consumer {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
-      rebalanceTimeout: 60_000,
+      // A worker that died (SIGKILL) keeps its partitions until its session times out:
+      // short enough that a replacement takes over within seconds, long enough for a
+      // slow machine, since the loop heartbeats between runs and while it backs off.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 30_000,
       maxWaitTimeInMs: 100,
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
@@ -219,7 +222,13 @@ export class EventConsumer {
     while (Date.now() < until) {
       if (!owned()) return false;
       await new Promise((r) => setTimeout(r, Math.min(500, until - Date.now())));
-      await heartbeat().catch(() => undefined);
+      try {
+        await heartbeat();
+      } catch {
+        // A rebalance (or the broker away): give the partition back to kafkajs, which
+        // rejoins and fetches again from the committed offset.
+        return false;
+      }
     }
     return owned();
   }

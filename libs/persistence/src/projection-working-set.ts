@@ -14,6 +14,7 @@ import {
   toServiceResource,
 } from './row-mappers.js';
 import { defaultsRevisionAggregate } from './revisions.js';
+import { columnList, unnestRows, type BulkColumn } from './bulk-rows.js';
 import type { DomainEvent } from '#domain/event-validation';
 import type { ServiceResource, ServiceState } from '#domain/service.model';
 import type { DefaultsSnapshot, ServiceSnapshot } from '#domain/effective-view';
@@ -42,6 +43,45 @@ export type AggregateDocument =
   | { kind: 'defaults'; aggregate: string; revision: number; defaults: DefaultsSnapshot };
 
 const json = (value: unknown) => JSON.stringify(value ?? null);
+
+const POLICY_COLUMNS: BulkColumn<PolicyRow>[] = [
+  ['slug', 'text', (r) => r.slug],
+  ['type', 'text', (r) => r.type],
+  ['env', 'text', (r) => r.env],
+  ['enabled', 'boolean', (r) => r.enabled],
+  ['spec', 'jsonb', (r) => json(r.spec)],
+  ['version', 'integer', (r) => r.version],
+  ['created_at', 'timestamptz', (r) => r.created_at],
+  ['updated_at', 'timestamptz', (r) => r.updated_at],
+];
+
+const CONFIG_COLUMNS: BulkColumn<ConfigRow>[] = [
+  ['slug', 'text', (r) => r.slug],
+  ['env', 'text', (r) => r.env],
+  ['key', 'text', (r) => r.key],
+  ['value', 'jsonb', (r) => json(r.value)],
+  ['description', 'text', (r) => r.description],
+  ['version', 'integer', (r) => r.version],
+  ['created_at', 'timestamptz', (r) => r.created_at],
+  ['updated_at', 'timestamptz', (r) => r.updated_at],
+];
+
+const HISTORY_COLUMNS: BulkColumn<Insertable<ConfigHistoryTable>>[] = [
+  ['slug', 'text', (r) => r.slug],
+  ['env', 'text', (r) => r.env],
+  ['key', 'text', (r) => r.key],
+  ['version', 'integer', (r) => r.version],
+  ['value', 'jsonb', (r) => r.value],
+  ['description', 'text', (r) => r.description],
+  ['event_id', 'uuid', (r) => r.event_id],
+  ['change', 'text', (r) => r.change],
+  ['created_at', 'timestamptz', (r) => r.created_at],
+];
+
+const REVISION_COLUMNS: BulkColumn<[string, number]>[] = [
+  ['aggregate', 'text', ([aggregate]) => aggregate],
+  ['revision', 'bigint', ([, revision]) => revision],
+];
 const SEP = '\u0000';
 const keyOf = (...parts: (string | number)[]) => parts.join(SEP);
 
@@ -448,22 +488,16 @@ export class ProjectionWorkingSet {
         .execute();
       for (const row of written) this.services.refresh(row.slug, row);
     }
-    for (const part of chunks(this.policies.upserts(), 8)) {
-      const written = await trx
-        .insertInto('policies')
-        .values(part.map(([, r]) => ({ ...r, spec: json(r.spec) })))
-        .onConflict((oc) =>
-          oc.columns(['slug', 'type', 'env']).doUpdateSet((eb) => ({
-            enabled: eb.ref('excluded.enabled'),
-            spec: eb.ref('excluded.spec'),
-            version: eb.ref('excluded.version'),
-            created_at: eb.ref('excluded.created_at'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .returningAll()
-        .execute();
-      for (const row of written) this.policies.refresh(keyOf(row.slug, row.type, row.env), row);
+    const policies = this.policies.upserts().map(([, r]) => r);
+    if (policies.length > 0) {
+      const { rows } = await sql<PolicyRow>`
+        INSERT INTO policies ${columnList(POLICY_COLUMNS)} ${unnestRows(policies, POLICY_COLUMNS)}
+        ON CONFLICT (slug, type, env) DO UPDATE SET
+          enabled = excluded.enabled, spec = excluded.spec, version = excluded.version,
+          created_at = excluded.created_at, updated_at = excluded.updated_at
+        RETURNING *
+      `.execute(trx);
+      for (const row of rows) this.policies.refresh(keyOf(row.slug, row.type, row.env), row);
     }
     for (const part of chunks(this.defaults.upserts(), 6)) {
       const written = await trx
@@ -482,33 +516,28 @@ export class ProjectionWorkingSet {
         .execute();
       for (const row of written) this.defaults.refresh(row.type, row);
     }
-    for (const part of chunks(this.config.upserts(), 8)) {
-      const written = await trx
-        .insertInto('config_entries')
-        .values(part.map(([, r]) => ({ ...r, value: json(r.value) })))
-        .onConflict((oc) =>
-          oc.columns(['slug', 'env', 'key']).doUpdateSet((eb) => ({
-            value: eb.ref('excluded.value'),
-            description: eb.ref('excluded.description'),
-            version: eb.ref('excluded.version'),
-            created_at: eb.ref('excluded.created_at'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .returningAll()
-        .execute();
-      for (const row of written) this.config.refresh(keyOf(row.slug, row.env, row.key), row);
+    const config = this.config.upserts().map(([, r]) => r);
+    if (config.length > 0) {
+      const { rows } = await sql<ConfigRow>`
+        INSERT INTO config_entries ${columnList(CONFIG_COLUMNS)} ${unnestRows(config, CONFIG_COLUMNS)}
+        ON CONFLICT (slug, env, key) DO UPDATE SET
+          value = excluded.value, description = excluded.description, version = excluded.version,
+          created_at = excluded.created_at, updated_at = excluded.updated_at
+        RETURNING *
+      `.execute(trx);
+      for (const row of rows) this.config.refresh(keyOf(row.slug, row.env, row.key), row);
     }
-    for (const part of chunks(this.newHistory, 9)) {
-      await trx.insertInto('config_history').values(part).execute();
+    if (this.newHistory.length > 0) {
+      await sql`
+        INSERT INTO config_history ${columnList(HISTORY_COLUMNS)} ${unnestRows(this.newHistory, HISTORY_COLUMNS)}
+      `.execute(trx);
     }
 
     const revisions = [...this.revisions].filter(([aggregate]) => this.touchedRevisions.has(aggregate));
     if (revisions.length > 0) {
       await sql`
         UPDATE aggregates AS a SET revision = v.revision
-        FROM (VALUES ${sql.join(revisions.map(([aggregate, revision]) => sql`(${aggregate}, ${revision}::bigint)`))})
-          AS v(aggregate, revision)
+        FROM (${unnestRows(revisions, REVISION_COLUMNS)}) AS v
         WHERE a.aggregate = v.aggregate
       `.execute(trx);
     }

@@ -44,6 +44,7 @@ function aScenario(): DomainEvent[] {
   events.push(anEvent('config.deleted', { slug: 'beta', env: 'prod', key: 'timeout' }));
   events.push(anEvent('config.deleted', { slug: 'beta', env: 'prod', key: 'timeout' }));
   events.push(anEvent('config.set', { slug: 'beta', env: 'prod', key: 'timeout', value: 7, description: 'after a delete' }));
+  events.push(anEvent('config.set', { slug: 'beta', env: 'dev', key: 'odd', value: { text: 'a "quoted" \\ back,{brace} NULL ünï 🚀', list: [null, '', 'x'] }, description: 'with "quotes", \\ and {braces}' }));
   events.push(anEvent('policy.set', { slug: 'gamma', type: 'quota', env: '*', enabled: true, spec: { limit: 5, period: 'day' } }));
   events.push(anEvent('policy.set', { slug: 'gamma', type: 'quota', env: 'prod', enabled: false, spec: { limit: 9, period: 'hour' } }));
   events.push(anEvent('policy.set', { slug: 'gamma', type: 'quota', env: '*', enabled: true, spec: { limit: 6, period: 'day' } }, { expectedVersion: 1 }));
@@ -112,6 +113,9 @@ describe(ProjectionRepository.name, () => {
       const [a, b] = [await checksumState(env.db), await checksumState(other.db)];
       expect(b.tables).toEqual(a.tables);
       expect(b.tables.services.rows).toBe(3);
+      const odd = events.find((e) => e.type === 'config.set' && e.data.key === 'odd')!;
+      const stored = await other.db.selectFrom('config_entries').select(['value', 'description']).where('key', '=', 'odd').executeTakeFirstOrThrow();
+      expect(stored).toEqual({ value: (odd.data as { value: unknown }).value, description: (odd.data as { description: string }).description });
     });
 
     it('hands back documents equal to what a reader loads from PostgreSQL', async () => {

@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from './database.js';
 import type { WardenDatabase } from './database.types.js';
 import { ProjectionWorkingSet, chunks, type AggregateDocument } from './projection-working-set.js';
+import { columnList, unnestRows, type BulkColumn } from './bulk-rows.js';
 import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
 import { Rejection } from '#domain/rejection';
 
@@ -197,14 +198,14 @@ export async function applyBatchWithin(trx: Trx, batch: ProjectionBatch): Promis
     });
   }
   const fresh = new Set<string>();
-  for (const part of chunks([...claims.values()], 6)) {
-    const inserted = await trx
-      .insertInto('processed_events')
-      .values(part)
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning('id')
-      .execute();
-    for (const row of inserted) fresh.add(row.id);
+  if (claims.size > 0) {
+    const { rows } = await sql<{ id: string }>`
+      INSERT INTO processed_events ${columnList(CLAIM_COLUMNS)}
+      ${unnestRows([...claims.values()], CLAIM_COLUMNS)}
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id
+    `.execute(trx);
+    for (const row of rows) fresh.add(row.id);
   }
 
   const applying = new Set(
@@ -212,8 +213,8 @@ export async function applyBatchWithin(trx: Trx, batch: ProjectionBatch): Promis
   );
   const state = await ProjectionWorkingSet.load(trx, batch.events.filter((_, index) => applying.has(index)));
   const outcomes: ApplyOutcome[] = [];
-  const audit: Parameters<typeof insertAudit>[1] = [];
-  const settled: { id: string; status: string; code: string | null; reason: string | null; version: number | null }[] = [];
+  const audit: AuditRow[] = [];
+  const settled: Settled[] = [];
   const outbox: OutboxMessage[] = [];
   for (const [index, event] of batch.events.entries()) {
     if (!applying.has(index)) {
@@ -256,18 +257,16 @@ export async function applyBatchWithin(trx: Trx, batch: ProjectionBatch): Promis
   await state.flush(trx);
 
   if (settled.length > 0) {
-    for (const part of chunks(settled, 5)) {
-      await sql`
-        UPDATE processed_events AS p
-        SET status = v.status, code = v.code, reason = v.reason, version = v.version
-        FROM (VALUES ${sql.join(
-          part.map((s) => sql`(${s.id}::uuid, ${s.status}, ${s.code}::text, ${s.reason}::text, ${s.version}::integer)`),
-        )}) AS v(id, status, code, reason, version)
-        WHERE p.id = v.id
-      `.execute(trx);
-    }
+    await sql`
+      UPDATE processed_events AS p
+      SET status = v.status, code = v.code, reason = v.reason, version = v.version
+      FROM (${unnestRows(settled, SETTLED_COLUMNS)}) AS v
+      WHERE p.id = v.id
+    `.execute(trx);
   }
-  await insertAudit(trx, audit);
+  if (audit.length > 0) {
+    await sql`INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)} ${unnestRows(audit, AUDIT_COLUMNS)}`.execute(trx);
+  }
   if (!batch.replay) {
     const recorded = new Set<string>();
     for (const part of chunks(deadLetters, 8)) {
@@ -294,41 +293,67 @@ export async function applyBatchWithin(trx: Trx, batch: ProjectionBatch): Promis
     for (const letter of deadLetters) {
       if (letter.outbox && recorded.has(`${letter.partition}:${letter.offset}`)) outbox.push(letter.outbox);
     }
-    await insertOutbox(trx, outbox);
+    if (outbox.length > 0) {
+      await sql`INSERT INTO outbox_messages ${columnList(OUTBOX_COLUMNS)} ${unnestRows(outbox, OUTBOX_COLUMNS)}`.execute(trx);
+    }
   }
   return { outcomes, documents: state.documents() };
 }
 
-async function insertAudit(
-  trx: Trx,
-  rows: {
-    event_id: string;
-    type: string;
-    aggregate: string;
-    actor: string;
-    reason: string | null;
-    version: number | null;
-    before: string | null;
-    after: string | null;
-    occurred_at: string;
-    applied_at: Date;
-  }[],
-): Promise<void> {
-  for (const part of chunks(rows, 10)) await trx.insertInto('audit_log').values(part).execute();
+const CLAIM_COLUMNS: BulkColumn<Claim>[] = [
+  ['id', 'uuid', (c) => c.id],
+  ['aggregate', 'text', (c) => c.aggregate],
+  ['type', 'text', (c) => c.type],
+  ['status', 'text', (c) => c.status],
+  ['reason', 'text', (c) => c.reason],
+  ['processed_at', 'timestamptz', (c) => c.processed_at],
+];
+
+interface Settled {
+  id: string;
+  status: string;
+  code: string | null;
+  reason: string | null;
+  version: number | null;
 }
 
-async function insertOutbox(trx: Trx, messages: OutboxMessage[]): Promise<void> {
-  for (const part of chunks(messages, 4)) {
-    await trx
-      .insertInto('outbox_messages')
-      .values(
-        part.map((m) => ({
-          topic: m.topic,
-          key: m.key,
-          value: typeof m.value === 'string' ? Buffer.from(m.value, 'utf8') : m.value,
-          headers: json(m.headers ?? {}),
-        })),
-      )
-      .execute();
-  }
+const SETTLED_COLUMNS: BulkColumn<Settled>[] = [
+  ['id', 'uuid', (s) => s.id],
+  ['status', 'text', (s) => s.status],
+  ['code', 'text', (s) => s.code],
+  ['reason', 'text', (s) => s.reason],
+  ['version', 'integer', (s) => s.version],
+];
+
+interface AuditRow {
+  event_id: string;
+  type: string;
+  aggregate: string;
+  actor: string;
+  reason: string | null;
+  version: number | null;
+  before: string | null;
+  after: string | null;
+  occurred_at: string;
+  applied_at: Date;
 }
+
+const AUDIT_COLUMNS: BulkColumn<AuditRow>[] = [
+  ['event_id', 'uuid', (a) => a.event_id],
+  ['type', 'text', (a) => a.type],
+  ['aggregate', 'text', (a) => a.aggregate],
+  ['actor', 'text', (a) => a.actor],
+  ['reason', 'text', (a) => a.reason],
+  ['version', 'integer', (a) => a.version],
+  ['before', 'jsonb', (a) => a.before],
+  ['after', 'jsonb', (a) => a.after],
+  ['occurred_at', 'timestamptz', (a) => a.occurred_at],
+  ['applied_at', 'timestamptz', (a) => a.applied_at],
+];
+
+const OUTBOX_COLUMNS: BulkColumn<OutboxMessage>[] = [
+  ['topic', 'text', (m) => m.topic],
+  ['key', 'text', (m) => m.key],
+  ['value', 'bytea', (m) => (typeof m.value === 'string' ? Buffer.from(m.value, 'utf8') : m.value)],
+  ['headers', 'jsonb', (m) => json(m.headers ?? {})],
+];
