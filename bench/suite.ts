@@ -6,6 +6,8 @@ export interface BenchOptions {
   /** Seconds of load before each measured run, thrown away. */
   warmupSeconds: number;
   connections: number;
+  /** How many times each load run is repeated; the best is reported (the machine is shared). */
+  rounds: number;
 }
 
 export interface BenchContext {

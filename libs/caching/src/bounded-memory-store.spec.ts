@@ -13,6 +13,20 @@ describe(BoundedMemoryStore.name, () => {
       expect([...store.keys()].sort()).toEqual(['a', 'c', 'd']);
       expect(store.stats()).toMatchObject({ entries: 3, evictions: 1, policy: 'lru' });
     });
+
+    it('keeps the entries in use among many, whatever order they were stored in', () => {
+      const store = new BoundedMemoryStore<string>('lru', 1_000, 1_000_000);
+      for (let i = 0; i < 1_000; i++) store.set(`k${i}`, 'v', 10);
+      for (let i = 0; i < 1_000; i += 2) store.get(`k${i}`);
+      for (let i = 0; i < 500; i++) store.set(`new${i}`, 'v', 10);
+      const kept = [...store.keys()].filter((k) => k.startsWith('k'));
+      expect(kept).toHaveLength(500);
+      expect(kept.every((k) => Number(k.slice(1)) % 2 === 0)).toBe(true);
+      store.delete('new499');
+      store.delete('k0');
+      store.set('last', 'v', 10);
+      expect(store.stats()).toMatchObject({ entries: 999, bytes: 9_990 });
+    });
   });
 
   describe('fifo', () => {

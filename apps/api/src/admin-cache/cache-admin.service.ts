@@ -11,6 +11,7 @@ import { defaultsRevisionAggregate } from '#persistence/revisions';
 import { LOGGER } from '../api.constants.js';
 import { CacheControlListener } from '../read-model/cache-control.listener.js';
 import { RecordHealth } from '../read-model/record-health.service.js';
+import { EffectiveFastPath } from '../read-model/effective-fast-path.js';
 import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
 import type { InvalidateCacheDto } from './admin-cache.dto.js';
@@ -50,13 +51,14 @@ export class CacheAdminService {
     private readonly writer: ReadModelWriter,
     private readonly listener: CacheControlListener,
     private readonly health: RecordHealth,
+    private readonly fastPath: EffectiveFastPath,
   ) {}
 
   async stats() {
     const { l1, l2, db } = this.cache.stats();
     const redisKeys = l2.enabled ? await this.countRedisKeys().catch(() => null) : null;
     return {
-      l1,
+      l1: { ...l1, fastPathAnswers: this.fastPath.answeredCount() },
       l2: { ...l2, keys: redisKeys },
       db: { ...db, reachable: !this.health.down },
     };

@@ -22,6 +22,8 @@ const EFFECTIVE_ROUTE = '/v1/services/:slug/effective';
  */
 @Injectable()
 export class EffectiveFastPath implements OnModuleInit {
+  private answered = 0;
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly catalog: CatalogCache,
@@ -50,6 +52,12 @@ export class EffectiveFastPath implements OnModuleInit {
     const document = this.catalog.effectiveFromMemory(slug, env);
     if (!document) return false;
     sendDocument(request, reply, document);
+    this.answered++;
     return true;
+  }
+
+  /** Requests answered here, without reaching the controller. */
+  answeredCount(): number {
+    return this.answered;
   }
 }

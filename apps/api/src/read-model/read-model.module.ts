@@ -34,6 +34,6 @@ function metricsObserver(metrics: ApiMetrics): CacheObserver {
     EffectiveFastPath,
     { provide: CACHE_OBSERVER, inject: [API_METRICS], useFactory: metricsObserver },
   ],
-  exports: [RecordHealth, CacheControlListener, CACHE_OBSERVER],
+  exports: [RecordHealth, CacheControlListener, EffectiveFastPath, CACHE_OBSERVER],
 })
 export class ReadModelModule {}
