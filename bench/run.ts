@@ -32,7 +32,7 @@ function options(): BenchOptions {
     durationSeconds: positive('BENCH_DURATION_SECONDS', 10),
     warmupSeconds: positive('BENCH_WARMUP_SECONDS', 3),
     connections: positive('BENCH_CONNECTIONS', 50),
-    rounds: Math.max(1, Math.round(positive('BENCH_ROUNDS', 2))),
+    rounds: Math.max(1, Math.round(positive('BENCH_ROUNDS', 3))),
   };
 }
 

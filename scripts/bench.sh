@@ -3,7 +3,7 @@
 # and bench/), then runs the benchmark suites of bench/ and writes bench/results/latest.md
 # and latest.json. Each suite works in a namespace and schema of its own and removes them.
 # Knobs: BENCH_DURATION_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (50),
-# BENCH_ROUNDS (2: each load run repeated, the best kept), BENCH_SERVICES (10000, read-path).
+# BENCH_ROUNDS (3: each load run repeated, the best kept), BENCH_SERVICES (10000, read-path).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/infra-up.sh"
