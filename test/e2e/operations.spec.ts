@@ -36,7 +36,9 @@ describe('operating the write path: dead letters, replay, consumers, request ids
     await env?.dispose();
   });
 
-  async function produce(messages: { key: string; value: string; headers?: Record<string, string> }[]): Promise<void> {
+  async function produce(
+    messages: { key: string; value: string; headers?: Record<string, string> }[],
+  ): Promise<void> {
     const producer = env.kafka.producer();
     await producer.connect();
     await producer.send({ topic: env.topics.Events, acks: -1, messages });
@@ -52,10 +54,18 @@ describe('operating the write path: dead letters, replay, consumers, request ids
 
     await eventually(() => {
       expect(logLines(worker)).toContainEqual(
-        expect.objectContaining({ app: 'worker', msg: 'event applied', requestId, eventId, level: 30 }),
+        expect.objectContaining({
+          app: 'worker',
+          msg: 'event applied',
+          requestId,
+          eventId,
+          level: 30,
+        }),
       );
     });
-    expect(logLines(api)).toContainEqual(expect.objectContaining({ app: 'api', msg: 'event accepted', requestId, eventId }));
+    expect(logLines(api)).toContainEqual(
+      expect.objectContaining({ app: 'api', msg: 'event accepted', requestId, eventId }),
+    );
   });
 
   it('lists dead letters with reason and origin, pages them, sends one back and drops another', async () => {
@@ -64,23 +74,44 @@ describe('operating the write path: dead letters, replay, consumers, request ids
     const slug = String(service.slug);
     // A valid change that was dead-lettered earlier (say by a bug since fixed).
     const parked = anEnvelope('config.set', { slug, env: 'prod', key: 'timeout', value: 30 });
-    await env.db.insertInto('dead_letters').values({
-      event_id: parked.id,
-      reason: 'failed 5 times: deadlock',
-      original_partition: 9,
-      original_offset: '77',
-      key: parked.aggregate,
-      payload: Buffer.from(JSON.stringify(parked)),
-      headers: JSON.stringify({ 'x-request-id': 'req-parked' }),
-      created_at: new Date(),
-    }).execute();
-    await env.db.insertInto('processed_events').values({
-      id: parked.id, aggregate: parked.aggregate, type: 'unknown', status: 'dead-lettered', reason: 'failed 5 times: deadlock', processed_at: new Date(),
-    }).execute();
+    await env.db
+      .insertInto('dead_letters')
+      .values({
+        event_id: parked.id,
+        reason: 'failed 5 times: deadlock',
+        original_partition: 9,
+        original_offset: '77',
+        key: parked.aggregate,
+        payload: Buffer.from(JSON.stringify(parked)),
+        headers: JSON.stringify({ 'x-request-id': 'req-parked' }),
+        created_at: new Date(),
+      })
+      .execute();
+    await env.db
+      .insertInto('processed_events')
+      .values({
+        id: parked.id,
+        aggregate: parked.aggregate,
+        type: 'unknown',
+        status: 'dead-lettered',
+        reason: 'failed 5 times: deadlock',
+        processed_at: new Date(),
+      })
+      .execute();
     // Two messages that are not events at all.
     await produce([
-      { key: `service:${slug}`, value: '{"id": "not json', headers: { 'x-request-id': 'req-broken' } },
-      { key: `service:${slug}`, value: JSON.stringify({ ...anEnvelope('config.set', { slug, env: 'prod', key: 'k', value: 1 }), type: 'config.exploded' }) },
+      {
+        key: `service:${slug}`,
+        value: '{"id": "not json',
+        headers: { 'x-request-id': 'req-broken' },
+      },
+      {
+        key: `service:${slug}`,
+        value: JSON.stringify({
+          ...anEnvelope('config.set', { slug, env: 'prod', key: 'k', value: 1 }),
+          type: 'config.exploded',
+        }),
+      },
     ]);
 
     const all = await eventually(async () => {
@@ -105,14 +136,23 @@ describe('operating the write path: dead letters, replay, consumers, request ids
     expect(first.body.items).toHaveLength(2);
     const second = await admin.get(`/admin/dlq?limit=2&cursor=${first.body.nextCursor}`);
     expect(second.body).toEqual({ items: [expect.anything()], nextCursor: null });
-    expect([...first.body.items, ...second.body.items].map((l: any) => l.id)).toEqual(all.map((l: any) => l.id));
+    expect([...first.body.items, ...second.body.items].map((l: any) => l.id)).toEqual(
+      all.map((l: any) => l.id),
+    );
 
     const parkedLetter = all.find((l: any) => l.eventId === parked.id);
     const redriven = await admin.post(`/admin/dlq/${parkedLetter.id}/redrive`, {});
     expect(redriven.status).toBe(202);
-    expect(redriven.body).toMatchObject({ id: parkedLetter.id, redriveCount: 1, redrivenAt: expect.any(String) });
+    expect(redriven.body).toMatchObject({
+      id: parkedLetter.id,
+      redriveCount: 1,
+      redrivenAt: expect.any(String),
+    });
     await eventually(async () => {
-      expect((await client.get(`/v1/events/${parked.id}`)).body).toMatchObject({ status: 'applied', version: 1 });
+      expect((await client.get(`/v1/events/${parked.id}`)).body).toMatchObject({
+        status: 'applied',
+        version: 1,
+      });
     });
     expect((await client.get(`/v1/services/${slug}/config/prod`)).body).toEqual(
       expect.objectContaining({ items: [expect.objectContaining({ key: 'timeout', value: 30 })] }),
@@ -120,7 +160,9 @@ describe('operating the write path: dead letters, replay, consumers, request ids
 
     expect((await admin.delete(`/admin/dlq/${broken.id}`)).status).toBe(204);
     expect((await admin.delete(`/admin/dlq/${broken.id}`)).status).toBe(404);
-    expect((await admin.get('/admin/dlq')).body.items.map((l: any) => l.id)).not.toContain(broken.id);
+    expect((await admin.get('/admin/dlq')).body.items.map((l: any) => l.id)).not.toContain(
+      broken.id,
+    );
 
     expect((await client.get('/admin/dlq')).status).toBe(403);
     expect((await admin.post('/admin/dlq/abc/redrive', {})).status).toBe(400);
@@ -135,7 +177,11 @@ describe('operating the write path: dead letters, replay, consumers, request ids
       expect(r.body.totalLag).toBe(0);
       return r.body;
     });
-    expect(report).toMatchObject({ state: 'Stable', topic: env.topics.Events, members: [expect.objectContaining({ partitions: [0, 1, 2, 3, 4, 5] })] });
+    expect(report).toMatchObject({
+      state: 'Stable',
+      topic: env.topics.Events,
+      members: [expect.objectContaining({ partitions: [0, 1, 2, 3, 4, 5] })],
+    });
     expect(report.partitions).toHaveLength(6);
     const written = report.partitions.find((p: any) => p.endOffset !== '0');
     expect(written).toEqual({
@@ -146,7 +192,9 @@ describe('operating the write path: dead letters, replay, consumers, request ids
       memberId: report.members[0].memberId,
     });
     const metrics = await (await fetch(`${worker.baseUrl}/metrics`)).text();
-    expect(metrics).toContain(`warden_consumer_lag{partition="${written.partition}",app="worker"} 0`);
+    expect(metrics).toContain(
+      `warden_consumer_lag{partition="${written.partition}",app="worker"} 0`,
+    );
   });
 
   it('rebuilds the projections from the log with a fresh consumer group, ending in the same state', async () => {
@@ -156,24 +204,46 @@ describe('operating the write path: dead letters, replay, consumers, request ids
     for (let i = 0; i < 5; i++) {
       await client.put(`/v1/services/${slug}/config/prod/retries`, { value: i });
     }
-    await client.put(`/v1/services/${slug}/policies/quota`, { env: '*', enabled: true, spec: { limit: 10, period: 'day' } });
-    expect((await client.patch(`/v1/services/${slug}`, { tier: 0 }, { ...WAIT, 'if-match': '"9"' })).status).toBe(409);
+    await client.put(`/v1/services/${slug}/policies/quota`, {
+      env: '*',
+      enabled: true,
+      spec: { limit: 10, period: 'day' },
+    });
+    expect(
+      (await client.patch(`/v1/services/${slug}`, { tier: 0 }, { ...WAIT, 'if-match': '"9"' }))
+        .status,
+    ).toBe(409);
     await eventually(async () => {
-      expect((await client.get(`/v1/services/${slug}/config/prod`)).body.items[0]).toMatchObject({ version: 5 });
+      expect((await client.get(`/v1/services/${slug}/config/prod`)).body.items[0]).toMatchObject({
+        version: 5,
+      });
     });
 
-    expect((await admin.post('/admin/replay', { from: new Date().toISOString() })).status).toBe(422);
+    expect((await admin.post('/admin/replay', { from: new Date().toISOString() })).status).toBe(
+      422,
+    );
     expect((await admin.post('/admin/replay', { from: 'yesterday' })).status).toBe(400);
 
-    const replay = await admin.post('/admin/replay', { from: '1970-01-01T00:00:00Z' }, { prefer: 'wait=30' });
+    const replay = await admin.post(
+      '/admin/replay',
+      { from: '1970-01-01T00:00:00Z' },
+      { prefer: 'wait=30' },
+    );
     expect(replay.status).toBe(200);
-    expect(replay.body).toMatchObject({ status: 'completed', consumerGroup: expect.stringContaining('.replay-') });
+    expect(replay.body).toMatchObject({
+      status: 'completed',
+      consumerGroup: expect.stringContaining('.replay-'),
+    });
     expect(replay.body.events).toBeGreaterThan(10);
     expect(replay.body.checksumAfter).toBe(replay.body.checksumBefore);
     expect((await admin.get(replay.headers.get('location')!)).body).toEqual(replay.body);
 
     // The worker carries on after the rebuild.
-    const after = await client.put(`/v1/services/${slug}/config/prod/retries`, { value: 'after' }, WAIT);
+    const after = await client.put(
+      `/v1/services/${slug}/config/prod/retries`,
+      { value: 'after' },
+      WAIT,
+    );
     expect(after.status).toBe(200);
     expect(after.body).toMatchObject({ value: 'after', version: 6 });
   });

@@ -26,7 +26,11 @@ export class WorkerModule {
         { provide: LOGGER, useValue: log },
         { provide: METRICS_REGISTRY, useValue: registry },
         { provide: WORKER_METRICS, useValue: workerMetrics(registry) },
-        { provide: OUTBOX, inject: [DATABASE], useFactory: (db: Database) => new OutboxRepository(db) },
+        {
+          provide: OUTBOX,
+          inject: [DATABASE],
+          useFactory: (db: Database) => new OutboxRepository(db),
+        },
         OutboxRelay,
         CacheRefresher,
         EventsConsumer,

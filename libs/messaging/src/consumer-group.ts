@@ -50,10 +50,18 @@ export async function describeConsumerGroup(
       : null;
     const partitions = [...(decoded?.assignment[topic] ?? [])].sort((a, b) => a - b);
     for (const partition of partitions) owners.set(partition, member.memberId);
-    return { memberId: member.memberId, clientId: member.clientId, host: member.clientHost, partitions };
+    return {
+      memberId: member.memberId,
+      clientId: member.clientId,
+      host: member.clientHost,
+      partitions,
+    };
   });
   const offsets = new Map(
-    (committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.offset]),
+    (committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [
+      p.partition,
+      p.offset,
+    ]),
   );
   const partitions = ends
     .map((end): PartitionProgress => {

@@ -46,11 +46,19 @@ describe('producer and consumer on a real Kafka broker', () => {
     try {
       const sends = [];
       for (let i = 1; i <= 5; i++) {
-        sends.push(publisher.publish({ topic: env.topics.Events, key: 'service:a', value: `a-${i}` }));
-        sends.push(publisher.publish({ topic: env.topics.Events, key: 'service:b', value: `b-${i}` }));
+        sends.push(
+          publisher.publish({ topic: env.topics.Events, key: 'service:a', value: `a-${i}` }),
+        );
+        sends.push(
+          publisher.publish({ topic: env.topics.Events, key: 'service:b', value: `b-${i}` }),
+        );
       }
-      sends.push(publisher.publish({ topic: env.topics.Events, key: 'service:a', value: 'poison' }));
-      sends.push(publisher.publish({ topic: env.topics.Events, key: 'service:a', value: 'a-after' }));
+      sends.push(
+        publisher.publish({ topic: env.topics.Events, key: 'service:a', value: 'poison' }),
+      );
+      sends.push(
+        publisher.publish({ topic: env.topics.Events, key: 'service:a', value: 'a-after' }),
+      );
       await Promise.all(sends);
 
       await eventually(() => expect(seen).toHaveLength(11), { timeoutMs: 30_000 });
@@ -67,7 +75,10 @@ describe('producer and consumer on a real Kafka broker', () => {
     const admin = env.kafka.admin();
     await admin.connect();
     try {
-      const [committed] = await admin.fetchOffsets({ groupId: consumerGroup(env.namespace), topics: [env.topics.Events] });
+      const [committed] = await admin.fetchOffsets({
+        groupId: consumerGroup(env.namespace),
+        topics: [env.topics.Events],
+      });
       const ends = await admin.fetchTopicOffsets(env.topics.Events);
       for (const end of ends) {
         const mine = committed.partitions.find((p) => p.partition === end.partition)!;
@@ -80,7 +91,12 @@ describe('producer and consumer on a real Kafka broker', () => {
 
   it('refuses to publish to a broker that is not there, promptly', async () => {
     const { createKafka } = await import('./kafka-client.js');
-    const nowhere = new EventPublisher(createKafka({ clientId: 'nowhere', brokers: ['127.0.0.1:1'] }), { sendTimeoutMs: 1500 });
-    await expect(nowhere.publish({ topic: env.topics.Events, key: 'k', value: 'v' })).rejects.toThrow(/did not acknowledge/);
+    const nowhere = new EventPublisher(
+      createKafka({ clientId: 'nowhere', brokers: ['127.0.0.1:1'] }),
+      { sendTimeoutMs: 1500 },
+    );
+    await expect(
+      nowhere.publish({ topic: env.topics.Events, key: 'k', value: 'v' }),
+    ).rejects.toThrow(/did not acknowledge/);
   });
 });

@@ -16,8 +16,16 @@ import { topicNames } from './topics.js';
       useFactory: (config: WardenConfig) =>
         createKafka({ clientId: `warden-${process.pid}`, brokers: config.kafkaBrokers }),
     },
-    { provide: TOPICS, inject: [WARDEN_CONFIG], useFactory: (c: WardenConfig) => topicNames(c.namespace) },
-    { provide: EVENT_PUBLISHER, inject: [KAFKA], useFactory: (kafka: Kafka) => new EventPublisher(kafka) },
+    {
+      provide: TOPICS,
+      inject: [WARDEN_CONFIG],
+      useFactory: (c: WardenConfig) => topicNames(c.namespace),
+    },
+    {
+      provide: EVENT_PUBLISHER,
+      inject: [KAFKA],
+      useFactory: (kafka: Kafka) => new EventPublisher(kafka),
+    },
   ],
   exports: [KAFKA, TOPICS, EVENT_PUBLISHER],
 })

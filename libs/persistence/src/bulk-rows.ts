@@ -9,7 +9,10 @@ export type BulkColumn<R> = readonly [name: string, type: string, value: (row: R
  * parameter per value cost more than the database spent storing them. Only for scalar
  * columns: an array column would be flattened by unnest.
  */
-export function unnestRows<R>(rows: readonly R[], columns: readonly BulkColumn<R>[]): RawBuilder<unknown> {
+export function unnestRows<R>(
+  rows: readonly R[],
+  columns: readonly BulkColumn<R>[],
+): RawBuilder<unknown> {
   const arrays = columns.map(([, type, value]) => sql`${rows.map(value)}::${sql.raw(type)}[]`);
   return sql`SELECT * FROM unnest(${sql.join(arrays)}) AS v(${sql.join(columns.map(([name]) => sql.id(name)))})`;
 }

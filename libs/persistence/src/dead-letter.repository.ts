@@ -39,7 +39,11 @@ export class DeadLetterRepository {
 
   /** Newest first; `before` is the last id of the previous page. */
   async list(page: { limit: number; before?: number }): Promise<DeadLetterRecord[]> {
-    let query = this.db.selectFrom('dead_letters').selectAll().orderBy('id', 'desc').limit(page.limit);
+    let query = this.db
+      .selectFrom('dead_letters')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(page.limit);
     if (page.before !== undefined) query = query.where('id', '<', String(page.before));
     return (await query.execute()).map(toRecord);
   }
@@ -49,9 +53,17 @@ export class DeadLetterRepository {
    * publishing fails nothing is marked. The event id's dead-lettered outcome is forgotten
    * so that the message sent back is applied instead of being taken for a duplicate.
    */
-  async redrive(id: number, publish: (letter: DeadLetterRecord) => Promise<void>): Promise<DeadLetterRecord | undefined> {
+  async redrive(
+    id: number,
+    publish: (letter: DeadLetterRecord) => Promise<void>,
+  ): Promise<DeadLetterRecord | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('dead_letters').selectAll().where('id', '=', String(id)).forUpdate().executeTakeFirst();
+      const row = await trx
+        .selectFrom('dead_letters')
+        .selectAll()
+        .where('id', '=', String(id))
+        .forUpdate()
+        .executeTakeFirst();
       if (!row) return undefined;
       if (row.event_id) {
         await trx
@@ -72,7 +84,10 @@ export class DeadLetterRepository {
   }
 
   async delete(id: number): Promise<boolean> {
-    const result = await this.db.deleteFrom('dead_letters').where('id', '=', String(id)).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('dead_letters')
+      .where('id', '=', String(id))
+      .executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
 }

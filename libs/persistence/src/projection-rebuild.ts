@@ -1,7 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database.js';
 import type { WardenDatabase } from './database.types.js';
-import { applyBatchWithin, projectionLockKey, type BatchResult, type ProjectionBatch } from './projection.repository.js';
+import {
+  applyBatchWithin,
+  projectionLockKey,
+  type BatchResult,
+  type ProjectionBatch,
+} from './projection.repository.js';
 
 /**
  * What the events decide, table by table, in a stable order. Left out: when rows were
@@ -65,7 +70,9 @@ export async function checksumState(executor: Kysely<WardenDatabase>): Promise<S
     `.execute(executor);
     tables[table] = { rows: Number(rows[0].rows), digest: rows[0].digest };
   }
-  const all = STATE.map(({ table }) => `${table}:${tables[table].rows}:${tables[table].digest}`).join('\n');
+  const all = STATE.map(
+    ({ table }) => `${table}:${tables[table].rows}:${tables[table].digest}`,
+  ).join('\n');
   const { rows } = await sql<{ digest: string }>`SELECT md5(${all}) AS digest`.execute(executor);
   return { digest: rows[0].digest, tables };
 }

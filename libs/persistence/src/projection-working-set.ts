@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import type {
   ConfigEntriesTable,
   ConfigHistoryTable,
@@ -16,7 +16,7 @@ import {
 import { defaultsRevisionAggregate } from './revisions.js';
 import { columnList, unnestRows, type BulkColumn } from './bulk-rows.js';
 import type { DomainEvent } from '#domain/event-validation';
-import type { ServiceResource, ServiceState } from '#domain/service.model';
+import type { ServiceResource } from '#domain/service.model';
 import type { DefaultsSnapshot, ServiceSnapshot } from '#domain/effective-view';
 import { Rejection, assertExpectedVersion } from '#domain/rejection';
 import { applyMergePatch } from '#domain/merge-patch';
@@ -39,7 +39,14 @@ export interface StateChange {
 
 /** The state of one aggregate after a batch, as the caches hold it. */
 export type AggregateDocument =
-  | { kind: 'service'; aggregate: string; slug: string; revision: number; service?: ServiceResource; snapshot?: ServiceSnapshot }
+  | {
+      kind: 'service';
+      aggregate: string;
+      slug: string;
+      revision: number;
+      service?: ServiceResource;
+      snapshot?: ServiceSnapshot;
+    }
   | { kind: 'defaults'; aggregate: string; revision: number; defaults: DefaultsSnapshot };
 
 const json = (value: unknown) => JSON.stringify(value ?? null);
@@ -131,6 +138,11 @@ class TrackedRows<R> {
   }
 }
 
+/** Rows read as JSON carry their timestamps as text; the rest of the code holds Dates. */
+function dated<R extends { created_at: Date | string; updated_at: Date | string }>(row: R): R {
+  return { ...row, created_at: new Date(row.created_at), updated_at: new Date(row.updated_at) };
+}
+
 /** Statement parameters stay far below PostgreSQL's limit of 65,535 per statement. */
 export function chunks<T>(rows: T[], columns: number): T[][] {
   const size = Math.max(1, Math.floor(30_000 / columns));
@@ -168,67 +180,57 @@ export class ProjectionWorkingSet {
   private constructor() {}
 
   /**
-   * Loads what `events` can touch and locks their aggregates' rows in a fixed order, so
-   * two transactions writing one aggregate (a rebalance, a producer keying wrongly)
-   * take turns instead of overwriting each other.
+   * Loads what `events` can touch in one round trip. `revisions` are the aggregates'
+   * revisions, read when their rows were locked (see `lockAggregates`), so nobody else
+   * changes them until this transaction ends.
    */
-  static async load(trx: Trx, events: DomainEvent[]): Promise<ProjectionWorkingSet> {
+  static async load(
+    trx: Trx,
+    events: DomainEvent[],
+    revisions: Map<string, number>,
+  ): Promise<ProjectionWorkingSet> {
     const set = new ProjectionWorkingSet();
+    for (const [aggregate, revision] of revisions) set.revisions.set(aggregate, revision);
     if (events.length === 0) return set;
-    const aggregates = new Set(events.map((e) => e.aggregate));
-    const hasDefaults = events.some((e) => e.type === 'default-policy.set');
-    if (hasDefaults) aggregates.add(defaultsRevisionAggregate);
     const slugs = [...new Set(events.map(slugOf).filter((s): s is string => s !== undefined))];
-
-    const locked = await trx
-      .insertInto('aggregates')
-      .values([...aggregates].sort().map((aggregate) => ({ aggregate, revision: 0 })))
-      .onConflict((oc) => oc.column('aggregate').doUpdateSet({ revision: sql<number>`aggregates.revision` }))
-      .returning(['aggregate', 'revision'])
-      .execute();
-    for (const row of locked) set.revisions.set(row.aggregate, Number(row.revision));
-
-    if (slugs.length > 0) {
-      const [services, policies, config] = await Promise.all([
-        trx.selectFrom('services').selectAll().where('slug', 'in', slugs).execute(),
-        trx.selectFrom('policies').selectAll().where('slug', 'in', slugs).execute(),
-        trx.selectFrom('config_entries').selectAll().where('slug', 'in', slugs).execute(),
-      ]);
-      for (const row of services) set.services.load(row.slug, row);
-      for (const row of policies) set.policies.load(keyOf(row.slug, row.type, row.env), row);
-      for (const row of config) set.config.load(keyOf(row.slug, row.env, row.key), row);
-    }
     const configSlugs = [
       ...new Set(events.filter((e) => e.type.startsWith('config.')).map(slugOf) as string[]),
     ];
-    if (configSlugs.length > 0) {
-      const maxima = await trx
-        .selectFrom('config_history')
-        .select(['slug', 'env', 'key', sql<number>`max(version)`.as('max')])
-        .where('slug', 'in', configSlugs)
-        .groupBy(['slug', 'env', 'key'])
-        .execute();
-      for (const row of maxima) set.historyMax.set(keyOf(row.slug, row.env, row.key), Number(row.max));
-    }
     const rollbacks = events.filter((e) => e.type === 'config.rolled-back');
-    if (rollbacks.length > 0) {
-      const targets = await trx
-        .selectFrom('config_history')
-        .select(['slug', 'env', 'key', 'version', 'value', 'description'])
-        .where(
-          sql<boolean>`(slug, env, key) in (${sql.join(
-            rollbacks.map((e) => sql`(${e.data.slug}, ${e.data.env}, ${e.data.key})`),
-          )})`,
-        )
-        .where('change', '!=', 'deleted')
-        .execute();
-      for (const row of targets) set.historyRows.set(keyOf(row.slug, row.env, row.key, row.version), row);
-    }
-    if (hasDefaults) {
-      for (const row of await trx.selectFrom('default_policies').selectAll().execute()) {
-        set.defaults.load(row.type, row);
-      }
-    }
+    const hasDefaults = events.some((e) => e.type === 'default-policy.set');
+    const rows = (query: RawBuilder<unknown>) =>
+      sql`(SELECT coalesce(json_agg(r), '[]') FROM (${query}) AS r)`;
+    const {
+      rows: [loaded],
+    } = await sql<{
+      services: ServiceRow[];
+      policies: PolicyRow[];
+      config: ConfigRow[];
+      maxima: { slug: string; env: string; key: string; max: number }[];
+      targets: Pick<HistoryRow, 'slug' | 'env' | 'key' | 'version' | 'value' | 'description'>[];
+      defaults: DefaultPolicyRow[];
+    }>`
+      SELECT
+        ${rows(sql`SELECT * FROM services WHERE slug = ANY(${slugs}::text[])`)} AS services,
+        ${rows(sql`SELECT * FROM policies WHERE slug = ANY(${slugs}::text[])`)} AS policies,
+        ${rows(sql`SELECT * FROM config_entries WHERE slug = ANY(${slugs}::text[])`)} AS config,
+        ${rows(sql`SELECT slug, env, key, max(version) AS max FROM config_history
+                   WHERE slug = ANY(${configSlugs}::text[]) GROUP BY slug, env, key`)} AS maxima,
+        ${rows(sql`SELECT slug, env, key, version, value, description FROM config_history
+                   WHERE change <> 'deleted' AND (slug, env, key) IN (
+                     SELECT * FROM unnest(${rollbacks.map((e) => e.data.slug)}::text[],
+                       ${rollbacks.map((e) => e.data.env)}::text[], ${rollbacks.map((e) => e.data.key)}::text[]))`)} AS targets,
+        ${rows(sql`SELECT * FROM default_policies WHERE ${hasDefaults}::boolean`)} AS defaults
+    `.execute(trx);
+    for (const row of loaded.services) set.services.load(row.slug, dated(row));
+    for (const row of loaded.policies)
+      set.policies.load(keyOf(row.slug, row.type, row.env), dated(row));
+    for (const row of loaded.config) set.config.load(keyOf(row.slug, row.env, row.key), dated(row));
+    for (const row of loaded.maxima)
+      set.historyMax.set(keyOf(row.slug, row.env, row.key), Number(row.max));
+    for (const row of loaded.targets)
+      set.historyRows.set(keyOf(row.slug, row.env, row.key, row.version), row);
+    for (const row of loaded.defaults) set.defaults.load(row.type, dated(row));
     return set;
   }
 
@@ -272,7 +274,8 @@ export class ProjectionWorkingSet {
       case 'service.registered': {
         const d = event.data;
         assertExpectedVersion(`service ${d.slug}`, event.expectedVersion, 0);
-        if (this.services.get(d.slug)) throw new Rejection('conflict', `service ${d.slug} already exists`);
+        if (this.services.get(d.slug))
+          throw new Rejection('conflict', `service ${d.slug} already exists`);
         const row: ServiceRow = {
           slug: d.slug,
           name: d.name,
@@ -329,7 +332,11 @@ export class ProjectionWorkingSet {
         this.requireService(d.slug);
         const key = keyOf(d.slug, d.type, d.env);
         const current = this.policies.get(key);
-        assertExpectedVersion(`policy ${d.type} (${d.env}) of ${d.slug}`, event.expectedVersion, current?.version ?? 0);
+        assertExpectedVersion(
+          `policy ${d.type} (${d.env}) of ${d.slug}`,
+          event.expectedVersion,
+          current?.version ?? 0,
+        );
         const row: PolicyRow = {
           slug: d.slug,
           type: d.type,
@@ -349,15 +356,24 @@ export class ProjectionWorkingSet {
         this.requireService(d.slug);
         const key = keyOf(d.slug, d.type, d.env);
         const current = this.policies.get(key);
-        if (!current) throw new Rejection('not-found', `${d.slug} has no ${d.type} policy for env ${d.env}`);
-        assertExpectedVersion(`policy ${d.type} (${d.env}) of ${d.slug}`, event.expectedVersion, current.version);
+        if (!current)
+          throw new Rejection('not-found', `${d.slug} has no ${d.type} policy for env ${d.env}`);
+        assertExpectedVersion(
+          `policy ${d.type} (${d.env}) of ${d.slug}`,
+          event.expectedVersion,
+          current.version,
+        );
         this.policies.set(key, null);
         return { before: toPolicyResource(current), after: undefined };
       }
       case 'default-policy.set': {
         const d = event.data;
         const current = this.defaults.get(d.type);
-        assertExpectedVersion(`default ${d.type} policy`, event.expectedVersion, current?.version ?? 0);
+        assertExpectedVersion(
+          `default ${d.type} policy`,
+          event.expectedVersion,
+          current?.version ?? 0,
+        );
         const row: DefaultPolicyRow = {
           type: d.type,
           enabled: d.enabled ?? true,
@@ -368,7 +384,11 @@ export class ProjectionWorkingSet {
         };
         this.defaults.set(d.type, row);
         const after = toDefaultPolicyResource(row);
-        return { before: current && toDefaultPolicyResource(current), after, version: after.version };
+        return {
+          before: current && toDefaultPolicyResource(current),
+          after,
+          version: after.version,
+        };
       }
       case 'config.set':
       case 'config.rolled-back': {
@@ -382,7 +402,11 @@ export class ProjectionWorkingSet {
         let description: string | null;
         if (event.type === 'config.rolled-back') {
           const target = this.historyRows.get(keyOf(d.slug, d.env, d.key, event.data.toVersion));
-          if (!target) throw new Rejection('rule', `${what} has no version ${event.data.toVersion} to roll back to`);
+          if (!target)
+            throw new Rejection(
+              'rule',
+              `${what} has no version ${event.data.toVersion} to roll back to`,
+            );
           value = target.value;
           description = target.description;
         } else {
@@ -412,7 +436,8 @@ export class ProjectionWorkingSet {
           value: json(value),
           description,
           event_id: event.id,
-          change: event.type === 'config.rolled-back' ? `rolled-back to ${event.data.toVersion}` : 'set',
+          change:
+            event.type === 'config.rolled-back' ? `rolled-back to ${event.data.toVersion}` : 'set',
           created_at: at,
         });
         const after = toConfigResource(row);
@@ -435,37 +460,33 @@ export class ProjectionWorkingSet {
   private clearHistory(slug: string): void {
     this.clearedHistory.add(slug);
     const prefix = slug + SEP;
-    for (const key of [...this.historyMax.keys()]) if (key.startsWith(prefix)) this.historyMax.delete(key);
-    for (const key of [...this.historyRows.keys()]) if (key.startsWith(prefix)) this.historyRows.delete(key);
+    for (const key of [...this.historyMax.keys()])
+      if (key.startsWith(prefix)) this.historyMax.delete(key);
+    for (const key of [...this.historyRows.keys()])
+      if (key.startsWith(prefix)) this.historyRows.delete(key);
     for (let i = this.newHistory.length - 1; i >= 0; i--) {
       if (this.newHistory[i].slug === slug) this.newHistory.splice(i, 1);
     }
   }
 
-  /** Writes the batch's net effect: deletions first, then one upsert per table. */
-  async flush(trx: Trx): Promise<void> {
-    const removedConfig = this.config.deletions().map((k) => k.split(SEP));
-    if (removedConfig.length > 0) {
-      await trx
-        .deleteFrom('config_entries')
-        .where(sql<boolean>`(slug, env, key) in (${sql.join(removedConfig.map(([s, e, k]) => sql`(${s}, ${e}, ${k})`))})`)
-        .execute();
-    }
-    const removedPolicies = this.policies.deletions().map((k) => k.split(SEP));
-    if (removedPolicies.length > 0) {
-      await trx
-        .deleteFrom('policies')
-        .where(sql<boolean>`(slug, type, env) in (${sql.join(removedPolicies.map(([s, t, e]) => sql`(${s}, ${t}, ${e})`))})`)
-        .execute();
-    }
+  /**
+   * Writes the batch's net effect. What only a service's registration or deletion needs
+   * runs first, on its own; everything else, with the caller's own `writes` (audit,
+   * outcomes, outbox), goes in one statement of data-modifying CTEs: one round trip
+   * however many tables a batch touches. The rows each part writes are disjoint, as one
+   * statement requires.
+   */
+  async flush(trx: Trx, writes: RawBuilder<unknown>[]): Promise<void> {
     if (this.clearedHistory.size > 0) {
-      await trx.deleteFrom('config_history').where('slug', 'in', [...this.clearedHistory]).execute();
+      await trx
+        .deleteFrom('config_history')
+        .where('slug', 'in', [...this.clearedHistory])
+        .execute();
     }
     const removedServices = this.services.deletions();
     if (removedServices.length > 0) {
       await trx.deleteFrom('services').where('slug', 'in', removedServices).execute();
     }
-
     for (const part of chunks(this.services.upserts(), 11)) {
       const written = await trx
         .insertInto('services')
@@ -488,17 +509,6 @@ export class ProjectionWorkingSet {
         .execute();
       for (const row of written) this.services.refresh(row.slug, row);
     }
-    const policies = this.policies.upserts().map(([, r]) => r);
-    if (policies.length > 0) {
-      const { rows } = await sql<PolicyRow>`
-        INSERT INTO policies ${columnList(POLICY_COLUMNS)} ${unnestRows(policies, POLICY_COLUMNS)}
-        ON CONFLICT (slug, type, env) DO UPDATE SET
-          enabled = excluded.enabled, spec = excluded.spec, version = excluded.version,
-          created_at = excluded.created_at, updated_at = excluded.updated_at
-        RETURNING *
-      `.execute(trx);
-      for (const row of rows) this.policies.refresh(keyOf(row.slug, row.type, row.env), row);
-    }
     for (const part of chunks(this.defaults.upserts(), 6)) {
       const written = await trx
         .insertInto('default_policies')
@@ -516,37 +526,68 @@ export class ProjectionWorkingSet {
         .execute();
       for (const row of written) this.defaults.refresh(row.type, row);
     }
+
+    const parts: RawBuilder<unknown>[] = [];
+    const removedConfig = this.config.deletions().map((k) => k.split(SEP));
+    if (removedConfig.length > 0) {
+      parts.push(sql`
+        DELETE FROM config_entries WHERE (slug, env, key) IN (
+          SELECT * FROM unnest(${removedConfig.map((k) => k[0])}::text[], ${removedConfig.map((k) => k[1])}::text[],
+                               ${removedConfig.map((k) => k[2])}::text[]))`);
+    }
+    const removedPolicies = this.policies.deletions().map((k) => k.split(SEP));
+    if (removedPolicies.length > 0) {
+      parts.push(sql`
+        DELETE FROM policies WHERE (slug, type, env) IN (
+          SELECT * FROM unnest(${removedPolicies.map((k) => k[0])}::text[], ${removedPolicies.map((k) => k[1])}::text[],
+                               ${removedPolicies.map((k) => k[2])}::text[]))`);
+    }
+    const policies = this.policies.upserts().map(([, r]) => r);
+    if (policies.length > 0) {
+      parts.push(sql`
+        INSERT INTO policies ${columnList(POLICY_COLUMNS)} ${unnestRows(policies, POLICY_COLUMNS)}
+        ON CONFLICT (slug, type, env) DO UPDATE SET
+          enabled = excluded.enabled, spec = excluded.spec, version = excluded.version,
+          created_at = excluded.created_at, updated_at = excluded.updated_at`);
+    }
     const config = this.config.upserts().map(([, r]) => r);
     if (config.length > 0) {
-      const { rows } = await sql<ConfigRow>`
+      parts.push(sql`
         INSERT INTO config_entries ${columnList(CONFIG_COLUMNS)} ${unnestRows(config, CONFIG_COLUMNS)}
         ON CONFLICT (slug, env, key) DO UPDATE SET
           value = excluded.value, description = excluded.description, version = excluded.version,
-          created_at = excluded.created_at, updated_at = excluded.updated_at
-        RETURNING *
-      `.execute(trx);
-      for (const row of rows) this.config.refresh(keyOf(row.slug, row.env, row.key), row);
+          created_at = excluded.created_at, updated_at = excluded.updated_at`);
     }
     if (this.newHistory.length > 0) {
-      await sql`
-        INSERT INTO config_history ${columnList(HISTORY_COLUMNS)} ${unnestRows(this.newHistory, HISTORY_COLUMNS)}
-      `.execute(trx);
+      parts.push(
+        sql`INSERT INTO config_history ${columnList(HISTORY_COLUMNS)} ${unnestRows(this.newHistory, HISTORY_COLUMNS)}`,
+      );
     }
-
-    const revisions = [...this.revisions].filter(([aggregate]) => this.touchedRevisions.has(aggregate));
+    const revisions = [...this.revisions].filter(([aggregate]) =>
+      this.touchedRevisions.has(aggregate),
+    );
     if (revisions.length > 0) {
-      await sql`
+      parts.push(sql`
         UPDATE aggregates AS a SET revision = v.revision
         FROM (${unnestRows(revisions, REVISION_COLUMNS)}) AS v
-        WHERE a.aggregate = v.aggregate
-      `.execute(trx);
+        WHERE a.aggregate = v.aggregate`);
     }
     // Locking created a row for every aggregate of the batch; one whose events were all
     // rejected never existed and must not appear to.
-    const untouched = [...this.revisions].filter(([, revision]) => revision === 0).map(([aggregate]) => aggregate);
+    const untouched = [...this.revisions]
+      .filter(([, revision]) => revision === 0)
+      .map(([aggregate]) => aggregate);
     if (untouched.length > 0) {
-      await trx.deleteFrom('aggregates').where('aggregate', 'in', untouched).where('revision', '=', 0).execute();
+      parts.push(
+        sql`DELETE FROM aggregates WHERE aggregate = ANY(${untouched}::text[]) AND revision = 0`,
+      );
     }
+    parts.push(...writes);
+    if (parts.length === 0) return;
+    await sql`
+      WITH ${sql.join(parts.map((part, n) => sql`${sql.raw(`w${n}`)} AS (${part})`))}
+      SELECT 1
+    `.execute(trx);
   }
 
   /** The final state of every aggregate that a change reached, for the caches. */
@@ -576,7 +617,7 @@ export class ProjectionWorkingSet {
         slug,
         revision,
         service,
-        snapshot: { service: state as ServiceState, policies, config, revision },
+        snapshot: { service: state, policies, config, revision },
       });
     }
     if (this.defaultsChanged) {
@@ -585,7 +626,12 @@ export class ProjectionWorkingSet {
         .map(([, r]) => r)
         .sort((a, b) => a.type.localeCompare(b.type))
         .map(toDefaultPolicyResource);
-      out.push({ kind: 'defaults', aggregate: defaultsRevisionAggregate, revision, defaults: { policies, revision } });
+      out.push({
+        kind: 'defaults',
+        aggregate: defaultsRevisionAggregate,
+        revision,
+        defaults: { policies, revision },
+      });
     }
     return out;
   }

@@ -1,7 +1,8 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './database.js';
 import type { WardenDatabase } from './database.types.js';
-import { ProjectionWorkingSet, chunks, type AggregateDocument } from './projection-working-set.js';
+import { ProjectionWorkingSet, type AggregateDocument } from './projection-working-set.js';
+import { defaultsRevisionAggregate } from './revisions.js';
 import { columnList, unnestRows, type BulkColumn } from './bulk-rows.js';
 import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
 import { Rejection } from '#domain/rejection';
@@ -144,13 +145,9 @@ export class ProjectionRepository {
   }
 
   async applyBatch(batch: ProjectionBatch): Promise<BatchResult> {
-    return this.db.transaction().execute(async (trx) => {
-      const { rows } = await sql<{ held: boolean }>`
-        SELECT pg_try_advisory_xact_lock_shared(${projectionLockKey}) AS held
-      `.execute(trx);
-      if (!rows[0]?.held) throw new ProjectionsRebuilding();
-      return applyBatchWithin(trx, batch);
-    });
+    return this.db
+      .transaction()
+      .execute((trx) => applyBatchWithin(trx, batch, { shareProjectionLock: true }));
   }
 
   /** Records a message that failed for good (the poison path), in its own transaction. */
@@ -168,8 +165,16 @@ interface Claim {
   processed_at: Date;
 }
 
-/** Applies a batch inside a transaction the caller owns (a replay owns one for all). */
-export async function applyBatchWithin(trx: Trx, batch: ProjectionBatch): Promise<BatchResult> {
+/**
+ * Applies a batch inside a transaction the caller owns (a replay owns one for all of
+ * them, holding the projection lock itself). Three round trips in the usual case: claim
+ * the ids and lock the aggregates, load, write.
+ */
+export async function applyBatchWithin(
+  trx: Trx,
+  batch: ProjectionBatch,
+  options: { shareProjectionLock: boolean } = { shareProjectionLock: false },
+): Promise<BatchResult> {
   const now = new Date();
   const deadLetters = batch.deadLetters ?? [];
   const claims = new Map<string, Claim>();
@@ -197,21 +202,49 @@ export async function applyBatchWithin(trx: Trx, batch: ProjectionBatch): Promis
       processed_at: now,
     });
   }
-  const fresh = new Set<string>();
-  if (claims.size > 0) {
-    const { rows } = await sql<{ id: string }>`
+  const aggregates = new Set(batch.events.map((e) => e.aggregate));
+  if (batch.events.some((e) => e.type === 'default-policy.set'))
+    aggregates.add(defaultsRevisionAggregate);
+
+  // One statement: take the projection lock (shared; a replay holds it exclusively),
+  // claim the event ids (their unique key makes a re-delivered event a no-op and makes a
+  // second consumer of the same events wait), and lock the aggregates' rows in a fixed
+  // order so that two transactions writing one aggregate take turns.
+  const {
+    rows: [claimed],
+  } = await sql<{ held: boolean; fresh: string[]; revisions: [string, number][] }>`
+    WITH lock AS (
+      SELECT ${options.shareProjectionLock ? sql`pg_try_advisory_xact_lock_shared(${projectionLockKey})` : sql`true`} AS held
+    ),
+    claimed AS (
       INSERT INTO processed_events ${columnList(CLAIM_COLUMNS)}
-      ${unnestRows([...claims.values()], CLAIM_COLUMNS)}
+      SELECT v.* FROM (${unnestRows([...claims.values()], CLAIM_COLUMNS)}) AS v, lock WHERE lock.held
       ON CONFLICT (id) DO NOTHING
       RETURNING id
-    `.execute(trx);
-    for (const row of rows) fresh.add(row.id);
-  }
+    ),
+    locked AS (
+      INSERT INTO aggregates (aggregate, revision)
+      SELECT a, 0 FROM unnest(${[...aggregates].sort()}::text[]) AS a, lock WHERE lock.held ORDER BY a
+      ON CONFLICT (aggregate) DO UPDATE SET revision = aggregates.revision
+      RETURNING aggregate, revision
+    )
+    SELECT (SELECT held FROM lock) AS held,
+           (SELECT coalesce(json_agg(id), '[]') FROM claimed) AS fresh,
+           (SELECT coalesce(json_agg(json_build_array(aggregate, revision)), '[]') FROM locked) AS revisions
+  `.execute(trx);
+  if (!claimed.held) throw new ProjectionsRebuilding();
+  const fresh = new Set(claimed.fresh);
 
   const applying = new Set(
-    batch.events.flatMap((event, index) => (fresh.has(event.id) && firstIndex.get(event.id) === index ? [index] : [])),
+    batch.events.flatMap((event, index) =>
+      fresh.has(event.id) && firstIndex.get(event.id) === index ? [index] : [],
+    ),
   );
-  const state = await ProjectionWorkingSet.load(trx, batch.events.filter((_, index) => applying.has(index)));
+  const state = await ProjectionWorkingSet.load(
+    trx,
+    batch.events.filter((_, index) => applying.has(index)),
+    new Map(claimed.revisions.map(([aggregate, revision]) => [aggregate, Number(revision)])),
+  );
   const outcomes: ApplyOutcome[] = [];
   const audit: AuditRow[] = [];
   const settled: Settled[] = [];
@@ -234,7 +267,8 @@ export async function applyBatchWithin(trx: Trx, batch: ProjectionBatch): Promis
         appliedAt: now.toISOString(),
       };
       outcomes.push({ status: 'applied', change });
-      if (version !== undefined) settled.push({ id: event.id, status: 'applied', code: null, reason: null, version });
+      if (version !== undefined)
+        settled.push({ id: event.id, status: 'applied', code: null, reason: null, version });
       audit.push({
         event_id: event.id,
         type: event.type,
@@ -251,54 +285,66 @@ export async function applyBatchWithin(trx: Trx, batch: ProjectionBatch): Promis
     } catch (error) {
       if (!(error instanceof Rejection)) throw error;
       outcomes.push({ status: 'rejected', code: error.code, reason: error.message });
-      settled.push({ id: event.id, status: 'rejected', code: error.code, reason: error.message, version: null });
+      settled.push({
+        id: event.id,
+        status: 'rejected',
+        code: error.code,
+        reason: error.message,
+        version: null,
+      });
     }
   }
-  await state.flush(trx);
 
+  if (deadLetters.length > 0 && !batch.replay) {
+    const { rows: recorded } = await sql<{ original_partition: number; original_offset: string }>`
+      INSERT INTO dead_letters ${columnList(DEAD_LETTER_COLUMNS)}
+      ${unnestRows(
+        deadLetters.map((letter) => ({ letter, at: now })),
+        DEAD_LETTER_COLUMNS,
+      )}
+      ON CONFLICT (original_partition, original_offset) DO NOTHING
+      RETURNING original_partition, original_offset
+    `.execute(trx);
+    // A message delivered again is already in the dead-letter topic (or on its way there).
+    const fresh = new Set(recorded.map((r) => `${r.original_partition}:${r.original_offset}`));
+    for (const letter of deadLetters) {
+      if (letter.outbox && fresh.has(`${letter.partition}:${letter.offset}`))
+        outbox.push(letter.outbox);
+    }
+  }
+
+  const writes = [];
   if (settled.length > 0) {
-    await sql`
+    writes.push(sql`
       UPDATE processed_events AS p
       SET status = v.status, code = v.code, reason = v.reason, version = v.version
       FROM (${unnestRows(settled, SETTLED_COLUMNS)}) AS v
-      WHERE p.id = v.id
-    `.execute(trx);
+      WHERE p.id = v.id`);
   }
   if (audit.length > 0) {
-    await sql`INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)} ${unnestRows(audit, AUDIT_COLUMNS)}`.execute(trx);
+    writes.push(
+      sql`INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)} ${unnestRows(audit, AUDIT_COLUMNS)}`,
+    );
   }
-  if (!batch.replay) {
-    const recorded = new Set<string>();
-    for (const part of chunks(deadLetters, 8)) {
-      const inserted = await trx
-        .insertInto('dead_letters')
-        .values(
-          part.map((letter) => ({
-            event_id: letter.eventId ?? null,
-            reason: letter.reason,
-            original_partition: letter.partition,
-            original_offset: letter.offset,
-            key: letter.key,
-            payload: letter.payload,
-            headers: json(letter.headers),
-            created_at: now,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['original_partition', 'original_offset']).doNothing())
-        .returning(['original_partition', 'original_offset'])
-        .execute();
-      for (const row of inserted) recorded.add(`${row.original_partition}:${row.original_offset}`);
-    }
-    // A message delivered again is already in the dead-letter topic (or on its way there).
-    for (const letter of deadLetters) {
-      if (letter.outbox && recorded.has(`${letter.partition}:${letter.offset}`)) outbox.push(letter.outbox);
-    }
-    if (outbox.length > 0) {
-      await sql`INSERT INTO outbox_messages ${columnList(OUTBOX_COLUMNS)} ${unnestRows(outbox, OUTBOX_COLUMNS)}`.execute(trx);
-    }
+  if (outbox.length > 0 && !batch.replay) {
+    writes.push(
+      sql`INSERT INTO outbox_messages ${columnList(OUTBOX_COLUMNS)} ${unnestRows(outbox, OUTBOX_COLUMNS)}`,
+    );
   }
+  await state.flush(trx, writes);
   return { outcomes, documents: state.documents() };
 }
+
+const DEAD_LETTER_COLUMNS: BulkColumn<{ letter: DeadLetter; at: Date }>[] = [
+  ['event_id', 'uuid', ({ letter }) => letter.eventId ?? null],
+  ['reason', 'text', ({ letter }) => letter.reason],
+  ['original_partition', 'integer', ({ letter }) => letter.partition],
+  ['original_offset', 'text', ({ letter }) => letter.offset],
+  ['key', 'text', ({ letter }) => letter.key],
+  ['payload', 'bytea', ({ letter }) => letter.payload],
+  ['headers', 'jsonb', ({ letter }) => json(letter.headers)],
+  ['created_at', 'timestamptz', ({ at }) => at],
+];
 
 const CLAIM_COLUMNS: BulkColumn<Claim>[] = [
   ['id', 'uuid', (c) => c.id],

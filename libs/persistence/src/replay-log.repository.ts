@@ -53,7 +53,13 @@ export class ReplayLogRepository {
 
   async finished(
     id: string,
-    result: { status: Exclude<ReplayStatus, 'running'>; events: number; checksumBefore?: string; checksumAfter?: string; error?: string },
+    result: {
+      status: Exclude<ReplayStatus, 'running'>;
+      events: number;
+      checksumBefore?: string;
+      checksumAfter?: string;
+      error?: string;
+    },
   ): Promise<void> {
     await this.db
       .updateTable('replays')
@@ -70,7 +76,11 @@ export class ReplayLogRepository {
   }
 
   async find(id: string): Promise<ReplayRecord | undefined> {
-    const row = await this.db.selectFrom('replays').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('replays')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && toRecord(row);
   }
 }

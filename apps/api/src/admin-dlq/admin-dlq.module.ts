@@ -10,7 +10,11 @@ import { DEAD_LETTERS } from './admin-dlq.constants.js';
 @Module({
   controllers: [AdminDlqController],
   providers: [
-    { provide: DEAD_LETTERS, inject: [DATABASE], useFactory: (db: Database) => new DeadLetterRepository(db) },
+    {
+      provide: DEAD_LETTERS,
+      inject: [DATABASE],
+      useFactory: (db: Database) => new DeadLetterRepository(db),
+    },
     DeadLettersService,
   ],
 })

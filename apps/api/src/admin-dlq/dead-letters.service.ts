@@ -24,7 +24,10 @@ export class DeadLettersService {
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
-  async page(limit: number, cursor?: string): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
+  async page(
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
     const before = cursor === undefined ? undefined : decodeCursor(cursor);
     const rows = await this.letters.list({ limit: limit + 1, before });
     const items = rows.slice(0, limit).map(toView);
@@ -45,15 +48,23 @@ export class DeadLettersService {
       });
       if (!redriven) throw new ProblemException(404, `No dead letter ${id}`);
       this.log.info(
-        { deadLetterId: id, eventId: redriven.eventId, requestId: redriven.headers[DeadLetterHeaders.RequestId] },
+        {
+          deadLetterId: id,
+          eventId: redriven.eventId,
+          requestId: redriven.headers[DeadLetterHeaders.RequestId],
+        },
         'dead letter redriven',
       );
       return toView(redriven);
     } catch (error) {
       if (error instanceof BrokerUnavailableError) {
-        throw new ProblemException(503, 'The event log is unavailable; the dead letter was not sent back. Retry later.', {
-          headers: { 'retry-after': '5' },
-        });
+        throw new ProblemException(
+          503,
+          'The event log is unavailable; the dead letter was not sent back. Retry later.',
+          {
+            headers: { 'retry-after': '5' },
+          },
+        );
       }
       throw error;
     }
@@ -99,6 +110,7 @@ function encodeCursor(id: number): string {
 
 function decodeCursor(cursor: string): number {
   const match = /^dlq:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw validationFailed([{ field: 'cursor', message: 'cursor is not one this API handed out' }]);
+  if (!match)
+    throw validationFailed([{ field: 'cursor', message: 'cursor is not one this API handed out' }]);
   return Number(match[1]);
 }

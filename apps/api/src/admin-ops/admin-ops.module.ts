@@ -12,8 +12,16 @@ import { PROJECTION_REBUILD, REPLAY_LOG } from './admin-ops.constants.js';
 @Module({
   controllers: [ConsumersController, ReplayController],
   providers: [
-    { provide: REPLAY_LOG, inject: [DATABASE], useFactory: (db: Database) => new ReplayLogRepository(db) },
-    { provide: PROJECTION_REBUILD, inject: [DATABASE], useFactory: (db: Database) => new ProjectionRebuild(db) },
+    {
+      provide: REPLAY_LOG,
+      inject: [DATABASE],
+      useFactory: (db: Database) => new ReplayLogRepository(db),
+    },
+    {
+      provide: PROJECTION_REBUILD,
+      inject: [DATABASE],
+      useFactory: (db: Database) => new ProjectionRebuild(db),
+    },
     ReplayService,
   ],
 })

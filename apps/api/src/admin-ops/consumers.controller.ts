@@ -23,7 +23,11 @@ export class ConsumersController {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
-      return await describeConsumerGroup(admin, consumerGroup(this.config.namespace), this.topics.Events);
+      return await describeConsumerGroup(
+        admin,
+        consumerGroup(this.config.namespace),
+        this.topics.Events,
+      );
     } catch (error) {
       throw new ProblemException(503, `Kafka did not answer: ${(error as Error).message}`, {
         headers: { 'retry-after': '5' },

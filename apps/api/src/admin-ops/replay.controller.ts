@@ -30,7 +30,9 @@ export class ReplayController {
     void reply.header('location', `/admin/replay/${record.id}`);
     if (wait !== undefined) {
       void reply.header('preference-applied', `wait=${wait}`);
-      const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), wait * 1000).unref());
+      const timeout = new Promise<undefined>((r) =>
+        setTimeout(() => r(undefined), wait * 1000).unref(),
+      );
       const done = await Promise.race([finished, timeout]);
       if (done) {
         void reply.status(200);

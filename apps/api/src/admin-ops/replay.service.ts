@@ -10,7 +10,11 @@ import { consumerGroup, type TopicNames } from '#messaging/topics';
 import { CACHE_KEYS, REDIS } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
 import { readLog } from '#persistence/projection.repository';
-import type { ProjectionRebuild, RebuildSession, StateChecksum } from '#persistence/projection-rebuild';
+import type {
+  ProjectionRebuild,
+  RebuildSession,
+  StateChecksum,
+} from '#persistence/projection-rebuild';
 import type { ReplayLogRepository, ReplayRecord } from '#persistence/replay-log.repository';
 import { ProblemException } from '../http/problem.js';
 import { LOGGER } from '../api.constants.js';
@@ -61,7 +65,10 @@ export class ReplayService implements BeforeApplicationShutdown {
    */
   async start(from: Date): Promise<{ record: ReplayRecord; finished: Promise<ReplayRecord> }> {
     if (this.running) {
-      throw new ProblemException(409, `Replay ${this.running.id} is still running; wait for it to finish`);
+      throw new ProblemException(
+        409,
+        `Replay ${this.running.id} is still running; wait for it to finish`,
+      );
     }
     const starts = await this.startOffsets(from);
     const id = randomUUID();
@@ -69,7 +76,10 @@ export class ReplayService implements BeforeApplicationShutdown {
     const record = await this.replayLog.started({ id, from, consumerGroup: group });
     const running = { id, interrupted: false };
     this.running = running;
-    this.log.info({ replayId: id, from: from.toISOString(), consumerGroup: group }, 'replay started');
+    this.log.info(
+      { replayId: id, from: from.toISOString(), consumerGroup: group },
+      'replay started',
+    );
     const finished = this.run(record, starts, running).finally(() => {
       if (this.running === running) this.running = undefined;
     });
@@ -114,7 +124,11 @@ export class ReplayService implements BeforeApplicationShutdown {
     return starts;
   }
 
-  private async run(record: ReplayRecord, starts: PartitionStart[], running: { interrupted: boolean }): Promise<ReplayRecord> {
+  private async run(
+    record: ReplayRecord,
+    starts: PartitionStart[],
+    running: { interrupted: boolean },
+  ): Promise<ReplayRecord> {
     let events = 0;
     let checksums: { before: StateChecksum; after: StateChecksum } | undefined;
     try {
@@ -136,17 +150,31 @@ export class ReplayService implements BeforeApplicationShutdown {
       // apply) the copies go and are filled again from the rebuilt record.
       if (!same) {
         await this.dropCachedDocuments().catch((error: unknown) =>
-          this.log.warn({ replayId: record.id, err: String(error) }, 'cached copies not dropped; they expire by TTL'),
+          this.log.warn(
+            { replayId: record.id, err: String(error) },
+            'cached copies not dropped; they expire by TTL',
+          ),
         );
       }
       this.log.info(
-        { replayId: record.id, events, checksumBefore: checksums.before.digest, checksumAfter: checksums.after.digest, same },
+        {
+          replayId: record.id,
+          events,
+          checksumBefore: checksums.before.digest,
+          checksumAfter: checksums.after.digest,
+          same,
+        },
         'replay completed',
       );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.log.error({ replayId: record.id, events, err: message }, 'replay failed; the projections are unchanged');
-      await this.replayLog.finished(record.id, { status: 'failed', events: 0, error: message }).catch(() => undefined);
+      this.log.error(
+        { replayId: record.id, events, err: message },
+        'replay failed; the projections are unchanged',
+      );
+      await this.replayLog
+        .finished(record.id, { status: 'failed', events: 0, error: message })
+        .catch(() => undefined);
     } finally {
       await this.deleteGroup(record.consumerGroup);
     }
@@ -213,7 +241,9 @@ export class ReplayService implements BeforeApplicationShutdown {
                     key: m.key ? m.key.toString('utf8') : null,
                     value: m.value,
                     headers: Object.fromEntries(
-                      Object.entries(m.headers ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
+                      Object.entries(m.headers ?? {}).flatMap(([k, v]) =>
+                        v === undefined ? [] : [[k, String(v)]],
+                      ),
                     ),
                   })),
                 );
@@ -232,7 +262,11 @@ export class ReplayService implements BeforeApplicationShutdown {
         )
         .then(() => {
           for (const start of starts) {
-            consumer.seek({ topic: this.topics.Events, partition: start.partition, offset: start.offset });
+            consumer.seek({
+              topic: this.topics.Events,
+              partition: start.partition,
+              offset: start.offset,
+            });
           }
         })
         .catch(reject);

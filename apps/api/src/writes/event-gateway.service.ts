@@ -48,7 +48,9 @@ export class EventGateway implements BeforeApplicationShutdown {
   private closing = false;
   private readonly publishing = new Set<Promise<unknown>>();
   private stopWaiting!: () => void;
-  private readonly stopped = new Promise<undefined>((resolve) => (this.stopWaiting = () => resolve(undefined)));
+  private readonly stopped = new Promise<undefined>(
+    (resolve) => (this.stopWaiting = () => resolve(undefined)),
+  );
 
   constructor(
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
@@ -74,9 +76,13 @@ export class EventGateway implements BeforeApplicationShutdown {
 
   async submit(command: WriteCommand, waitSeconds?: number): Promise<SubmittedWrite> {
     if (this.closing) {
-      throw new ProblemException(503, 'This API instance is shutting down; the write was not accepted. Retry.', {
-        headers: { 'retry-after': '1' },
-      });
+      throw new ProblemException(
+        503,
+        'This API instance is shutting down; the write was not accepted. Retry.',
+        {
+          headers: { 'retry-after': '1' },
+        },
+      );
     }
     const errors = validateEventData(command.type, command.data);
     if (errors.length > 0) throw validationFailed(errors);
@@ -88,7 +94,9 @@ export class EventGateway implements BeforeApplicationShutdown {
       actor: command.actor,
       occurredAt: new Date().toISOString(),
       schemaVersion: SCHEMA_VERSION,
-      ...(command.expectedVersion !== undefined ? { expectedVersion: command.expectedVersion } : {}),
+      ...(command.expectedVersion !== undefined
+        ? { expectedVersion: command.expectedVersion }
+        : {}),
       data: command.data,
     };
     const waiter = waitSeconds ? this.outcomes.expect(envelope.id) : undefined;
@@ -104,10 +112,17 @@ export class EventGateway implements BeforeApplicationShutdown {
     } catch (error) {
       waiter?.cancel();
       if (error instanceof BrokerUnavailableError) {
-        this.log.warn({ requestId: command.requestId, err: error.message }, 'write refused: Kafka unavailable');
-        throw new ProblemException(503, 'The event log is unavailable; the write was not accepted. Retry later.', {
-          headers: { 'retry-after': '5' },
-        });
+        this.log.warn(
+          { requestId: command.requestId, err: error.message },
+          'write refused: Kafka unavailable',
+        );
+        throw new ProblemException(
+          503,
+          'The event log is unavailable; the write was not accepted. Retry later.',
+          {
+            headers: { 'retry-after': '5' },
+          },
+        );
       }
       throw error;
     } finally {

@@ -78,12 +78,21 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
         onRetry: (message, error, attempt, delayMs) => {
           this.metrics.retries.inc();
           this.log.warn(
-            { partition: message.partition, offset: message.offset, attempt, delayMs, err: String(error) },
+            {
+              partition: message.partition,
+              offset: message.offset,
+              attempt,
+              delayMs,
+              err: String(error),
+            },
             'events not applied yet; retrying',
           );
         },
         onCommitted: (partition, offset, highWatermark) => {
-          this.metrics.lag.set({ partition: String(partition) }, Math.max(0, Number(BigInt(highWatermark) - BigInt(offset))));
+          this.metrics.lag.set(
+            { partition: String(partition) },
+            Math.max(0, Number(BigInt(highWatermark) - BigInt(offset))),
+          );
         },
         onCrash: (error, willRestart) => {
           this.log.error({ err: String(error), willRestart }, 'consumer crashed');
@@ -140,7 +149,10 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
       if (!this.assigned.includes(end.partition)) continue;
       const offset = offsets.get(end.partition);
       const from = offset !== undefined && offset !== '-1' ? BigInt(offset) : BigInt(end.low);
-      this.metrics.lag.set({ partition: String(end.partition) }, Math.max(0, Number(BigInt(end.high) - from)));
+      this.metrics.lag.set(
+        { partition: String(end.partition) },
+        Math.max(0, Number(BigInt(end.high) - from)),
+      );
     }
   }
 
@@ -164,12 +176,21 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** Logs, counts and announces each outcome once the batch is committed and cached. */
-  private async settle(parsed: ParsedEvent[], result: BatchResult, deadLetters: DeadLetter[]): Promise<void> {
+  private async settle(
+    parsed: ParsedEvent[],
+    result: BatchResult,
+    deadLetters: DeadLetter[],
+  ): Promise<void> {
     const announcements: EventOutcomeMessage[] = [];
     const at = Date.now();
     parsed.forEach(({ event, requestId }, index) => {
       const outcome = result.outcomes[index];
-      const context = { eventId: event.id, type: event.type, aggregate: event.aggregate, requestId };
+      const context = {
+        eventId: event.id,
+        type: event.type,
+        aggregate: event.aggregate,
+        requestId,
+      };
       switch (outcome.status) {
         case 'duplicate':
           this.metrics.events.inc({ outcome: 'duplicate' });
@@ -190,7 +211,10 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
         case 'applied': {
           const { change } = outcome;
           this.metrics.events.inc({ outcome: 'applied' });
-          this.log.info({ ...context, version: change.version, revision: change.revision }, 'event applied');
+          this.log.info(
+            { ...context, version: change.version, revision: change.revision },
+            'event applied',
+          );
           announcements.push({
             eventId: event.id,
             status: 'applied',
@@ -228,25 +252,47 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
   private async storeDocuments(documents: AggregateDocument[]): Promise<void> {
     const entries = documents.flatMap((d) => this.cacheEntries(d));
     const results = await Promise.allSettled(entries.map((e) => this.cache.putL2(e.key, e.value)));
-    const failed = new Set(entries.filter((_, i) => results[i].status === 'rejected').map((e) => e.aggregate));
+    const failed = new Set(
+      entries.filter((_, i) => results[i].status === 'rejected').map((e) => e.aggregate),
+    );
     for (const aggregate of failed) void this.refresher.refresh(aggregate);
   }
 
-  private cacheEntries(document: AggregateDocument): { aggregate: string; key: string; value: VersionedValue }[] {
+  private cacheEntries(
+    document: AggregateDocument,
+  ): { aggregate: string; key: string; value: VersionedValue }[] {
     const versioned = (value: unknown): VersionedValue => ({
       revision: document.revision,
       json: value === undefined ? undefined : JSON.stringify(value),
     });
     if (document.kind === 'defaults') {
-      return [{ aggregate: document.aggregate, key: this.keys.defaults(), value: versioned(document.defaults) }];
+      return [
+        {
+          aggregate: document.aggregate,
+          key: this.keys.defaults(),
+          value: versioned(document.defaults),
+        },
+      ];
     }
     return [
-      { aggregate: document.aggregate, key: this.keys.service(document.slug), value: versioned(document.service) },
-      { aggregate: document.aggregate, key: this.keys.snapshot(document.slug), value: versioned(document.snapshot) },
+      {
+        aggregate: document.aggregate,
+        key: this.keys.service(document.slug),
+        value: versioned(document.service),
+      },
+      {
+        aggregate: document.aggregate,
+        key: this.keys.snapshot(document.slug),
+        value: versioned(document.snapshot),
+      },
     ];
   }
 
-  private changeFeedMessage(event: DomainEvent, change: AppliedChange, requestId?: string): OutboxMessage {
+  private changeFeedMessage(
+    event: DomainEvent,
+    change: AppliedChange,
+    requestId?: string,
+  ): OutboxMessage {
     return {
       topic: this.topics.Changes,
       key: event.aggregate,
@@ -298,7 +344,13 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
     this.reportDeadLetter(letter);
     if (letter.eventId) {
       await this.outcomes
-        .publish({ eventId: letter.eventId, status: 'dead-lettered', aggregate: message.key ?? '', reason, at: Date.now() })
+        .publish({
+          eventId: letter.eventId,
+          status: 'dead-lettered',
+          aggregate: message.key ?? '',
+          reason,
+          at: Date.now(),
+        })
         .catch(() => undefined);
     }
   }

@@ -52,8 +52,14 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
     if (url === '/health/ready') {
       const checks = {
         kafka: this.consumer.isReady() ? 'up' : 'down',
-        postgres: await sql`select 1`.execute(this.db).then(() => 'up', () => 'down'),
-        redis: await this.redis.ping().then(() => 'up', () => 'down'),
+        postgres: await sql`select 1`.execute(this.db).then(
+          () => 'up',
+          () => 'down',
+        ),
+        redis: await this.redis.ping().then(
+          () => 'up',
+          () => 'down',
+        ),
       };
       const ok = checks.kafka === 'up' && checks.postgres === 'up';
       return json(ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', checks });
@@ -68,7 +74,9 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
   }
 }
 

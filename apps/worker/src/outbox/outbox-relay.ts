@@ -68,7 +68,14 @@ export class OutboxRelay {
 
   private async publish(messages: PendingOutboxMessage[]): Promise<void> {
     await Promise.all(
-      messages.map((m) => this.publisher.publish({ topic: m.topic, key: m.key ?? '', value: m.value, headers: m.headers })),
+      messages.map((m) =>
+        this.publisher.publish({
+          topic: m.topic,
+          key: m.key ?? '',
+          value: m.value,
+          headers: m.headers,
+        }),
+      ),
     );
   }
 

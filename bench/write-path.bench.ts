@@ -1,0 +1,418 @@
+/**
+ * The write path: how fast the worker applies a backlog, how fast the API accepts
+ * writes, and how soon a write is visible through another API instance, each beside
+ * what bare kafkajs does on the same broker.
+ */
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import { createKafka } from '#messaging/kafka-client';
+import type { BenchContext, BenchSuite, SuiteResult } from './suite.js';
+import { BenchEnvironment } from './support/bench-environment.js';
+import { BenchProcess } from './support/bench-process.js';
+import { round } from './support/load.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const WRITER = { authorization: 'Bearer dev-writer', 'content-type': 'application/json' };
+const SERVICES = 200;
+const BACKLOG = Number(process.env.BENCH_WRITE_BACKLOG ?? 40_000);
+const PROPAGATION_RATE = 200;
+
+interface ApplyFigures {
+  events: number;
+  eventsPerSecond: number;
+  bareConsumerPerSecond: number;
+  ratio: number;
+}
+
+interface AcceptFigures {
+  connections: number;
+  acceptedPerSecond: number;
+  bareProducerPerSecond: number;
+  ratio: number;
+  failed: number;
+}
+
+interface PropagationFigures {
+  writesPerSecond: number;
+  writes: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+interface WritePathFigures {
+  apply: ApplyFigures;
+  accept: AcceptFigures;
+  propagation: PropagationFigures;
+}
+
+function envelope(type: string, slug: string, data: Record<string, unknown>) {
+  return {
+    key: `service:${slug}`,
+    value: JSON.stringify({
+      id: randomUUID(),
+      type,
+      aggregate: `service:${slug}`,
+      actor: 'bench',
+      occurredAt: new Date().toISOString(),
+      schemaVersion: 1,
+      data: { slug, ...data },
+    }),
+  };
+}
+
+const slugOf = (i: number) => `svc-${i % SERVICES}`;
+
+/** The suite's pieces of infrastructure beside the shared bench environment. */
+class WriteBench {
+  readonly kafka: Kafka = createKafka({ clientId: 'bench-write-path', brokers: KAFKA_BROKERS });
+  readonly redis = new Redis(REDIS_URL);
+  /** Where the bare producer writes, so that its messages never become the worker's backlog. */
+  readonly bareTopic: string;
+  private readonly running = new Set<BenchProcess>();
+
+  constructor(
+    readonly env: BenchEnvironment,
+    private readonly context: BenchContext,
+  ) {
+    this.bareTopic = `${env.namespace}.bare-producer`;
+  }
+
+  async start(app: 'api' | 'worker'): Promise<BenchProcess> {
+    const entry = path.join(this.context.root, 'dist', `apps/${app}/src/main.js`);
+    const started =
+      app === 'api'
+        ? await BenchProcess.start(entry, this.env.processEnv(), '/admin/health/ready')
+        : await BenchProcess.start(entry, this.env.processEnv(), '/health/ready', 'WORKER_PORT');
+    this.running.add(started);
+    return started;
+  }
+
+  async stop(app: BenchProcess): Promise<void> {
+    this.running.delete(app);
+    await app.stop();
+  }
+
+  async prepare(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: this.bareTopic, numPartitions: 6, replicationFactor: 1 }],
+    });
+    await admin.disconnect();
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.running].map((p) => p.stop()));
+    this.redis.disconnect();
+    const admin = this.kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [this.bareTopic] }).catch(() => undefined);
+    const groups = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(this.env.namespace));
+    if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
+    await admin.disconnect();
+  }
+
+  async produce(topic: string, messages: { key: string; value: string }[]): Promise<void> {
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    for (let i = 0; i < messages.length; i += 2000) {
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 2000) });
+    }
+    await producer.disconnect();
+  }
+
+  async processed(): Promise<number> {
+    const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM processed_events`.execute(
+      this.env.db,
+    );
+    return Number(rows[0].n);
+  }
+
+  /** Resolves once the worker has processed every message the events topic holds. */
+  async caughtUp(timeoutMs: number): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(this.env.topics.Events);
+    await admin.disconnect();
+    const total = ends.reduce((sum, p) => sum + Number(p.high), 0);
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.processed()) < total) {
+      if (Date.now() > deadline) throw new Error('the worker did not catch up with the backlog');
+      await pause(100);
+    }
+  }
+}
+
+/** Worker apply rate from a pre-filled topic, beside a bare consumer reading the same topic. */
+async function applyThroughput(bench: WriteBench): Promise<ApplyFigures> {
+  const messages = Array.from({ length: SERVICES }, (_, i) =>
+    envelope('service.registered', slugOf(i), {
+      name: `Bench ${i}`,
+      owner: 'team-bench',
+      tier: 2,
+      lifecycle: 'production',
+      tags: ['bench'],
+      links: [],
+    }),
+  );
+  for (let i = 0; i < BACKLOG; i++) {
+    messages.push(
+      envelope('config.set', slugOf(i), {
+        env: 'prod',
+        key: `key-${i % 5}`,
+        value: { n: i, enabled: i % 2 === 0 },
+      }),
+    );
+  }
+  await bench.produce(bench.env.topics.Events, messages);
+  const bare = await bareConsumerRate(bench, messages.length);
+
+  const worker = await bench.start('worker');
+  try {
+    let first = 0;
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const applied = await bench.processed();
+      if (applied > 0 && first === 0) first = Date.now();
+      if (applied >= messages.length) break;
+      if (Date.now() > deadline) throw new Error(`worker applied ${applied} of ${messages.length}`);
+      await pause(20);
+    }
+    // Applied means in Redis too: every service's cached snapshot at PostgreSQL's revision.
+    const revisions = await bench.env.db
+      .selectFrom('aggregates')
+      .select(['aggregate', 'revision'])
+      .execute();
+    for (;;) {
+      const cached = await Promise.all(
+        revisions.map((a) =>
+          bench.redis.hget(
+            `warden:${bench.env.namespace}:snap:${a.aggregate.slice('service:'.length)}`,
+            'r',
+          ),
+        ),
+      );
+      if (cached.every((r, i) => r === String(revisions[i].revision))) break;
+      if (Date.now() > deadline) throw new Error('Redis did not catch up');
+      await pause(20);
+    }
+    const eventsPerSecond = Math.round(messages.length / ((Date.now() - first) / 1000));
+    return {
+      events: messages.length,
+      eventsPerSecond,
+      bareConsumerPerSecond: bare,
+      ratio: round(eventsPerSecond / bare, 3),
+    };
+  } finally {
+    await bench.stop(worker);
+  }
+}
+
+async function bareConsumerRate(bench: WriteBench, total: number): Promise<number> {
+  const consumer = bench.kafka.consumer({
+    groupId: `${bench.env.namespace}.bare-reader`,
+    maxWaitTimeInMs: 100,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: bench.env.topics.Events, fromBeginning: true });
+  let read = 0;
+  let first = 0;
+  let last = 0;
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      partitionsConsumedConcurrently: 6,
+      eachBatch: async ({ batch }) => {
+        if (first === 0) first = Date.now();
+        read += batch.messages.length;
+        if (read >= total && last === 0) {
+          last = Date.now();
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return Math.round(total / Math.max(0.001, (last - first) / 1000));
+}
+
+/** 202s per second at N connections, beside a bare acks=all producer at the same concurrency. */
+async function acceptThroughput(bench: WriteBench, context: BenchContext): Promise<AcceptFigures> {
+  const { connections, durationSeconds, warmupSeconds } = context.options;
+  const api = await bench.start('api');
+  try {
+    const requests = Array.from({ length: 20 }, (_, i) => ({
+      method: 'PUT' as const,
+      path: `/v1/services/${slugOf(i)}/config/prod/accepted-${i}`,
+      body: JSON.stringify({ value: { load: true, n: i } }),
+    }));
+    const run = (duration: number) =>
+      autocannon({ url: api.baseUrl, connections, duration, headers: WRITER, requests });
+    if (warmupSeconds > 0) await run(warmupSeconds);
+    const result = await run(durationSeconds);
+    const acceptedPerSecond = Math.round(result['2xx'] / durationSeconds);
+    const bare = await bareProducerRate(bench, connections, durationSeconds);
+    return {
+      connections,
+      acceptedPerSecond,
+      bareProducerPerSecond: bare,
+      ratio: round(acceptedPerSecond / bare, 2),
+      failed: result.non2xx + result.errors,
+    };
+  } finally {
+    await bench.stop(api);
+  }
+}
+
+/** `concurrency` callers each sending one message at a time with acks=all, as the API's clients do. */
+async function bareProducerRate(
+  bench: WriteBench,
+  concurrency: number,
+  seconds: number,
+): Promise<number> {
+  const producer = bench.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const until = Date.now() + seconds * 1000;
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, i) => {
+      while (Date.now() < until) {
+        await producer.send({
+          topic: bench.bareTopic,
+          acks: -1,
+          messages: [envelope('config.set', slugOf(i), { env: 'prod', key: 'bare', value: sent })],
+        });
+        sent++;
+      }
+    }),
+  );
+  await producer.disconnect();
+  return Math.round(sent / seconds);
+}
+
+/** From a write's 202 on one API instance to the change being readable on another. */
+async function propagation(bench: WriteBench, context: BenchContext): Promise<PropagationFigures> {
+  const worker = await bench.start('worker');
+  const [writer, reader] = await Promise.all([bench.start('api'), bench.start('api')]);
+  try {
+    // The accept phase left a backlog: measure only once the worker is idle.
+    await bench.caughtUp(300_000);
+    // The hot read path: the effective view, which the reader serves from memory until the
+    // worker's announcement drops its copy. Warm it so reads start from a steady state.
+    const effective = (i: number) =>
+      `${reader.baseUrl}/v1/services/${slugOf(i % 20)}/effective?env=prod`;
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => fetch(effective(i), { headers: WRITER })),
+    );
+    const latencies: number[] = [];
+    const pending: Promise<void>[] = [];
+    const total = PROPAGATION_RATE * context.options.durationSeconds;
+    const started = Date.now();
+    for (let i = 0; i < total; i++) {
+      const wait = started + (i * 1000) / PROPAGATION_RATE - Date.now();
+      if (wait > 0) await pause(wait);
+      // Every write its own entry: a later write to the same entry would hide this one.
+      const key = `visible-${i}`;
+      const value = `v-${i}`;
+      pending.push(
+        (async () => {
+          const answer = await fetch(
+            `${writer.baseUrl}/v1/services/${slugOf(i % 20)}/config/prod/${key}`,
+            {
+              method: 'PUT',
+              headers: WRITER,
+              body: JSON.stringify({ value }),
+            },
+          );
+          if (answer.status !== 202) throw new Error(`write answered ${answer.status}`);
+          const acceptedAt = performance.now();
+          for (;;) {
+            const read = await fetch(effective(i), { headers: WRITER });
+            const view =
+              read.status === 200
+                ? ((await read.json()) as { config: Record<string, unknown> })
+                : undefined;
+            if (view?.config[key] === value) break;
+            if (performance.now() - acceptedAt > 10_000)
+              throw new Error(`write ${i} not visible after 10 s`);
+            await pause(5);
+          }
+          latencies.push(performance.now() - acceptedAt);
+        })(),
+      );
+    }
+    await Promise.all(pending);
+    latencies.sort((a, b) => a - b);
+    const at = (q: number) =>
+      round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]);
+    return {
+      writesPerSecond: PROPAGATION_RATE,
+      writes: total,
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
+      maxMs: round(latencies.at(-1) ?? 0),
+    };
+  } finally {
+    await Promise.all([bench.stop(writer), bench.stop(reader), bench.stop(worker)]);
+  }
+}
+
+function markdown(f: WritePathFigures): string {
+  const met = (ok: boolean) => (ok ? 'met' : '**not met**');
+  return [
+    '| measure | Warden | bare kafkajs | ratio | target |',
+    '|---|---|---|---|---|',
+    `| apply: events/s from a pre-filled topic (${f.apply.events} events) until applied in PostgreSQL and Redis | ${f.apply.eventsPerSecond} | ${f.apply.bareConsumerPerSecond} (a consumer that only reads) | ${f.apply.ratio} | ≥ 5,000/s: ${met(f.apply.eventsPerSecond >= 5000)} |`,
+    `| accept: \`202\`s/s at ${f.accept.connections} connections (${f.accept.failed} failed) | ${f.accept.acceptedPerSecond} | ${f.accept.bareProducerPerSecond} (acks=all, ${f.accept.connections} concurrent sends) | ${f.accept.ratio} | ≥ 3,000/s and ≥ 0.7: ${met(f.accept.acceptedPerSecond >= 3000 && f.accept.ratio >= 0.7)} |`,
+    `| propagation: \`202\` on one API → visible in the effective view (GET) of another, ${f.propagation.writes} writes at ${f.propagation.writesPerSecond}/s | p50 ${f.propagation.p50Ms} ms, p99 ${f.propagation.p99Ms} ms, max ${f.propagation.maxMs} ms | | | p99 ≤ 100 ms: ${met(f.propagation.p99Ms <= 100)} |`,
+    '',
+    'The bare consumer only counts what it reads; the worker validates, applies in one ' +
+      'PostgreSQL transaction per batch, writes Redis, announces and feeds the outbox, so the ' +
+      'apply ratio says how much of the time goes to that work rather than to Kafka. The API ' +
+      'gathers concurrent writes into one `sendBatch`, which is why it can outrun a producer ' +
+      'that sends one message per request.',
+  ].join('\n');
+}
+
+export const writePathSuite: BenchSuite = {
+  name: 'write-path',
+  title: 'Write path: apply, accept and propagation',
+
+  async run(context: BenchContext): Promise<SuiteResult> {
+    const env = await BenchEnvironment.create('write');
+    const bench = new WriteBench(env, context);
+    try {
+      await bench.prepare();
+      context.log(`apply: ${SERVICES} registrations and ${BACKLOG} changes, pre-filled`);
+      const apply = await applyThroughput(bench);
+      context.log(`apply: ${JSON.stringify(apply)}`);
+      const accept = await acceptThroughput(bench, context);
+      context.log(`accept: ${JSON.stringify(accept)}`);
+      const spread = await propagation(bench, context);
+      context.log(`propagation: ${JSON.stringify(spread)}`);
+      const figures: WritePathFigures = { apply, accept, propagation: spread };
+      return {
+        suite: writePathSuite.name,
+        title: writePathSuite.title,
+        measuredAt: new Date().toISOString(),
+        figures: figures as unknown as Record<string, unknown>,
+        markdown: markdown(figures),
+      };
+    } finally {
+      await bench.dispose();
+      await env.dispose();
+    }
+  },
+};
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
