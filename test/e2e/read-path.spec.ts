@@ -106,7 +106,7 @@ describe('read path, end to end (two api instances, one worker)', () => {
       await eventually(
         async () => expect((await otherClient.get(`/v1/services/${slug}`)).status).toBe(200),
         {
-          timeoutMs: 2_000,
+          timeoutMs: 10_000,
         },
       );
     });
@@ -135,7 +135,7 @@ describe('read path, end to end (two api instances, one worker)', () => {
             (await otherClient.get(`/v1/services/${slug}/effective?env=prod`)).body.service.name,
           ).toBe('After');
         },
-        { timeoutMs: 2_000 },
+        { timeoutMs: 10_000 },
       );
     });
 
@@ -147,7 +147,7 @@ describe('read path, end to end (two api instances, one worker)', () => {
       await eventually(
         async () => expect((await otherClient.get(`/v1/services/${slug}`)).status).toBe(404),
         {
-          timeoutMs: 2_000,
+          timeoutMs: 10_000,
         },
       );
       expect(await env.redis.hgetall(redisKey('svc', slug))).toEqual({ r: '2', d: '' });
@@ -252,7 +252,7 @@ describe('read path, end to end (two api instances, one worker)', () => {
         async () =>
           expect((await otherClient.get(`/v1/services/${slug}`)).body.name).toBe('Behind'),
         {
-          timeoutMs: 2_000,
+          timeoutMs: 10_000,
         },
       );
       const after = await admin().get('/admin/consistency');
