@@ -6,7 +6,8 @@ export default {
   setupFiles: ['reflect-metadata'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
-    '^#(domain|messaging|caching|persistence|config|observability)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^#(domain|messaging|caching|persistence|config|observability)/(.*)$':
+      '<rootDir>/libs/$1/src/$2',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

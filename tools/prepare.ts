@@ -33,7 +33,11 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
 async function main(): Promise<void> {
   const config = loadConfig();
   const created = await ensureDatabase(config.databaseUrl);
-  const db = createDatabase({ url: config.databaseUrl, schema: config.databaseSchema, poolSize: 2 });
+  const db = createDatabase({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    poolSize: 2,
+  });
   try {
     const applied = await migrateToLatest(db, config.databaseSchema);
     console.log(
@@ -44,7 +48,9 @@ async function main(): Promise<void> {
   }
   const kafka = createKafka({ clientId: 'warden-prepare', brokers: config.kafkaBrokers });
   const createdTopics = await ensureTopics(kafka, topicNames(config.namespace));
-  console.log(`[prepare] topics created: ${createdTopics.length ? createdTopics.join(', ') : 'none (present)'}`);
+  console.log(
+    `[prepare] topics created: ${createdTopics.length ? createdTopics.join(', ') : 'none (present)'}`,
+  );
 }
 
 main().catch((error: unknown) => {

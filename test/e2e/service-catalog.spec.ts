@@ -101,7 +101,11 @@ describe('service catalog, end to end (real api and worker processes)', () => {
     const service = aService();
     await client.post('/v1/services', service, WAIT);
     const path = `/v1/services/${String(service.slug)}`;
-    const patched = await client.patch(path, { tier: 0, description: null }, { ...WAIT, 'if-match': '"1"' });
+    const patched = await client.patch(
+      path,
+      { tier: 0, description: null },
+      { ...WAIT, 'if-match': '"1"' },
+    );
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ tier: 0, version: 2 });
     expect(patched.body).not.toHaveProperty('description');
@@ -155,14 +159,22 @@ describe('service catalog, end to end (real api and worker processes)', () => {
     });
     try {
       const slug = uniqueSlug();
-      const invalid = anEnvelope('service.registered', { slug, name: 'x', owner: 'o', tier: 9, lifecycle: 'production' });
+      const invalid = anEnvelope('service.registered', {
+        slug,
+        name: 'x',
+        owner: 'o',
+        tier: 9,
+        lifecycle: 'production',
+      });
       await produceRaw(`service:${slug}`, JSON.stringify(invalid));
       await produceRaw(`service:${slug}`, '{not json');
       const next = aService({ slug });
       const valid = anEnvelope('service.registered', next);
       await produceRaw(valid.aggregate, JSON.stringify(valid));
 
-      await eventually(() => expect((received.length)).toBeGreaterThanOrEqual(2), { timeoutMs: 20_000 });
+      await eventually(() => expect(received.length).toBeGreaterThanOrEqual(2), {
+        timeoutMs: 20_000,
+      });
       const tierLetter = received.find((m) => m.value === JSON.stringify(invalid))!;
       expect(tierLetter.headers['x-error-reason']).toMatch(/data\.tier/);
       expect(tierLetter.headers['x-original-partition']).toMatch(/^\d+$/);
@@ -171,8 +183,13 @@ describe('service catalog, end to end (real api and worker processes)', () => {
       expect(jsonLetter.headers['x-error-reason']).toMatch(/not valid JSON/);
 
       const status = await client.get(`/v1/events/${invalid.id}`);
-      expect(status.body).toMatchObject({ status: 'dead-lettered', reason: expect.stringMatching(/tier/) });
-      await eventually(async () => expect((await client.get(`/v1/services/${slug}`)).status).toBe(200));
+      expect(status.body).toMatchObject({
+        status: 'dead-lettered',
+        reason: expect.stringMatching(/tier/),
+      });
+      await eventually(async () =>
+        expect((await client.get(`/v1/services/${slug}`)).status).toBe(200),
+      );
     } finally {
       await dlq.disconnect();
     }
@@ -215,12 +232,16 @@ describe('service catalog, end to end (real api and worker processes)', () => {
       expect(response.status).toBe(400);
       expect(response.headers.get('content-type')).toMatch(/application\/problem\+json/);
       expect(response.body).toMatchObject({ status: 400, title: 'Bad Request' });
-      if (field) expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      if (field)
+        expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     });
 
     it('answers 400 for a bad path parameter and 413 for a body over 256 KiB', async () => {
       expect((await client.get('/v1/services/UPPER')).status).toBe(400);
-      const huge = await client.post('/v1/services', aService({ description: 'x'.repeat(300 * 1024) }));
+      const huge = await client.post(
+        '/v1/services',
+        aService({ description: 'x'.repeat(300 * 1024) }),
+      );
       expect(huge.status).toBe(413);
       expect(huge.headers.get('content-type')).toMatch(/problem\+json/);
     });

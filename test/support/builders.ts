@@ -22,8 +22,15 @@ export function aService(overrides: Record<string, unknown> = {}): Record<string
 }
 
 /** An envelope as an outside producer would publish it. */
-export function anEnvelope(type: string, data: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
-  const aggregate = type === 'default-policy.set' ? `defaults:${String(data.type)}` : `service:${String(data.slug)}`;
+export function anEnvelope(
+  type: string,
+  data: Record<string, unknown>,
+  overrides: Record<string, unknown> = {},
+) {
+  const aggregate =
+    type === 'default-policy.set'
+      ? `defaults:${String(data.type)}`
+      : `service:${String(data.slug)}`;
   return {
     id: randomUUID(),
     type,

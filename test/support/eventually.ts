@@ -13,5 +13,7 @@ export async function eventually<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw lastError instanceof Error ? lastError : new Error(`condition not met: ${String(lastError)}`);
+  throw lastError instanceof Error
+    ? lastError
+    : new Error(`condition not met: ${String(lastError)}`);
 }

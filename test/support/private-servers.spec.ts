@@ -11,7 +11,11 @@ describe('private servers for fault tests', () => {
       expect(await client.ping()).toBe('PONG');
       client.disconnect();
       await server.stop();
-      const down = new Redis(server.url, { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+      const down = new Redis(server.url, {
+        maxRetriesPerRequest: 0,
+        lazyConnect: true,
+        retryStrategy: () => null,
+      });
       await expect(down.connect()).rejects.toThrow();
       await server.resume();
       const again = new Redis(server.url, { lazyConnect: true });

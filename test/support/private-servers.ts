@@ -31,14 +31,22 @@ export class PrivateRedis {
   /** (Re)starts the server on the same port. */
   async resume(): Promise<void> {
     execFileSync('redis-server', [
-      '--daemonize', 'yes',
-      '--bind', '127.0.0.1',
-      '--port', String(this.port),
-      '--save', '',
-      '--appendonly', 'no',
-      '--dir', this.dir,
-      '--pidfile', path.join(this.dir, 'redis.pid'),
-      '--logfile', path.join(this.dir, 'redis.log'),
+      '--daemonize',
+      'yes',
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(this.port),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.dir,
+      '--pidfile',
+      path.join(this.dir, 'redis.pid'),
+      '--logfile',
+      path.join(this.dir, 'redis.log'),
     ]);
     await eventually(() => this.cli('ping'), { timeoutMs: 10_000 });
   }
@@ -76,8 +84,14 @@ export class PrivateRedis {
 }
 
 function pgBinary(name: string): string {
-  const versions = existsSync('/usr/lib/postgresql') ? execFileSync('ls', ['/usr/lib/postgresql']).toString().split(/\s+/).filter(Boolean) : [];
-  const found = versions.sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin/${name}`).find(existsSync);
+  const versions = existsSync('/usr/lib/postgresql')
+    ? execFileSync('ls', ['/usr/lib/postgresql']).toString().split(/\s+/).filter(Boolean)
+    : [];
+  const found = versions
+    .sort()
+    .reverse()
+    .map((v) => `/usr/lib/postgresql/${v}/bin/${name}`)
+    .find(existsSync);
   return found ?? name;
 }
 
@@ -100,16 +114,28 @@ export class PrivatePostgres {
     asPostgres(pgBinary('initdb'), ['-D', dir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
     const pg = new PrivatePostgres(await freePort(), dir);
     await pg.resume();
-    asPostgres(pgBinary('createdb'), ['-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres', 'warden']);
+    asPostgres(pgBinary('createdb'), [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(pg.port),
+      '-U',
+      'postgres',
+      'warden',
+    ]);
     return pg;
   }
 
   async resume(): Promise<void> {
     asPostgres(pgBinary('pg_ctl'), [
-      '-D', this.dir,
-      '-l', path.join(this.dir, 'server.log'),
-      '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
-      '-w', 'start',
+      '-D',
+      this.dir,
+      '-l',
+      path.join(this.dir, 'server.log'),
+      '-o',
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      '-w',
+      'start',
     ]);
   }
 
@@ -129,6 +155,8 @@ export class PrivatePostgres {
 }
 
 function asPostgres(binary: string, args: string[]): void {
-  execFileSync('runuser', ['-u', 'postgres', '--', binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  execFileSync('runuser', ['-u', 'postgres', '--', binary, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
 }
-

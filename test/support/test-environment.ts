@@ -56,16 +56,16 @@ export class TestEnvironment {
   }
 
   async dispose(): Promise<void> {
-    await sql`DROP SCHEMA IF EXISTS ${sql.id(this.schema)} CASCADE`.execute(this.db).catch(() => undefined);
+    await sql`DROP SCHEMA IF EXISTS ${sql.id(this.schema)} CASCADE`
+      .execute(this.db)
+      .catch(() => undefined);
     await this.db.destroy();
     const keys = await this.redis.keys(`warden:${this.namespace}:*`).catch(() => [] as string[]);
     if (keys.length) await this.redis.del(...keys).catch(() => undefined);
     this.redis.disconnect();
     const admin = this.kafka.admin();
     await admin.connect();
-    await admin
-      .deleteTopics({ topics: Object.values(this.topics) })
-      .catch(() => undefined);
+    await admin.deleteTopics({ topics: Object.values(this.topics) }).catch(() => undefined);
     await admin.disconnect();
   }
 }

@@ -36,7 +36,11 @@ export async function createApiApp(config: WardenConfig): Promise<NestFastifyApp
   // unsupported media type, unknown route) get the same problem documents.
   fastify.setErrorHandler((error, _request, reply) => {
     const { problem, headers } = toProblem(error);
-    void reply.status(problem.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    void reply
+      .status(problem.status)
+      .headers(headers)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(problem));
   });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -83,15 +83,22 @@ export function loadConfig(env: Env = process.env): WardenConfig {
     .map((b) => b.trim())
     .filter(Boolean);
   if (kafkaBrokers.length === 0 || kafkaBrokers.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b))) {
-    problems.push(`KAFKA_BROKERS must be a comma-separated list of host:port, got "${env.KAFKA_BROKERS}"`);
+    problems.push(
+      `KAFKA_BROKERS must be a comma-separated list of host:port, got "${env.KAFKA_BROKERS}"`,
+    );
   }
 
   const tokens = new Map<string, TokenGrant>();
   const rawTokens = env.WARDEN_TOKENS ?? 'reader:dev-reader,writer:dev-writer,admin:dev-admin';
-  for (const entry of rawTokens.split(',').map((t) => t.trim()).filter(Boolean)) {
+  for (const entry of rawTokens
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)) {
     const [role, token, actor] = entry.split(':');
     if (!ROLES.includes(role as Role) || !token) {
-      problems.push(`WARDEN_TOKENS entries must be role:token with role reader, writer or admin, got "${entry}"`);
+      problems.push(
+        `WARDEN_TOKENS entries must be role:token with role reader, writer or admin, got "${entry}"`,
+      );
       continue;
     }
     tokens.set(token, { role: role as Role, actor: actor || role });
@@ -135,6 +142,7 @@ export function loadConfig(env: Env = process.env): WardenConfig {
     },
     logLevel: env.LOG_LEVEL ?? 'info',
   };
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;
 }

@@ -1,4 +1,9 @@
-import { ANY_ENV, POLICY_TYPES, type DefaultPolicyState, type PolicyState } from './policy.model.js';
+import {
+  ANY_ENV,
+  POLICY_TYPES,
+  type DefaultPolicyState,
+  type PolicyState,
+} from './policy.model.js';
 import type { ServiceState } from './service.model.js';
 
 export interface EffectiveView {

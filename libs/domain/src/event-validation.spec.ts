@@ -16,7 +16,10 @@ describe('parseEnvelope', () => {
   it('accepts a valid envelope and keeps its data as sent', () => {
     const envelope = anEnvelope();
     const parsed = parseEnvelope(Buffer.from(JSON.stringify(envelope)));
-    expect(parsed).toEqual({ ok: true, event: expect.objectContaining({ id: envelope.id, data: envelope.data }) });
+    expect(parsed).toEqual({
+      ok: true,
+      event: expect.objectContaining({ id: envelope.id, data: envelope.data }),
+    });
   });
 
   it('refuses bytes that are not JSON', () => {
@@ -30,16 +33,29 @@ describe('parseEnvelope', () => {
   });
 
   it('names each invalid envelope field', () => {
-    const parsed = parseEnvelope(JSON.stringify(anEnvelope({ schemaVersion: 2, type: 'service.exploded' })));
+    const parsed = parseEnvelope(
+      JSON.stringify(anEnvelope({ schemaVersion: 2, type: 'service.exploded' })),
+    );
     expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.errors.map((e) => e.field).sort()).toEqual(['schemaVersion', 'type']);
+    if (!parsed.ok)
+      expect(parsed.errors.map((e) => e.field).sort()).toEqual(['schemaVersion', 'type']);
   });
 
   it('validates data exactly as the HTTP edge does, and keeps the event id for the dead letter', () => {
-    const envelope = anEnvelope({ data: { slug: 'checkout', name: 'C', owner: 'team', tier: 7, lifecycle: 'production', extra: 1 } });
+    const envelope = anEnvelope({
+      data: {
+        slug: 'checkout',
+        name: 'C',
+        owner: 'team',
+        tier: 7,
+        lifecycle: 'production',
+        extra: 1,
+      },
+    });
     const parsed = parseEnvelope(JSON.stringify(envelope));
     expect(parsed).toMatchObject({ ok: false, eventId: envelope.id });
-    if (!parsed.ok) expect(parsed.errors.map((e) => e.field).sort()).toEqual(['data.extra', 'data.tier']);
+    if (!parsed.ok)
+      expect(parsed.errors.map((e) => e.field).sort()).toEqual(['data.extra', 'data.tier']);
   });
 
   it('checks a policy spec against the spec of its type', () => {
@@ -47,12 +63,19 @@ describe('parseEnvelope', () => {
       JSON.stringify(
         anEnvelope({
           type: 'policy.set',
-          data: { slug: 'checkout', type: 'rate-limit', env: '*', enabled: true, spec: { requestsPerSecond: 0, burst: 1 } },
+          data: {
+            slug: 'checkout',
+            type: 'rate-limit',
+            env: '*',
+            enabled: true,
+            spec: { requestsPerSecond: 0, burst: 1 },
+          },
         }),
       ),
     );
     expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.errors.map((e) => e.field)).toEqual(['data.spec.requestsPerSecond']);
+    if (!parsed.ok)
+      expect(parsed.errors.map((e) => e.field)).toEqual(['data.spec.requestsPerSecond']);
   });
 
   it('refuses an aggregate that does not match the data', () => {

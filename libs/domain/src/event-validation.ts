@@ -74,6 +74,7 @@ export function parseEnvelope(raw: Buffer | string | null): EventParse {
 
 function invalid(eventId: string | undefined, errors: FieldError[]): EventParse {
   const reason =
-    'invalid envelope: ' + errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
+    'invalid envelope: ' +
+    errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
   return { ok: false, reason, eventId, errors };
 }

@@ -10,7 +10,9 @@ describe('applyMergePatch', () => {
   });
 
   it('merges nested objects recursively', () => {
-    expect(applyMergePatch({ a: { x: 1, y: 2 } }, { a: { y: null, z: 3 } })).toEqual({ a: { x: 1, z: 3 } });
+    expect(applyMergePatch({ a: { x: 1, y: 2 } }, { a: { y: null, z: 3 } })).toEqual({
+      a: { x: 1, z: 3 },
+    });
   });
 
   it('replaces arrays whole', () => {

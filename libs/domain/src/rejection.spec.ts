@@ -17,7 +17,9 @@ describe('assertExpectedVersion', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(Rejection);
       expect((error as Rejection).code).toBe('conflict');
-      expect((error as Rejection).message).toBe('service x is at version 4, the write expected version 3');
+      expect((error as Rejection).message).toBe(
+        'service x is at version 4, the write expected version 3',
+      );
     }
   });
 

@@ -17,7 +17,10 @@ describe(RegisterServiceDto.name, () => {
   it('accepts a complete registration with links and tags', () => {
     const result = validatePlain(
       RegisterServiceDto,
-      aRegistration({ tags: ['pci'], links: [{ title: 'Runbook', url: 'https://runbook.example.com/x' }] }),
+      aRegistration({
+        tags: ['pci'],
+        links: [{ title: 'Runbook', url: 'https://runbook.example.com/x' }],
+      }),
     );
     expect(result.ok).toBe(true);
   });
@@ -33,27 +36,39 @@ describe(RegisterServiceDto.name, () => {
   });
 
   it('accepts a slug of 63 characters', () => {
-    expect(validatePlain(RegisterServiceDto, aRegistration({ slug: `c${'a'.repeat(62)}` })).ok).toBe(true);
+    expect(
+      validatePlain(RegisterServiceDto, aRegistration({ slug: `c${'a'.repeat(62)}` })).ok,
+    ).toBe(true);
   });
 
   it.each([[-1], [4], [1.5], ['1']])('rejects tier %p (an integer 0–3 is required)', (tier) => {
     expect(fieldsOf(validatePlain(RegisterServiceDto, aRegistration({ tier })))).toContain('tier');
   });
 
-  it.each(['experimental', 'production', 'deprecated', 'retired'])('accepts lifecycle %s', (lifecycle) => {
-    expect(validatePlain(RegisterServiceDto, aRegistration({ lifecycle })).ok).toBe(true);
-  });
+  it.each(['experimental', 'production', 'deprecated', 'retired'])(
+    'accepts lifecycle %s',
+    (lifecycle) => {
+      expect(validatePlain(RegisterServiceDto, aRegistration({ lifecycle })).ok).toBe(true);
+    },
+  );
 
   it('rejects an unknown lifecycle', () => {
-    expect(fieldsOf(validatePlain(RegisterServiceDto, aRegistration({ lifecycle: 'beta' })))).toEqual(['lifecycle']);
+    expect(
+      fieldsOf(validatePlain(RegisterServiceDto, aRegistration({ lifecycle: 'beta' }))),
+    ).toEqual(['lifecycle']);
   });
 
   it('rejects unknown fields, naming them', () => {
-    expect(fieldsOf(validatePlain(RegisterServiceDto, aRegistration({ colour: 'blue' })))).toEqual(['colour']);
+    expect(fieldsOf(validatePlain(RegisterServiceDto, aRegistration({ colour: 'blue' })))).toEqual([
+      'colour',
+    ]);
   });
 
   it('names the nested field of an invalid link', () => {
-    const result = validatePlain(RegisterServiceDto, aRegistration({ links: [{ title: 'x', url: 'not a url' }] }));
+    const result = validatePlain(
+      RegisterServiceDto,
+      aRegistration({ links: [{ title: 'x', url: 'not a url' }] }),
+    );
     expect(fieldsOf(result)).toEqual(['links.0.url']);
   });
 
@@ -72,9 +87,12 @@ describe(UpdateServiceDto.name, () => {
     expect(validatePlain(UpdateServiceDto, { description: null, tags: null }).ok).toBe(true);
   });
 
-  it.each(['name', 'owner', 'tier', 'lifecycle'])('refuses null for the required member %s', (field) => {
-    expect(fieldsOf(validatePlain(UpdateServiceDto, { [field]: null }))).toContain(field);
-  });
+  it.each(['name', 'owner', 'tier', 'lifecycle'])(
+    'refuses null for the required member %s',
+    (field) => {
+      expect(fieldsOf(validatePlain(UpdateServiceDto, { [field]: null }))).toContain(field);
+    },
+  );
 
   it('refuses to change the slug', () => {
     expect(fieldsOf(validatePlain(UpdateServiceDto, { slug: 'other' }))).toEqual(['slug']);

@@ -13,7 +13,10 @@ function anEvent<T extends DomainEvent['type']>(
   return {
     id: randomUUID(),
     type,
-    aggregate: type === 'default-policy.set' ? `defaults:${String(data.type)}` : `service:${String(data.slug)}`,
+    aggregate:
+      type === 'default-policy.set'
+        ? `defaults:${String(data.type)}`
+        : `service:${String(data.slug)}`,
     actor: 'tester',
     occurredAt: new Date().toISOString(),
     schemaVersion: 1,
@@ -23,7 +26,15 @@ function anEvent<T extends DomainEvent['type']>(
 }
 
 const registration = (slug: string, extra: Record<string, unknown> = {}) =>
-  anEvent('service.registered', { slug, name: 'Svc', owner: 'team-a', tier: 1, lifecycle: 'production', tags: ['edge'], ...extra });
+  anEvent('service.registered', {
+    slug,
+    name: 'Svc',
+    owner: 'team-a',
+    tier: 1,
+    lifecycle: 'production',
+    tags: ['edge'],
+    ...extra,
+  });
 
 describe('persistence on a real PostgreSQL', () => {
   let env: TestEnvironment;
@@ -52,7 +63,12 @@ describe('persistence on a real PostgreSQL', () => {
       expect(revision).toBe(1);
       expect(await eventLog.outcome(event.id)).toMatchObject({ status: 'applied', version: 1 });
       const [entry] = await eventLog.audit({ aggregate: 'service:alpha', limit: 10 });
-      expect(entry).toMatchObject({ eventId: event.id, actor: 'tester', before: null, after: { slug: 'alpha' } });
+      expect(entry).toMatchObject({
+        eventId: event.id,
+        actor: 'tester',
+        before: null,
+        after: { slug: 'alpha' },
+      });
     });
 
     it('gives a re-delivered event no second effect', async () => {
@@ -67,26 +83,49 @@ describe('persistence on a real PostgreSQL', () => {
 
     it('rejects a stale expected version and leaves the state untouched', async () => {
       await projection.apply(registration('gamma'));
-      const stale = anEvent('service.updated', { slug: 'gamma', name: 'Renamed' }, { expectedVersion: 5 });
+      const stale = anEvent(
+        'service.updated',
+        { slug: 'gamma', name: 'Renamed' },
+        { expectedVersion: 5 },
+      );
       expect(await projection.apply(stale)).toMatchObject({ status: 'rejected', code: 'conflict' });
       expect((await catalog.findService('gamma')).service?.name).toBe('Svc');
-      expect(await eventLog.outcome(stale.id)).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/version 1/) });
+      expect(await eventLog.outcome(stale.id)).toMatchObject({
+        status: 'rejected',
+        reason: expect.stringMatching(/version 1/),
+      });
     });
 
     it('rejects a second registration of a slug as a conflict', async () => {
       await projection.apply(registration('delta'));
-      expect(await projection.apply(registration('delta'))).toMatchObject({ status: 'rejected', code: 'conflict' });
+      expect(await projection.apply(registration('delta'))).toMatchObject({
+        status: 'rejected',
+        code: 'conflict',
+      });
     });
 
     it('rejects changes to a service that does not exist', async () => {
       const patch = anEvent('service.updated', { slug: 'nobody', tier: 0 });
-      expect(await projection.apply(patch)).toMatchObject({ status: 'rejected', code: 'not-found' });
+      expect(await projection.apply(patch)).toMatchObject({
+        status: 'rejected',
+        code: 'not-found',
+      });
     });
 
     it('deletes a service with its policies and configuration, keeping its revision growing', async () => {
       await projection.apply(registration('epsilon'));
-      await projection.apply(anEvent('policy.set', { slug: 'epsilon', type: 'quota', env: '*', enabled: true, spec: { limit: 5, period: 'day' } }));
-      await projection.apply(anEvent('config.set', { slug: 'epsilon', env: 'prod', key: 'timeout', value: 30 }));
+      await projection.apply(
+        anEvent('policy.set', {
+          slug: 'epsilon',
+          type: 'quota',
+          env: '*',
+          enabled: true,
+          spec: { limit: 5, period: 'day' },
+        }),
+      );
+      await projection.apply(
+        anEvent('config.set', { slug: 'epsilon', env: 'prod', key: 'timeout', value: 30 }),
+      );
       await projection.apply(anEvent('service.deleted', { slug: 'epsilon' }));
       expect(await catalog.findService('epsilon')).toEqual({ revision: 4 });
       expect(await catalog.listPolicies('epsilon')).toEqual([]);
@@ -99,14 +138,20 @@ describe('persistence on a real PostgreSQL', () => {
   describe(CatalogRepository.name, () => {
     it('filters and pages the list in slug order', async () => {
       for (const slug of ['list-a', 'list-b', 'list-c']) {
-        await projection.apply(registration(slug, { owner: 'team-list', tier: slug === 'list-b' ? 0 : 2 }));
+        await projection.apply(
+          registration(slug, { owner: 'team-list', tier: slug === 'list-b' ? 0 : 2 }),
+        );
       }
       const first = await catalog.listServices({ owner: 'team-list', limit: 2 });
       expect(first.map((s) => s.slug)).toEqual(['list-a', 'list-b']);
       const second = await catalog.listServices({ owner: 'team-list', limit: 2, after: 'list-b' });
       expect(second.map((s) => s.slug)).toEqual(['list-c']);
-      expect((await catalog.listServices({ owner: 'team-list', tier: 0, limit: 10 })).map((s) => s.slug)).toEqual(['list-b']);
-      expect((await catalog.listServices({ q: 'LIST-C', limit: 10 })).map((s) => s.slug)).toEqual(['list-c']);
+      expect(
+        (await catalog.listServices({ owner: 'team-list', tier: 0, limit: 10 })).map((s) => s.slug),
+      ).toEqual(['list-b']);
+      expect((await catalog.listServices({ q: 'LIST-C', limit: 10 })).map((s) => s.slug)).toEqual([
+        'list-c',
+      ]);
       expect(await catalog.listServices({ q: '%', limit: 10 })).toEqual([]);
     });
   });

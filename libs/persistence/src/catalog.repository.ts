@@ -49,7 +49,8 @@ export class CatalogRepository {
     if (filter.owner !== undefined) query = query.where('owner', '=', filter.owner);
     if (filter.tier !== undefined) query = query.where('tier', '=', filter.tier);
     if (filter.lifecycle !== undefined) query = query.where('lifecycle', '=', filter.lifecycle);
-    if (filter.tag !== undefined) query = query.where(sql<boolean>`tags @> ARRAY[${filter.tag}]::text[]`);
+    if (filter.tag !== undefined)
+      query = query.where(sql<boolean>`tags @> ARRAY[${filter.tag}]::text[]`);
     if (filter.after !== undefined) query = query.where('slug', '>', filter.after);
     if (filter.q !== undefined && filter.q !== '') {
       const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -74,7 +75,11 @@ export class CatalogRepository {
         if (!found.service) return { revision: found.revision };
         const [policies, config] = await Promise.all([
           trx.selectFrom('policies').selectAll().where('slug', '=', slug).execute(),
-          trx.selectFrom('config_entries').select(['env', 'key', 'value']).where('slug', '=', slug).execute(),
+          trx
+            .selectFrom('config_entries')
+            .select(['env', 'key', 'value'])
+            .where('slug', '=', slug)
+            .execute(),
         ]);
         const { version: _v, createdAt: _c, updatedAt: _u, ...service } = found.service;
         return {
@@ -112,7 +117,11 @@ export class CatalogRepository {
     return rows.map(toPolicyResource);
   }
 
-  async findPolicy(slug: string, type: string, env: string): Promise<Versioned<PolicyState> | undefined> {
+  async findPolicy(
+    slug: string,
+    type: string,
+    env: string,
+  ): Promise<Versioned<PolicyState> | undefined> {
     const row = await this.db
       .selectFrom('policies')
       .selectAll()
@@ -143,7 +152,11 @@ export class CatalogRepository {
     return rows.map(toConfigResource);
   }
 
-  async findConfig(slug: string, env: string, key: string): Promise<Versioned<ConfigEntryState> | undefined> {
+  async findConfig(
+    slug: string,
+    env: string,
+    key: string,
+  ): Promise<Versioned<ConfigEntryState> | undefined> {
     const row = await this.db
       .selectFrom('config_entries')
       .selectAll()

@@ -16,9 +16,21 @@ import { ProjectionRepository } from './projection.repository.js';
       useFactory: (config: WardenConfig) =>
         createDatabase({ url: config.databaseUrl, schema: config.databaseSchema, poolSize: 20 }),
     },
-    { provide: CatalogRepository, inject: [DATABASE], useFactory: (db: Database) => new CatalogRepository(db) },
-    { provide: EventLogRepository, inject: [DATABASE], useFactory: (db: Database) => new EventLogRepository(db) },
-    { provide: ProjectionRepository, inject: [DATABASE], useFactory: (db: Database) => new ProjectionRepository(db) },
+    {
+      provide: CatalogRepository,
+      inject: [DATABASE],
+      useFactory: (db: Database) => new CatalogRepository(db),
+    },
+    {
+      provide: EventLogRepository,
+      inject: [DATABASE],
+      useFactory: (db: Database) => new EventLogRepository(db),
+    },
+    {
+      provide: ProjectionRepository,
+      inject: [DATABASE],
+      useFactory: (db: Database) => new ProjectionRepository(db),
+    },
   ],
   exports: [DATABASE, CatalogRepository, EventLogRepository, ProjectionRepository],
 })

@@ -35,7 +35,10 @@ export class AuthGuard implements CanActivate {
       });
     }
     if (RANK[grant.role] < RANK[required]) {
-      throw new ProblemException(403, `This operation needs the ${required} role; the token has ${grant.role}`);
+      throw new ProblemException(
+        403,
+        `This operation needs the ${required} role; the token has ${grant.role}`,
+      );
     }
     request.grant = grant;
     return true;

@@ -16,7 +16,9 @@ export function preferredWait(header: string | string[] | undefined): number | u
 export function expectedVersion(header: string | string[] | undefined): number | undefined {
   const parsed = parseIfMatch(Array.isArray(header) ? header[0] : header);
   if (parsed === 'invalid') {
-    throw validationFailed([{ field: 'If-Match', message: 'If-Match must be an ETag such as "3"' }]);
+    throw validationFailed([
+      { field: 'If-Match', message: 'If-Match must be an ETag such as "3"' },
+    ]);
   }
   return parsed;
 }

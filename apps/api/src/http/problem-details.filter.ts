@@ -1,4 +1,10 @@
-import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  Inject,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { ProblemException, PROBLEM_CONTENT_TYPE, problemOf, type Problem } from './problem.js';
@@ -22,7 +28,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 }
 
 /** Maps Nest's, Fastify's and our own errors to a problem document. */
-export function toProblem(exception: unknown): { problem: Problem; headers: Record<string, string> } {
+export function toProblem(exception: unknown): {
+  problem: Problem;
+  headers: Record<string, string>;
+} {
   if (exception instanceof ProblemException) {
     return { problem: exception.problem, headers: exception.headers };
   }

@@ -21,7 +21,8 @@ export function sendDocument(
   document: { json: string; etag: string; stale: boolean },
 ): void {
   void reply.header('etag', document.etag).header('cache-control', 'no-cache');
-  if (document.stale) void reply.header('warning', '110 warden "Response is stale"').header('x-warden-stale', 'true');
+  if (document.stale)
+    void reply.header('warning', '110 warden "Response is stale"').header('x-warden-stale', 'true');
   if (etagMatches(request.headers['if-none-match'], document.etag)) {
     void reply.status(304).send();
     return;

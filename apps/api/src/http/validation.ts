@@ -39,9 +39,21 @@ class PathParamPipe implements PipeTransform<string, string> {
   }
 }
 
-export const SlugParam = new PathParamPipe('slug', (v) => SLUG_PATTERN.test(v), 'must match ^[a-z][a-z0-9-]{1,62}$');
-export const EnvParam = new PathParamPipe('env', (v) => ENV_PATTERN.test(v), 'must match ^[a-z][a-z0-9-]{0,31}$');
-export const KeyParam = new PathParamPipe('key', (v) => CONFIG_KEY_PATTERN.test(v), 'must match ^[a-zA-Z0-9._-]{1,128}$');
+export const SlugParam = new PathParamPipe(
+  'slug',
+  (v) => SLUG_PATTERN.test(v),
+  'must match ^[a-z][a-z0-9-]{1,62}$',
+);
+export const EnvParam = new PathParamPipe(
+  'env',
+  (v) => ENV_PATTERN.test(v),
+  'must match ^[a-z][a-z0-9-]{0,31}$',
+);
+export const KeyParam = new PathParamPipe(
+  'key',
+  (v) => CONFIG_KEY_PATTERN.test(v),
+  'must match ^[a-zA-Z0-9._-]{1,128}$',
+);
 export const PolicyTypeParam = new PathParamPipe(
   'type',
   isPolicyType,

@@ -38,7 +38,13 @@ export class ServicesService {
   /** Reads the service from the record, bypassing the caches (after a waited write). */
   async loadFresh(slug: string): Promise<LoadedResource | undefined> {
     const { service } = await this.catalog.findService(slug);
-    return service && { body: service, etag: versionEtag(service.version), location: `/v1/services/${slug}` };
+    return (
+      service && {
+        body: service,
+        etag: versionEtag(service.version),
+        location: `/v1/services/${slug}`,
+      }
+    );
   }
 }
 
@@ -49,7 +55,9 @@ export function encodeCursor(slug: string): string {
 
 export function decodeCursor(cursor: string): string {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      after?: unknown;
+    };
     if (typeof parsed.after === 'string') return parsed.after;
   } catch {
     // falls through to the validation error

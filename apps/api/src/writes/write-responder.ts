@@ -36,7 +36,10 @@ export async function answerWrite(
   }
   if (outcome.status === 'rejected' || outcome.status === 'dead-lettered') {
     const status = outcome.code ? REJECTION_STATUS[outcome.code] : 422;
-    const problem = new ProblemException(status, outcome.reason ?? `The event was ${outcome.status}`);
+    const problem = new ProblemException(
+      status,
+      outcome.reason ?? `The event was ${outcome.status}`,
+    );
     problem.problem.eventId = eventId;
     throw problem;
   }
