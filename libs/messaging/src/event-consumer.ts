@@ -61,6 +61,8 @@ export class EventConsumer {
   private stopping = false;
   private restartTimer?: NodeJS.Timeout;
   private readonly offsets: OffsetCommitter;
+  private inFlight = 0;
+  private readonly idle: (() => void)[] = [];
 
   constructor(
     private readonly kafka: Kafka,
@@ -147,8 +149,19 @@ export class EventConsumer {
   }
 
   private async processBatch(payload: EachBatchPayload): Promise<void> {
+    if (this.stopping) return;
+    this.inFlight += 1;
+    try {
+      await this.processRuns(payload);
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  private async processRuns(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    const owned = () => isRunning() && !isStale();
+    const owned = () => isRunning() && !isStale() && !this.stopping;
     const size = this.options.maxBatchSize ?? 500;
     for (let start = 0; start < batch.messages.length; start += size) {
       if (!owned()) return;
@@ -247,8 +260,9 @@ export class EventConsumer {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
-    // Stop fetching and let the run in flight finish, commit what is done, then leave.
-    await this.consumer.stop();
+    // Let the runs in flight finish (no new one starts), commit what is done while still
+    // a member of the group, then leave it and disconnect.
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.offsets.flush();
     await this.consumer.disconnect();
   }

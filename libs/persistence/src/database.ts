@@ -24,5 +24,9 @@ export function createDatabase(options: DatabaseOptions): Database {
   });
   // A lost connection must not crash the process: the next query reports the failure.
   pool.on('error', () => undefined);
+  // The same for a connection lost while checked out between two queries (a transaction
+  // waiting on Kafka or Redis): node-postgres emits it on the client, which would
+  // otherwise be an unhandled 'error' event that ends the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<WardenDatabase>({ dialect: new PostgresDialect({ pool }) });
 }
