@@ -60,7 +60,6 @@ export class EventConsumer {
   private readonly listeners: Listener[] = [];
   private stopping = false;
   private restartTimer?: NodeJS.Timeout;
-  private readonly offsets: OffsetCommitter;
   private inFlight = 0;
   private readonly idle: (() => void)[] = [];
 
@@ -70,11 +69,6 @@ export class EventConsumer {
     private readonly hooks: ConsumerHooks,
   ) {
     this.consumer = this.create();
-    this.offsets = new OffsetCommitter(
-      options.topic,
-      () => this.consumer,
-      (partition, offset, highWatermark) => hooks.onCommitted?.(partition, offset, highWatermark),
-    );
   }
 
   private create(): Consumer {
@@ -91,10 +85,6 @@ export class EventConsumer {
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     for (const listener of this.listeners) consumer.on(...listener);
-    consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      const owned = new Set(event.payload.memberAssignment[this.options.topic] ?? []);
-      this.offsets.forget((partition) => owned.has(partition));
-    });
     consumer.on(consumer.events.CRASH, (event) => {
       this.hooks.onCrash?.(event.payload.error, !this.stopping);
       // kafkajs restarts itself after a retriable crash; after any other it stays down,
@@ -172,7 +162,11 @@ export class EventConsumer {
       if (done === 0) return;
       const last = run[done - 1].offset;
       resolveOffset(last);
-      this.offsets.done(batch.partition, (BigInt(last) + 1n).toString(), batch.highWatermark);
+      const next = (BigInt(last) + 1n).toString();
+      await this.consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: next },
+      ]);
+      this.hooks.onCommitted?.(batch.partition, next, batch.highWatermark);
       await heartbeat();
       if (done < run.length) return;
     }
@@ -260,72 +254,9 @@ export class EventConsumer {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
-    // Let the runs in flight finish (no new one starts), commit what is done while still
-    // a member of the group, then leave it and disconnect.
+    // Let the runs in flight finish and commit (no new one starts), then leave the group.
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
-    await this.offsets.flush();
     await this.consumer.disconnect();
-  }
-}
-
-/**
- * Commits the offsets of applied runs in the background, coalescing them into one
- * request: the next fetch need not wait for the commit's round trip. An offset is handed
- * over only after its run was applied, so a commit that is lost (a crash, a rebalance)
- * only re-delivers messages whose second delivery has no effect.
- */
-class OffsetCommitter {
-  private readonly pending = new Map<number, { offset: string; highWatermark: string }>();
-  private running?: Promise<void>;
-
-  constructor(
-    private readonly topic: string,
-    private readonly consumer: () => Consumer,
-    private readonly committed: (partition: number, offset: string, highWatermark: string) => void,
-  ) {}
-
-  done(partition: number, offset: string, highWatermark: string): void {
-    this.pending.set(partition, { offset, highWatermark });
-    this.kick();
-  }
-
-  /** One commit request at a time; what arrives meanwhile goes in the next one. */
-  private kick(): void {
-    this.running ??= this.commit().finally(() => {
-      this.running = undefined;
-      if (this.pending.size > 0) this.kick();
-    });
-  }
-
-  private async commit(): Promise<void> {
-    const batch = [...this.pending];
-    this.pending.clear();
-    try {
-      await this.consumer().commitOffsets(
-        batch.map(([partition, { offset }]) => ({ topic: this.topic, partition, offset })),
-      );
-      for (const [partition, { offset, highWatermark }] of batch)
-        this.committed(partition, offset, highWatermark);
-    } catch {
-      // Kept for the next commit unless a newer offset of the partition came meanwhile.
-      for (const [partition, entry] of batch)
-        if (!this.pending.has(partition)) this.pending.set(partition, entry);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
-  /** Offsets of partitions this member no longer owns are not its to commit. */
-  forget(owned: (partition: number) => boolean): void {
-    for (const partition of [...this.pending.keys()])
-      if (!owned(partition)) this.pending.delete(partition);
-  }
-
-  /** Commits what is pending (used when stopping); gives up after a few failed attempts. */
-  async flush(): Promise<void> {
-    for (let attempt = 0; attempt < 5 && (this.running || this.pending.size > 0); attempt++) {
-      this.kick();
-      await this.running;
-    }
   }
 }
 
