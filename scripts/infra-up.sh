@@ -33,6 +33,9 @@ else
 fi
 
 # (b) Kafka --------------------------------------------------------------------------------
+# The jars are fetched even when some broker already answers: the fault tests start a
+# private broker of their own from them.
+bash "$ROOT/scripts/kafka-fetch.sh"
 if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
   log "kafka already running on $KAFKA_HOST:$KAFKA_PORT"
 else
