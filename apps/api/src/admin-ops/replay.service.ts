@@ -7,8 +7,9 @@ import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { KAFKA, TOPICS } from '#messaging/messaging.constants';
 import { consumerGroup, type TopicNames } from '#messaging/topics';
-import { CACHE_KEYS, REDIS } from '#caching/caching.constants';
+import { CACHE_CONTROL_BUS, CACHE_KEYS, REDIS } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
+import type { CacheControlBus } from '#caching/cache-control.bus';
 import { readLog } from '#persistence/projection.repository';
 import type {
   ProjectionRebuild,
@@ -52,6 +53,7 @@ export class ReplayService implements BeforeApplicationShutdown {
     @Inject(PROJECTION_REBUILD) private readonly rebuild: ProjectionRebuild,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
+    @Inject(CACHE_CONTROL_BUS) private readonly cacheControl: CacheControlBus,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -301,5 +303,7 @@ export class ReplayService implements BeforeApplicationShutdown {
       } while (cursor !== '0');
     }
     await this.redis.unlink(this.keys.defaults());
+    // Every API instance drops its in-process copies too.
+    await this.cacheControl.publish({ kind: 'flush' });
   }
 }

@@ -168,7 +168,7 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
       feed: (event, change) => this.changeFeedMessage(event, change, requestIds.get(event.id)),
     });
     this.metrics.events.inc({ outcome: 'consumed' }, messages.length);
-    this.relay.nudge();
+    this.relay.soon();
     await this.storeDocuments(result.documents);
     await this.settle(parsed, result, deadLetters);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -340,7 +340,7 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
       headers: message.headers,
     });
     await this.projection.recordDeadLetter(letter);
-    this.relay.nudge();
+    this.relay.soon();
     this.reportDeadLetter(letter);
     if (letter.eventId) {
       await this.outcomes
