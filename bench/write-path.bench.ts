@@ -21,6 +21,8 @@ const WRITER = { authorization: 'Bearer dev-writer', 'content-type': 'applicatio
 const SERVICES = 200;
 const BACKLOG = Number(process.env.BENCH_WRITE_BACKLOG ?? 40_000);
 const PROPAGATION_RATE = 200;
+/** Concurrent readers polling the second API instance during the propagation run. */
+const READERS = 4;
 
 interface ApplyFigures {
   events: number;
@@ -312,9 +314,38 @@ async function propagation(bench: WriteBench, context: BenchContext): Promise<Pr
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => fetch(effective(i), { headers: WRITER })),
     );
+    // A few readers go round the services as fast as the reader answers; each write is
+    // visible at the end of the first read that shows it. The read rate stays bounded
+    // however long propagation takes, so measuring does not slow what it measures.
+    const waiting = new Map<number, { key: string; value: string; acceptedAt: number }[]>();
     const latencies: number[] = [];
-    const pending: Promise<void>[] = [];
     const total = PROPAGATION_RATE * context.options.durationSeconds;
+    let writing = true;
+    let next = 0;
+    const readers = Array.from({ length: READERS }, async () => {
+      while (writing || [...waiting.values()].some((w) => w.length > 0)) {
+        const service = next++ % 20;
+        const read = await fetch(effective(service), { headers: WRITER });
+        const readAt = performance.now();
+        const view = read.ok
+          ? ((await read.json()) as { config: Record<string, unknown> })
+          : undefined;
+        const pending = waiting.get(service) ?? [];
+        waiting.set(
+          service,
+          pending.filter((w) => {
+            if (view?.config[w.key] !== w.value) {
+              if (readAt - w.acceptedAt > 10_000)
+                throw new Error(`${w.key} not visible after 10 s`);
+              return true;
+            }
+            latencies.push(readAt - w.acceptedAt);
+            return false;
+          }),
+        );
+      }
+    });
+    const writes: Promise<void>[] = [];
     const started = Date.now();
     for (let i = 0; i < total; i++) {
       const wait = started + (i * 1000) / PROPAGATION_RATE - Date.now();
@@ -322,7 +353,7 @@ async function propagation(bench: WriteBench, context: BenchContext): Promise<Pr
       // Every write its own entry: a later write to the same entry would hide this one.
       const key = `visible-${i}`;
       const value = `v-${i}`;
-      pending.push(
+      writes.push(
         (async () => {
           const answer = await fetch(
             `${writer.baseUrl}/v1/services/${slugOf(i % 20)}/config/prod/${key}`,
@@ -333,23 +364,15 @@ async function propagation(bench: WriteBench, context: BenchContext): Promise<Pr
             },
           );
           if (answer.status !== 202) throw new Error(`write answered ${answer.status}`);
-          const acceptedAt = performance.now();
-          for (;;) {
-            const read = await fetch(effective(i), { headers: WRITER });
-            const view =
-              read.status === 200
-                ? ((await read.json()) as { config: Record<string, unknown> })
-                : undefined;
-            if (view?.config[key] === value) break;
-            if (performance.now() - acceptedAt > 10_000)
-              throw new Error(`write ${i} not visible after 10 s`);
-            await pause(5);
-          }
-          latencies.push(performance.now() - acceptedAt);
+          const list = waiting.get(i % 20) ?? [];
+          list.push({ key, value, acceptedAt: performance.now() });
+          waiting.set(i % 20, list);
         })(),
       );
     }
-    await Promise.all(pending);
+    await Promise.all(writes);
+    writing = false;
+    await Promise.all(readers);
     latencies.sort((a, b) => a - b);
     const at = (q: number) =>
       round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]);
