@@ -139,7 +139,10 @@ class WriteBench {
     return Number(rows[0].n);
   }
 
-  /** Resolves once the worker has processed every message the events topic holds. */
+  /**
+   * Resolves once the worker has processed every message the events topic holds and
+   * relayed its change feed, so that a measurement is not shared with a backlog.
+   */
   async caughtUp(timeoutMs: number): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
@@ -147,7 +150,12 @@ class WriteBench {
     await admin.disconnect();
     const total = ends.reduce((sum, p) => sum + Number(p.high), 0);
     const deadline = Date.now() + timeoutMs;
-    while ((await this.processed()) < total) {
+    const outbox = async () =>
+      Number(
+        (await sql<{ n: string }>`SELECT count(*) AS n FROM outbox_messages`.execute(this.env.db))
+          .rows[0].n,
+      );
+    while ((await this.processed()) < total || (await outbox()) > 0) {
       if (Date.now() > deadline) throw new Error('the worker did not catch up with the backlog');
       await pause(100);
     }
