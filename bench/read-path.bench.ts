@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { POLICY_TYPES } from '#domain/policy.model';
 import type { BenchContext, BenchSuite, SuiteResult } from './suite.js';
@@ -212,15 +213,22 @@ export const readPathSuite: BenchSuite = {
         },
       ];
       const best: Partial<Record<RunKey, RunFigures>> = {};
-      const rounds: Record<RunKey, number[]> = { a: [], b: [], c: [], d: [] };
+      /** Each round's req/s, with the machine's load average (1 min) when it started. */
+      const rounds: Record<RunKey, { requestsPerSecond: number; loadAverage: number }[]> = {
+        a: [],
+        b: [],
+        c: [],
+        d: [],
+      };
       for (let round = 1; round <= options.rounds; round++) {
         for (const target of targets) {
+          const loadAverage = round2(os.loadavg()[0]);
           const figures = await load(
             `${target.label}, round ${round}`,
             target.counted ? target.server : undefined,
             target.server.baseUrl,
           );
-          rounds[target.key].push(figures.requestsPerSecond);
+          rounds[target.key].push({ requestsPerSecond: figures.requestsPerSecond, loadAverage });
           const kept = best[target.key];
           if (!kept || figures.requestsPerSecond > kept.requestsPerSecond) {
             best[target.key] = { ...figures, label: target.label };
@@ -254,7 +262,7 @@ export const readPathSuite: BenchSuite = {
         documentBytes: Buffer.byteLength(document),
         options,
         runs: { a, b, c, d },
-        requestsPerSecondByRound: rounds,
+        rounds,
         ratios: { bOverA: ratio(b, a), cOverA: ratio(c, a), bOverD: ratio(b, d) },
         memory: {
           rssIdleMb: round(rssIdleBytes / 2 ** 20),
@@ -278,6 +286,8 @@ export const readPathSuite: BenchSuite = {
     }
   },
 };
+
+const round2 = (value: number) => round(value, 2);
 
 async function tierCounts(api: BenchProcess): Promise<TierCounts> {
   const stats = (await (
@@ -319,7 +329,7 @@ function markdown(f: {
   documentBytes: number;
   options: BenchContext['options'];
   runs: Record<RunKey, RunFigures>;
-  requestsPerSecondByRound: Record<RunKey, number[]>;
+  rounds: Record<RunKey, { requestsPerSecond: number; loadAverage: number }[]>;
   ratios: { bOverA: number; cOverA: number; bOverD: number };
   memory: {
     rssIdleMb: number;
@@ -340,7 +350,12 @@ function markdown(f: {
   return [
     `autocannon, ${f.options.connections} connections, ${f.options.warmupSeconds} s warm-up then ${f.options.durationSeconds} s per run, ` +
       `each run repeated ${f.options.rounds} times in turn (a b c d, a b c d…) and the best kept ` +
-      `(req/s by round: ${(['a', 'b', 'c', 'd'] as const).map((k) => `${k} ${f.requestsPerSecondByRound[k].join(' / ')}`).join('; ')}); ` +
+      `(req/s by round, with the load average when it started: ${(['a', 'b', 'c', 'd'] as const)
+        .map(
+          (k) =>
+            `${k} ${f.rounds[k].map((r) => `${r.requestsPerSecond} (${r.loadAverage})`).join(' / ')}`,
+        )
+        .join('; ')}); ` +
       `\`GET /v1/services/{slug}/effective?env=prod\` going round all ${(f.services + 1).toLocaleString('en')} services ` +
       `(views of ${f.documentBytes} bytes: ${POLICY_TYPES.length} policy types, 4 configuration entries; (a) answers that many bytes for any path). ` +
       `${f.services.toLocaleString('en')} services seeded through Kafka (${f.seed.events.toLocaleString('en')} events applied in ${f.seed.seconds} s).`,
