@@ -288,7 +288,7 @@ async function bareProducerRate(
   concurrency: number,
   seconds: number,
 ): Promise<number> {
-  const producer = bench.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = bench.kafka.producer({ maxInFlightRequests: 1 });
   await producer.connect();
   const until = Date.now() + seconds * 1000;
   let sent = 0;

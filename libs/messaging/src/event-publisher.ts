@@ -19,13 +19,23 @@ interface Pending {
   message: OutgoingMessage;
   resolve: () => void;
   reject: (error: Error) => void;
+  settled: boolean;
+  timer: NodeJS.Timeout;
 }
 
 /**
- * An idempotent `acks=all` producer that gathers concurrent sends into one
- * `sendBatch` (kafkajs has no linger of its own). Each caller's promise settles only
- * when the broker acknowledged the batch holding its message, so batching never
- * weakens the guarantee behind a `202`.
+ * An `acks=all` producer that gathers concurrent publishes into one `sendBatch` (kafkajs
+ * has no linger of its own). Each caller's promise settles only when the broker
+ * acknowledged the batch holding its message, so batching never weakens the guarantee
+ * behind a `202`; a caller not acknowledged within `sendTimeoutMs` is refused.
+ *
+ * One `sendBatch` at a time, always: a batch whose callers were already refused is
+ * still awaited before the next one goes, so that retries keep the order of the log.
+ * The producer is deliberately not kafkajs's idempotent one: after a batch that failed
+ * ambiguously (written, but the answer lost), kafkajs reuses its sequence numbers for
+ * the next batch, which the broker then takes for a duplicate and drops while kafkajs
+ * reports success, losing accepted events. Without idempotence such a retry may write a
+ * message twice instead, which costs nothing: consumers apply an event id once.
  */
 export class EventPublisher {
   private readonly producer: Producer;
@@ -38,7 +48,7 @@ export class EventPublisher {
     private readonly options: { sendTimeoutMs?: number; maxBatch?: number } = {},
   ) {
     this.producer = kafka.producer({
-      idempotent: true,
+      idempotent: false,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
@@ -58,9 +68,28 @@ export class EventPublisher {
 
   publish(message: OutgoingMessage): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ message, resolve, reject });
+      const pending: Pending = {
+        message,
+        settled: false,
+        resolve: () => settle(pending, () => resolve()),
+        reject: (error) => settle(pending, () => reject(error)),
+        timer: setTimeout(() => {
+          // Not sent yet: it never will be. Already in a batch: the batch may still land.
+          this.queue = this.queue.filter((p) => p !== pending);
+          pending.reject(
+            new BrokerUnavailableError(
+              new Error(`no acknowledgement within ${this.sendTimeoutMs} ms`),
+            ),
+          );
+        }, this.sendTimeoutMs),
+      };
+      this.queue.push(pending);
       if (!this.flushing) setImmediate(() => void this.flush());
     });
+  }
+
+  private get sendTimeoutMs(): number {
+    return this.options.sendTimeoutMs ?? 5000;
   }
 
   private async flush(): Promise<void> {
@@ -68,7 +97,7 @@ export class EventPublisher {
     this.flushing = true;
     const batch = this.queue.splice(0, this.options.maxBatch ?? 500);
     try {
-      await this.withTimeout(this.sendBatch(batch.map((p) => p.message)));
+      await this.sendBatch(batch.map((p) => p.message));
       for (const p of batch) p.resolve();
     } catch (error) {
       const failure = new BrokerUnavailableError(error);
@@ -94,21 +123,15 @@ export class EventPublisher {
     });
   }
 
-  private async withTimeout<T>(work: Promise<T>): Promise<T> {
-    const ms = this.options.sendTimeoutMs ?? 5000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
-    });
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   async disconnect(): Promise<void> {
     while (this.queue.length > 0 || this.flushing) await new Promise((r) => setTimeout(r, 10));
     await this.producer.disconnect();
   }
+}
+
+function settle(pending: Pending, done: () => void): void {
+  if (pending.settled) return;
+  pending.settled = true;
+  clearTimeout(pending.timer);
+  done();
 }
