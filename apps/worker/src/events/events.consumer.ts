@@ -182,6 +182,7 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
     deadLetters: DeadLetter[],
   ): Promise<void> {
     const announcements: EventOutcomeMessage[] = [];
+    const redelivered = new Set<string>();
     const at = Date.now();
     parsed.forEach(({ event, requestId }, index) => {
       const outcome = result.outcomes[index];
@@ -195,6 +196,15 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
         case 'duplicate':
           this.metrics.events.inc({ outcome: 'duplicate' });
           this.log.info(context, 'event already processed; no second effect');
+          // A re-delivery means a worker may have died between the commit and the cache
+          // write or the announcement: write the record's state again and re-announce.
+          redelivered.add(event.aggregate);
+          announcements.push({
+            eventId: event.id,
+            status: 'applied',
+            aggregate: event.aggregate,
+            at,
+          });
           return;
         case 'rejected':
           this.metrics.events.inc({ outcome: 'rejected' });
@@ -239,6 +249,7 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
         });
       }
     }
+    await Promise.all([...redelivered].map((aggregate) => this.refresher.refresh(aggregate)));
     // The outcomes are already in PostgreSQL; a lost announcement only delays caches by a
     // TTL and makes a waiting writer fall back to polling.
     await Promise.all(announcements.map((m) => this.outcomes.publish(m).catch(() => undefined)));
