@@ -295,6 +295,14 @@ describe(ProjectionRepository.name, () => {
         code: 'conflict',
         reason: expect.stringMatching(/version 1/),
       });
+      // Delivered again: no second effect, and the first verdict to announce again.
+      const again = await repository.applyBatch({ events: [events[1]] });
+      expect(again.outcomes).toEqual([{ status: 'duplicate' }]);
+      expect(again.earlier.get(events[1].id)).toEqual({
+        status: 'rejected',
+        code: 'conflict',
+        reason: rejected.reason,
+      });
     });
 
     it('records dead letters and feed messages once, however often the batch is delivered', async () => {
@@ -319,6 +327,7 @@ describe(ProjectionRepository.name, () => {
       await repository.applyBatch(batch);
       const again = await repository.applyBatch(batch);
       expect(again.outcomes).toEqual([{ status: 'duplicate' }]);
+      expect(again.earlier.get(batch.events[0].id)).toEqual({ status: 'applied', version: 1 });
       expect(await env.db.selectFrom('dead_letters').selectAll().execute()).toEqual([
         expect.objectContaining({
           event_id: badId,

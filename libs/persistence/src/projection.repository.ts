@@ -70,6 +70,15 @@ export interface BatchResult {
   outcomes: ApplyOutcome[];
   /** The state after the batch of every aggregate it changed. */
   documents: AggregateDocument[];
+  /** For each duplicate, what the first delivery recorded (to announce it again). */
+  earlier: Map<string, EarlierOutcome>;
+}
+
+export interface EarlierOutcome {
+  status: 'applied' | 'rejected' | 'dead-lettered';
+  code?: Rejection['code'];
+  reason?: string;
+  version?: number;
 }
 
 /** A message as the log holds it. */
@@ -234,6 +243,10 @@ export async function applyBatchWithin(
   `.execute(trx);
   if (!claimed.held) throw new ProjectionsRebuilding();
   const fresh = new Set(claimed.fresh);
+  const earlier = await earlierOutcomes(
+    trx,
+    batch.events.filter((e) => !fresh.has(e.id)).map((e) => e.id),
+  );
 
   const applying = new Set(
     batch.events.flatMap((event, index) =>
@@ -332,7 +345,28 @@ export async function applyBatchWithin(
     );
   }
   await state.flush(trx, writes);
-  return { outcomes, documents: state.documents() };
+  return { outcomes, documents: state.documents(), earlier };
+}
+
+/** What the first delivery of re-delivered events recorded; one query, only when there are any. */
+async function earlierOutcomes(trx: Trx, ids: string[]): Promise<Map<string, EarlierOutcome>> {
+  if (ids.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom('processed_events')
+    .select(['id', 'status', 'code', 'reason', 'version'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        status: r.status as EarlierOutcome['status'],
+        ...(r.code ? { code: r.code as Rejection['code'] } : {}),
+        ...(r.reason ? { reason: r.reason } : {}),
+        ...(r.version !== null ? { version: r.version } : {}),
+      },
+    ]),
+  );
 }
 
 const DEAD_LETTER_COLUMNS: BulkColumn<{ letter: DeadLetter; at: Date }>[] = [

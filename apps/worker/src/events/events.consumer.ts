@@ -196,15 +196,15 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
         case 'duplicate':
           this.metrics.events.inc({ outcome: 'duplicate' });
           this.log.info(context, 'event already processed; no second effect');
-          // A re-delivery means a worker may have died between the commit and the cache
-          // write or the announcement: write the record's state again and re-announce.
-          redelivered.add(event.aggregate);
-          announcements.push({
-            eventId: event.id,
-            status: 'applied',
-            aggregate: event.aggregate,
-            at,
-          });
+          {
+            // A re-delivery means a worker may have died between the commit and the
+            // cache write or the announcement: write the record's state again and
+            // announce what the first delivery decided (a waiting writer gets that).
+            const earlier = result.earlier.get(event.id);
+            if (!earlier) return;
+            if (earlier.status === 'applied') redelivered.add(event.aggregate);
+            announcements.push({ eventId: event.id, aggregate: event.aggregate, at, ...earlier });
+          }
           return;
         case 'rejected':
           this.metrics.events.inc({ outcome: 'rejected' });
