@@ -97,7 +97,12 @@ export class TransferService {
           const remaining = deadline !== undefined ? (deadline - Date.now()) / 1000 : undefined;
           try {
             const submitted = await this.gateway.submit(
-              { ...command, actor: options.actor, grant: options.grant, requestId: options.requestId },
+              {
+                ...command,
+                actor: options.actor,
+                grant: options.grant,
+                requestId: options.requestId,
+              },
               remaining !== undefined && remaining > 0 ? remaining : undefined,
             );
             const outcome = submitted.outcome;
