@@ -13,6 +13,8 @@ export interface WardenConfig {
   workerPort: number;
   kafkaBrokers: string[];
   redisUrl: string;
+  /** `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster; when set, `redisUrl` is unused. */
+  redisClusterNodes: RedisNode[];
   databaseUrl: string;
   tokens: Map<string, TokenGrant>;
   /** Prefixes topics, Redis keys and the consumer group: lets test suites share servers. */
@@ -31,6 +33,11 @@ export interface WardenConfig {
     tombstoneTtlSeconds: number;
   };
   logLevel: string;
+}
+
+export interface RedisNode {
+  host: string;
+  port: number;
 }
 
 export class ConfigError extends Error {}
@@ -88,6 +95,21 @@ export function loadConfig(env: Env = process.env): WardenConfig {
     );
   }
 
+  const redisClusterNodes: RedisNode[] = [];
+  for (const entry of (env.REDIS_CLUSTER_NODES ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)) {
+    const match = /^([^:\s]+):(\d{1,5})$/.exec(entry);
+    if (!match || Number(match[2]) > 65535) {
+      problems.push(
+        `REDIS_CLUSTER_NODES must be a comma-separated list of host:port, got "${env.REDIS_CLUSTER_NODES}"`,
+      );
+      break;
+    }
+    redisClusterNodes.push({ host: match[1], port: Number(match[2]) });
+  }
+
   const tokens = new Map<string, TokenGrant>();
   const rawTokens = env.WARDEN_TOKENS ?? 'reader:dev-reader,writer:dev-writer,admin:dev-admin';
   for (const entry of rawTokens
@@ -123,6 +145,7 @@ export function loadConfig(env: Env = process.env): WardenConfig {
     workerPort: port('WORKER_PORT', 3100),
     kafkaBrokers,
     redisUrl: url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisClusterNodes,
     databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/warden', [
       'postgres:',
       'postgresql:',

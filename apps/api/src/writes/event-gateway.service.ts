@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EVENT_PUBLISHER, TOPICS } from '#messaging/messaging.constants';
 import { BrokerUnavailableError, type EventPublisher } from '#messaging/event-publisher';
 import { DeadLetterHeaders, type TopicNames } from '#messaging/topics';
 import { CACHE_KEYS, REDIS } from '#caching/caching.constants';
+import type { RedisConnection } from '#caching/redis-client';
 import type { CacheKeys } from '#caching/cache-keys';
 import type { EventOutcomeMessage } from '#caching/outcome-bus';
 import { EventLogRepository } from '#persistence/event-log.repository';
@@ -55,7 +55,7 @@ export class EventGateway implements BeforeApplicationShutdown {
   constructor(
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(TOPICS) private readonly topics: TopicNames,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisConnection,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly outcomes: OutcomeListener,

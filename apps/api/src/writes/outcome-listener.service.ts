@@ -1,12 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { CACHE_KEYS } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
 import { OutcomeBus, type EventOutcomeMessage } from '#caching/outcome-bus';
-import { createRedis } from '#caching/redis-client';
+import { createRedis, type RedisConnection } from '#caching/redis-client';
 import { API_METRICS, LOGGER, type ApiMetrics } from '../api.constants.js';
 
 type OutcomeHandler = (message: EventOutcomeMessage) => void;
@@ -18,7 +17,7 @@ type OutcomeHandler = (message: EventOutcomeMessage) => void;
  */
 @Injectable()
 export class OutcomeListener implements OnModuleInit, OnApplicationShutdown {
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisConnection;
   private readonly invalidators: OutcomeHandler[] = [];
   private readonly resyncs: (() => void)[] = [];
   private readonly waiters = new Map<string, (message: EventOutcomeMessage) => void>();
@@ -30,7 +29,7 @@ export class OutcomeListener implements OnModuleInit, OnApplicationShutdown {
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(API_METRICS) private readonly metrics: ApiMetrics,
   ) {
-    this.subscriber = createRedis(config.redisUrl, 'warden-outcomes');
+    this.subscriber = createRedis(config, 'warden-outcomes');
   }
 
   async onModuleInit(): Promise<void> {
