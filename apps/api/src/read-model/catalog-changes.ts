@@ -6,9 +6,7 @@ import { Injectable } from '@nestjs/common';
  * (a flush, or the announcements channel reconnected after a gap).
  */
 export type CatalogChange =
-  | { kind: 'service'; slug: string; revision?: number }
-  | { kind: 'defaults' }
-  | { kind: 'all' };
+  { kind: 'service'; slug: string; revision?: number } | { kind: 'defaults' } | { kind: 'all' };
 
 type CatalogChangeListener = (change: CatalogChange) => void;
 
