@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { etagMatches } from '#domain/etag';
+import { tokenDigest } from '#config/access-tokens';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { ProblemException } from '../http/problem.js';
 import { preferredWait } from '../http/preferences.js';
@@ -162,6 +163,7 @@ function pollWait(header: string | string[] | undefined): number | undefined {
   return preferredWait(header, MAX_POLL_WAIT_SECONDS);
 }
 
+/** Streams are counted per token, known by its digest as everywhere else. */
 function tokenOf(request: AuthenticatedRequest): string {
-  return request.headers.authorization?.slice('Bearer '.length).trim() ?? '';
+  return tokenDigest(request.headers.authorization?.slice('Bearer '.length).trim() ?? '');
 }
