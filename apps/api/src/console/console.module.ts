@@ -16,25 +16,30 @@ export const CONSOLE_ROOT = fileURLToPath(new URL('../../../console/', import.me
  * answers index.html, so deep links such as /console/services/checkout open the page.
  * The API does not import the console's source: it only serves what was built.
  */
+function notFound(reply: FastifyReply, detail: string) {
+  return reply
+    .status(404)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail }));
+}
+
 export async function serveConsole(fastify: FastifyInstance, root = CONSOLE_ROOT): Promise<void> {
   await fastify.register(fastifyStatic, { root, serve: false, decorateReply: true });
   const page = (request: FastifyRequest<{ Params: { '*'?: string } }>, reply: FastifyReply) => {
-    if (!existsSync(path.join(root, 'index.html'))) {
-      return reply
-        .status(404)
-        .type(PROBLEM_CONTENT_TYPE)
-        .send(
-          JSON.stringify({
-            type: 'about:blank',
-            title: 'Not Found',
-            status: 404,
-            detail: 'The console is not built: run npm run build',
-          }),
-        );
-    }
     const wanted = request.params['*'] ?? '';
     const file = path.resolve(root, wanted);
-    if (wanted && file.startsWith(root) && existsSync(file) && statSync(file).isFile()) {
+    const isFile =
+      wanted !== '' && file.startsWith(root) && existsSync(file) && statSync(file).isFile();
+    // A missing built file is a 404; any other path is a page of the console.
+    if (!isFile && (wanted.startsWith('assets/') || !existsSync(path.join(root, 'index.html')))) {
+      return notFound(
+        reply,
+        wanted.startsWith('assets/')
+          ? `No file ${wanted} in the console`
+          : 'The console is not built: run npm run build',
+      );
+    }
+    if (isFile) {
       // Built asset names carry their content hash.
       const immutable = wanted.startsWith('assets/');
       return reply.sendFile(wanted, {
