@@ -26,6 +26,9 @@ export async function launchChromium(): Promise<Browser> {
 /** Signs in through the form, as a person does. */
 export async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
   await page.goto(`${baseUrl}/console`);
+  // A token kept from an earlier sign-in of this tab would sign in by itself.
+  await page.evaluate('sessionStorage.clear()');
+  await page.reload();
   await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Services', level: 1 }).waitFor();

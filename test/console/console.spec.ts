@@ -85,7 +85,8 @@ describe('the admin console in a browser', () => {
     await effectiveView().getByText('"requestsPerSecond": 100').waitFor();
     // A change made elsewhere (another admin, a pipeline) reaches the open page too.
     const quota = { env: 'prod', enabled: true, spec: { limit: 777, period: 'day' } };
-    expect((await http.put(`/v1/services/${slug}/policies/quota`, quota, WAIT)).status).toBe(200);
+    const set = await http.put(`/v1/services/${slug}/policies/quota`, quota, WAIT);
+    expect(set.status).toBe(201);
     await effectiveView().getByText('"limit": 777').waitFor();
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
     await page.getByText('wins', { exact: true }).first().waitFor();

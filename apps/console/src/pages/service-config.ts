@@ -198,6 +198,7 @@ async function showHistory(
   key: string,
   target: HTMLElement,
   changed: () => void,
+  outcome = '',
 ): Promise<void> {
   await load(target, async () => {
     const { items } = await session.api.get<{ items: ConfigVersion[] }>(
@@ -231,6 +232,7 @@ async function showHistory(
     const reason = input({ required: true });
     reason.id = `rollback-reason-${key}`;
     const status = statusLine();
+    status.textContent = outcome;
     const rollback = button(
       'Roll back',
       () => {
@@ -248,7 +250,9 @@ async function showHistory(
               reason: reason.value.trim(),
             });
             changed();
-            await showHistory(session, slug, env, key, target, changed);
+            // The history is drawn anew; its own status line tells the outcome.
+            const done = `Rolled ${key} back to version ${rollbackTo.value}.`;
+            await showHistory(session, slug, env, key, target, changed, done);
           },
           `Rolled ${key} back to version ${rollbackTo.value}.`,
         );

@@ -115,7 +115,7 @@ function setPolicyForm(
   ];
   const level = select(levelOptions, env === '*' ? '*' : env);
   const enabled = h('input', { type: 'checkbox', checked: true });
-  const spec = h('textarea', { rows: 4, spellcheck: 'false' });
+  const spec = h('textarea', { rows: 5, spellcheck: 'false' });
   spec.value = json(EXAMPLE_SPECS['rate-limit']);
   type.addEventListener('change', () => (spec.value = json(EXAMPLE_SPECS[type.value])));
   const reason = h('input', { type: 'text' });
