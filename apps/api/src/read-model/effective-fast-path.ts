@@ -45,6 +45,11 @@ export class EffectiveFastPath implements OnModuleInit, BeforeApplicationShutdow
   /** True when it answered; false to let the request go on to the controller. */
   answer(request: FastifyRequest, reply: FastifyReply): boolean {
     if (request.method !== 'GET' || request.routeOptions.url !== EFFECTIVE_ROUTE) return false;
+    // Streams (`Accept: text/event-stream`) and long polls (`Prefer: wait`) are held by
+    // the watch module behind the controller; two header lookups keep the plain hit cheap.
+    if (request.headers.prefer !== undefined) return false;
+    const accept = request.headers.accept;
+    if (accept !== undefined && accept.includes('text/event-stream')) return false;
     if (!this.access.identify(request.headers.authorization)) return false;
     const { slug } = request.params as { slug?: string };
     const query = request.query as Record<string, unknown>;
