@@ -197,6 +197,22 @@ describe('operating the write path: dead letters, replay, consumers, request ids
     );
   });
 
+  it('times each step of a write on the /metrics of the API and of the worker', async () => {
+    expect((await client.post('/v1/services', aService(), WAIT)).status).toBe(201);
+    const stageCount = (metrics: string, stage: string, app: string) =>
+      Number(
+        new RegExp(
+          `warden_write_stage_seconds_count\\{stage="${stage}",app="${app}"\\} (\\d+)`,
+        ).exec(metrics)?.[1] ?? 0,
+      );
+    await eventually(async () => {
+      const metrics = (await admin.get('/metrics')).body as string;
+      for (const stage of ['appended', 'dropped']) {
+        expect(stageCount(metrics, stage, 'api')).toBeGreaterThan(0);
+      }
+    });
+  });
+
   it('rebuilds the projections from the log with a fresh consumer group, ending in the same state', async () => {
     const service = aService();
     const slug = String(service.slug);

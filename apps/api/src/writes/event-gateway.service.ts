@@ -13,7 +13,7 @@ import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
 import { OutcomeListener } from './outcome-listener.service.js';
 import { WriteAuthorizer } from './write-authorizer.service.js';
-import { LOGGER } from '../api.constants.js';
+import { API_METRICS, LOGGER, type ApiMetrics } from '../api.constants.js';
 
 export interface WriteCommand {
   type: EventType;
@@ -59,6 +59,7 @@ export class EventGateway implements BeforeApplicationShutdown {
     private readonly outcomes: OutcomeListener,
     private readonly eventLog: EventLogRepository,
     private readonly authorizer: WriteAuthorizer,
+    @Inject(API_METRICS) private readonly metrics: ApiMetrics,
   ) {}
 
   /**
@@ -100,6 +101,7 @@ export class EventGateway implements BeforeApplicationShutdown {
       data: command.data,
     };
     const waiter = waitSeconds ? this.outcomes.expect(envelope.id) : undefined;
+    const acceptedAt = Date.now();
     const published = this.publisher.publish({
       topic: this.topics.Events,
       key: aggregate,
@@ -128,6 +130,7 @@ export class EventGateway implements BeforeApplicationShutdown {
     } finally {
       this.publishing.delete(published);
     }
+    this.metrics.writeStages.observe('appended', acceptedAt, Date.now());
     this.outcomes.markAccepted(envelope.id, aggregate);
     this.log.info(
       { requestId: command.requestId, eventId: envelope.id, type: envelope.type, aggregate },
