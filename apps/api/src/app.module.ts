@@ -9,6 +9,7 @@ import { MessagingModule } from '#messaging/messaging.module';
 import { CachingModule } from '#caching/caching.module';
 import { apiMetrics } from '#observability/metrics';
 import { AuthGuard } from './auth/auth.guard.js';
+import { AccessModule } from './auth/access.module.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { API_METRICS, LOGGER, METRICS_REGISTRY } from './api.constants.js';
 import { WritesModule } from './writes/writes.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         PersistenceModule,
+        AccessModule,
         MessagingModule,
         CachingModule,
         WritesModule,
