@@ -76,7 +76,7 @@ export class AppProcess {
           const response = await fetch(`${app.baseUrl}${readyPath}`);
           if (response.status !== 200) throw new Error(`${name} not ready: ${response.status}`);
         },
-        { timeoutMs: 30_000, intervalMs: 200 },
+        { timeoutMs: 60_000, intervalMs: 200 },
       );
     } catch (error) {
       child.kill('SIGKILL');

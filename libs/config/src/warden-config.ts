@@ -10,6 +10,8 @@ export interface WardenConfig {
   workerPort: number;
   kafkaBrokers: string[];
   redisUrl: string;
+  /** `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster; when set, `redisUrl` is unused. */
+  redisClusterNodes: RedisNode[];
   databaseUrl: string;
   /** Grants keyed by the SHA-256 (hex) of their token. */
   tokens: Map<string, TokenGrant>;
@@ -33,6 +35,11 @@ export interface WardenConfig {
     tombstoneTtlSeconds: number;
   };
   logLevel: string;
+}
+
+export interface RedisNode {
+  host: string;
+  port: number;
 }
 
 export class ConfigError extends Error {}
@@ -112,6 +119,21 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): W
     );
   }
 
+  const redisClusterNodes: RedisNode[] = [];
+  for (const entry of (env.REDIS_CLUSTER_NODES ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)) {
+    const match = /^([^:\s]+):(\d{1,5})$/.exec(entry);
+    if (!match || Number(match[2]) > 65535) {
+      problems.push(
+        `REDIS_CLUSTER_NODES must be a comma-separated list of host:port, got "${env.REDIS_CLUSTER_NODES}"`,
+      );
+      break;
+    }
+    redisClusterNodes.push({ host: match[1], port: Number(match[2]) });
+  }
+
   const production = env.NODE_ENV === 'production';
   const tokens = loadTokens(env, production && (options.app ?? 'api') === 'api', problems);
 
@@ -133,6 +155,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): W
     workerPort: port('WORKER_PORT', 3100),
     kafkaBrokers,
     redisUrl: url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisClusterNodes,
     databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/warden', [
       'postgres:',
       'postgresql:',
