@@ -33,6 +33,11 @@ export class CacheKeys {
     return `${this.prefix}eff:${slug}:${env}`;
   }
 
+  /** Hash of what each API instance's watchers of one view hold (field: instance id). */
+  delivery(slug: string, env: string): string {
+    return `${this.prefix}delivery:${slug}:${env}`;
+  }
+
   acceptedEvent(eventId: string): string {
     return `${this.prefix}evt:${eventId}`;
   }

@@ -34,6 +34,17 @@ export interface WardenConfig {
     /** How long "deleted" stays cached; a fill older than half of it is not written to Redis. */
     tombstoneTtlSeconds: number;
   };
+  watch: {
+    /** Seconds between the comment lines that keep idle streams (and proxies) alive. */
+    heartbeatSeconds: number;
+    /** The `retry:` hint sent on connect: how long a client waits before reconnecting. */
+    retryMs: number;
+    /** Open streams and long polls per token on one instance, and per instance. */
+    maxPerToken: number;
+    maxPerInstance: number;
+    /** How long an instance's delivery report lives in Redis unless refreshed. */
+    deliveryTtlSeconds: number;
+  };
   logLevel: string;
 }
 
@@ -174,6 +185,13 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): W
       ttlSeconds: int('CACHE_TTL_SECONDS', 3600, 1),
       negativeTtlSeconds: int('CACHE_NEGATIVE_TTL_SECONDS', 5, 1),
       tombstoneTtlSeconds: int('CACHE_TOMBSTONE_TTL_SECONDS', 60, 2),
+    },
+    watch: {
+      heartbeatSeconds: int('WATCH_HEARTBEAT_SECONDS', 15, 1),
+      retryMs: int('WATCH_RETRY_MS', 2000, 0),
+      maxPerToken: int('WATCH_MAX_PER_TOKEN', 2000, 1),
+      maxPerInstance: int('WATCH_MAX_PER_INSTANCE', 20_000, 1),
+      deliveryTtlSeconds: int('WATCH_DELIVERY_TTL_SECONDS', 15, 2),
     },
     logLevel: env.LOG_LEVEL ?? 'info',
   };
