@@ -1,4 +1,7 @@
+import type { FactoryProvider } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { WARDEN_CONFIG } from '#config/config.constants';
+import type { WardenConfig } from '#config/warden-config';
 
 /**
  * Fails commands at once while disconnected (no offline queue), and after a second when
@@ -18,4 +21,16 @@ export function createRedis(url: string, name: string): Redis {
   // Errors surface on the commands that fail; the connection itself just reconnects.
   redis.on('error', () => undefined);
   return redis;
+}
+
+/**
+ * A connection of its own for one subscription, made from the configuration. The module
+ * that provides it closes it at shutdown.
+ */
+export function subscriberProvider(token: symbol, name: string): FactoryProvider<Redis> {
+  return {
+    provide: token,
+    inject: [WARDEN_CONFIG],
+    useFactory: (config: WardenConfig) => createRedis(config.redisUrl, name),
+  };
 }

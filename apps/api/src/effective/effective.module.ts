@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { ReadModelModule } from '../read-model/read-model.module.js';
 import { EffectiveViewController } from './effective.controller.js';
 import { EffectiveViewService } from './effective.service.js';
 
 /** The effective view; composed and cached by CatalogCache (see read-model/). */
 @Module({
+  imports: [ReadModelModule],
   controllers: [EffectiveViewController],
   providers: [EffectiveViewService],
 })

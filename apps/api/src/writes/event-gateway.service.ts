@@ -1,20 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EVENT_PUBLISHER, TOPICS } from '#messaging/messaging.constants';
 import { BrokerUnavailableError, type EventPublisher } from '#messaging/event-publisher';
 import { DeadLetterHeaders, type TopicNames } from '#messaging/topics';
-import { CACHE_KEYS, REDIS } from '#caching/caching.constants';
-import type { CacheKeys } from '#caching/cache-keys';
+import { AcceptedEventsStore } from '#caching/accepted-events.store';
 import type { EventOutcomeMessage } from '#caching/outcome-bus';
 import { EventLogRepository } from '#persistence/event-log.repository';
 import { aggregateOfData, validateEventData } from '#domain/event-validation';
 import { SCHEMA_VERSION, type EventEnvelope, type EventType } from '#domain/event.model';
 import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
-import { OutcomeListener } from './outcome-listener.service.js';
-import { LOGGER } from '../api.constants.js';
+import { OutcomeListener } from '../outcomes/outcome-listener.service.js';
+import { LOGGER } from '#observability/observability.constants';
 
 export interface WriteCommand {
   type: EventType;
@@ -32,7 +30,6 @@ export interface SubmittedWrite {
   outcome?: EventOutcomeMessage;
 }
 
-const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
 /** How long a stopping API waits for the writes it is publishing. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -55,8 +52,7 @@ export class EventGateway implements BeforeApplicationShutdown {
   constructor(
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(TOPICS) private readonly topics: TopicNames,
-    @Inject(REDIS) private readonly redis: Redis,
-    @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
+    private readonly accepted: AcceptedEventsStore,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly outcomes: OutcomeListener,
     private readonly eventLog: EventLogRepository,
@@ -134,9 +130,7 @@ export class EventGateway implements BeforeApplicationShutdown {
       'event accepted',
     );
     // Lets GET /v1/events/{id} answer "accepted" before the worker has seen it.
-    this.redis
-      .set(this.keys.acceptedEvent(envelope.id), aggregate, 'EX', ACCEPTED_TTL_SECONDS)
-      .catch(() => undefined);
+    this.accepted.record(envelope.id, aggregate);
     if (!waiter || !waitSeconds) return { eventId: envelope.id, aggregate };
     const outcome = await this.waitFor(envelope.id, waiter, waitSeconds * 1000);
     return { eventId: envelope.id, aggregate, outcome };

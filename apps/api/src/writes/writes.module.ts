@@ -1,13 +1,15 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { CachingModule } from '#caching/caching.module';
+import { MessagingModule } from '#messaging/messaging.module';
+import { PersistenceModule } from '#persistence/persistence.module';
+import { OutcomesModule } from '../outcomes/outcomes.module.js';
 import { EventGateway } from './event-gateway.service.js';
-import { OutcomeListener } from './outcome-listener.service.js';
 import { WritesService } from './writes.service.js';
-import { CatalogCache } from '../read-model/catalog-cache.service.js';
 
-/** The write path (events out) and what listens for their outcomes. */
-@Global()
+/** The write path: a validated write becomes an event on Kafka, answered as HTTP. */
 @Module({
-  providers: [EventGateway, OutcomeListener, WritesService, CatalogCache],
-  exports: [EventGateway, OutcomeListener, WritesService, CatalogCache],
+  imports: [PersistenceModule, MessagingModule, CachingModule, OutcomesModule],
+  providers: [EventGateway, WritesService],
+  exports: [EventGateway, WritesService],
 })
 export class WritesModule {}

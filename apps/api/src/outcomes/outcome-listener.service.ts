@@ -1,13 +1,11 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { WARDEN_CONFIG } from '#config/config.constants';
-import type { WardenConfig } from '#config/warden-config';
-import { CACHE_KEYS } from '#caching/caching.constants';
+import { CACHE_KEYS, OUTCOMES_SUBSCRIBER } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
 import { OutcomeBus, type EventOutcomeMessage } from '#caching/outcome-bus';
-import { createRedis } from '#caching/redis-client';
-import { API_METRICS, LOGGER, type ApiMetrics } from '../api.constants.js';
+import { LOGGER } from '#observability/observability.constants';
+import { API_METRICS, type ApiMetrics } from '../api.constants.js';
 
 type OutcomeHandler = (message: EventOutcomeMessage) => void;
 
@@ -17,21 +15,18 @@ type OutcomeHandler = (message: EventOutcomeMessage) => void;
  * change from a stale copy afterwards.
  */
 @Injectable()
-export class OutcomeListener implements OnModuleInit, OnApplicationShutdown {
-  private readonly subscriber: Redis;
+export class OutcomeListener implements OnModuleInit {
   private readonly invalidators: OutcomeHandler[] = [];
   private readonly resyncs: (() => void)[] = [];
   private readonly waiters = new Map<string, (message: EventOutcomeMessage) => void>();
   private readonly acceptedAt = new Map<string, number>();
 
   constructor(
-    @Inject(WARDEN_CONFIG) config: WardenConfig,
+    @Inject(OUTCOMES_SUBSCRIBER) private readonly subscriber: Redis,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(API_METRICS) private readonly metrics: ApiMetrics,
-  ) {
-    this.subscriber = createRedis(config.redisUrl, 'warden-outcomes');
-  }
+  ) {}
 
   async onModuleInit(): Promise<void> {
     await OutcomeBus.subscribe(
@@ -84,9 +79,5 @@ export class OutcomeListener implements OnModuleInit, OnApplicationShutdown {
       this.waiters.delete(message.eventId);
       waiter(message);
     }
-  }
-
-  onApplicationShutdown(): void {
-    this.subscriber.disconnect();
   }
 }
