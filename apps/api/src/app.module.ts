@@ -9,6 +9,7 @@ import { MessagingModule } from '#messaging/messaging.module';
 import { CachingModule } from '#caching/caching.module';
 import { ObservabilityModule } from '#observability/observability.module';
 import { AuthGuard } from './auth/auth.guard.js';
+import { AccessModule } from './auth/access.module.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { apiMetricsProviders } from './metrics/api-metrics.providers.js';
 import { ServicesModule } from './services/services.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         ObservabilityModule.forRoot(log, registry, apiMetricsProviders(registry)),
         PersistenceModule,
+        AccessModule,
         MessagingModule,
         CachingModule,
         ServicesModule,

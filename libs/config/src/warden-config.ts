@@ -1,11 +1,8 @@
-export type Role = 'reader' | 'writer' | 'admin';
-export type EvictionPolicy = 'lru' | 'lfu' | 'fifo';
+import { readFileSync } from 'node:fs';
+import { parsePlainTokens, parseTokensFile, type TokenGrant } from './access-tokens.js';
 
-export interface TokenGrant {
-  role: Role;
-  /** The actor recorded in the audit for this token's writes. */
-  actor: string;
-}
+export type { Role, TokenGrant } from './access-tokens.js';
+export type EvictionPolicy = 'lru' | 'lfu' | 'fifo';
 
 /** Every setting of both apps, read and validated once at start. */
 export interface WardenConfig {
@@ -14,7 +11,12 @@ export interface WardenConfig {
   kafkaBrokers: string[];
   redisUrl: string;
   databaseUrl: string;
+  /** Grants keyed by the SHA-256 (hex) of their token. */
   tokens: Map<string, TokenGrant>;
+  /** WARDEN_TOKENS_FILE: re-read by the API when it changes. */
+  tokensFile?: string;
+  /** NODE_ENV=production. */
+  production: boolean;
   /** Prefixes topics, Redis keys and the consumer group: lets test suites share servers. */
   namespace: string;
   /** PostgreSQL schema of the projections (tests give each suite its own). */
@@ -35,11 +37,33 @@ export interface WardenConfig {
 
 export class ConfigError extends Error {}
 
-const ROLES: readonly Role[] = ['reader', 'writer', 'admin'];
-
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): WardenConfig {
+export interface LoadOptions {
+  /** The API serves tokens: only it refuses development tokens in production. */
+  app?: 'api' | 'worker' | 'tool';
+}
+
+function loadTokens(env: Env, production: boolean, problems: string[]): Map<string, TokenGrant> {
+  const file = env.WARDEN_TOKENS_FILE;
+  if (!file) return parsePlainTokens(env.WARDEN_TOKENS, production, problems);
+  if (env.WARDEN_TOKENS !== undefined) {
+    problems.push('WARDEN_TOKENS and WARDEN_TOKENS_FILE are both set: keep only one');
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    problems.push(`WARDEN_TOKENS_FILE cannot be read: ${(error as Error).message}`);
+    return new Map();
+  }
+  const parsed = parseTokensFile(text);
+  if (parsed.ok) return parsed.grants;
+  problems.push(...parsed.problems.map((p) => `WARDEN_TOKENS_FILE ${file}: ${p}`));
+  return new Map();
+}
+
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): WardenConfig {
   const problems: string[] = [];
   const port = (name: string, fallback: number): number => {
     const raw = env[name] ?? String(fallback);
@@ -88,22 +112,8 @@ export function loadConfig(env: Env = process.env): WardenConfig {
     );
   }
 
-  const tokens = new Map<string, TokenGrant>();
-  const rawTokens = env.WARDEN_TOKENS ?? 'reader:dev-reader,writer:dev-writer,admin:dev-admin';
-  for (const entry of rawTokens
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean)) {
-    const [role, token, actor] = entry.split(':');
-    if (!ROLES.includes(role as Role) || !token) {
-      problems.push(
-        `WARDEN_TOKENS entries must be role:token with role reader, writer or admin, got "${entry}"`,
-      );
-      continue;
-    }
-    tokens.set(token, { role: role as Role, actor: actor || role });
-  }
-  if (tokens.size === 0) problems.push('WARDEN_TOKENS must list at least one role:token');
+  const production = env.NODE_ENV === 'production';
+  const tokens = loadTokens(env, production && (options.app ?? 'api') === 'api', problems);
 
   const eviction = (env.CACHE_L1_EVICTION ?? 'lru') as EvictionPolicy;
   if (!['lru', 'lfu', 'fifo'].includes(eviction)) {
@@ -128,6 +138,8 @@ export function loadConfig(env: Env = process.env): WardenConfig {
       'postgresql:',
     ]),
     tokens,
+    ...(env.WARDEN_TOKENS_FILE ? { tokensFile: env.WARDEN_TOKENS_FILE } : {}),
+    production,
     namespace,
     databaseSchema,
     cache: {

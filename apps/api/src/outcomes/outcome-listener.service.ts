@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CACHE_KEYS, OUTCOMES_SUBSCRIBER } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
+import { AcceptedEventsStore } from '#caching/accepted-events.store';
 import { OutcomeBus, type EventOutcomeMessage } from '#caching/outcome-bus';
 import { LOGGER } from '#observability/observability.constants';
 import { API_METRICS, type ApiMetrics } from '../api.constants.js';
@@ -24,6 +25,7 @@ export class OutcomeListener implements OnModuleInit {
   constructor(
     @Inject(OUTCOMES_SUBSCRIBER) private readonly subscriber: Redis,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
+    private readonly accepted: AcceptedEventsStore,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(API_METRICS) private readonly metrics: ApiMetrics,
   ) {}
@@ -58,7 +60,9 @@ export class OutcomeListener implements OnModuleInit {
     return { outcome, cancel: () => this.waiters.delete(eventId) };
   }
 
-  markAccepted(eventId: string): void {
+  /** Kafka acknowledged the event: GET /v1/events/{id} says `accepted` until the worker decides. */
+  markAccepted(eventId: string, aggregate: string): void {
+    this.accepted.record(eventId, aggregate);
     this.acceptedAt.set(eventId, Date.now());
     // Bounded: entries for events whose outcome this instance never hears are dropped.
     if (this.acceptedAt.size > 100_000) this.acceptedAt.clear();

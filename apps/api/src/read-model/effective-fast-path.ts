@@ -1,12 +1,11 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { WARDEN_CONFIG } from '#config/config.constants';
-import type { WardenConfig } from '#config/warden-config';
 import { SLUG_PATTERN } from '#domain/service.model';
 import { ENV_PATTERN } from '#domain/policy.model';
 import { sendDocument } from '../http/request-context.js';
 import { CatalogCache } from './catalog-cache.service.js';
+import { AccessRegistry } from '../auth/access-registry.js';
 
 /** The route of `EffectiveViewController`, as Fastify matched it. */
 const EFFECTIVE_ROUTE = '/v1/services/:slug/effective';
@@ -27,7 +26,7 @@ export class EffectiveFastPath implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly catalog: CatalogCache,
-    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
+    private readonly access: AccessRegistry,
   ) {}
 
   onModuleInit(): void {
@@ -40,9 +39,7 @@ export class EffectiveFastPath implements OnModuleInit {
   /** True when it answered; false to let the request go on to the controller. */
   answer(request: FastifyRequest, reply: FastifyReply): boolean {
     if (request.method !== 'GET' || request.routeOptions.url !== EFFECTIVE_ROUTE) return false;
-    const header = request.headers.authorization;
-    if (!header?.startsWith('Bearer ') || !this.config.tokens.has(header.slice(7).trim()))
-      return false;
+    if (!this.access.identify(request.headers.authorization)) return false;
     const { slug } = request.params as { slug?: string };
     const query = request.query as Record<string, unknown>;
     const env = query.env;

@@ -5,6 +5,7 @@ import { CACHE_CONTROL_SUBSCRIBER } from '#caching/caching.constants';
 import { subscriberProvider } from '#caching/redis-client';
 import { PersistenceModule } from '#persistence/persistence.module';
 import { OutcomesModule } from '../outcomes/outcomes.module.js';
+import { AccessModule } from '../auth/access.module.js';
 import { CatalogCache } from './catalog-cache.service.js';
 import { RecordHealth } from './record-health.service.js';
 import { CacheControlListener } from './cache-control.listener.js';
@@ -16,7 +17,7 @@ import { EffectiveFastPath } from './effective-fast-path.js';
  * lane that answers effective views from memory.
  */
 @Module({
-  imports: [PersistenceModule, CachingModule, OutcomesModule],
+  imports: [PersistenceModule, CachingModule, OutcomesModule, AccessModule],
   providers: [
     subscriberProvider(CACHE_CONTROL_SUBSCRIBER, 'warden-cache-control'),
     CatalogCache,

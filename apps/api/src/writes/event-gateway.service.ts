@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { EVENT_PUBLISHER, TOPICS } from '#messaging/messaging.constants';
 import { BrokerUnavailableError, type EventPublisher } from '#messaging/event-publisher';
 import { DeadLetterHeaders, type TopicNames } from '#messaging/topics';
-import { AcceptedEventsStore } from '#caching/accepted-events.store';
+import type { TokenGrant } from '#config/warden-config';
 import type { EventOutcomeMessage } from '#caching/outcome-bus';
 import { EventLogRepository } from '#persistence/event-log.repository';
 import { aggregateOfData, validateEventData } from '#domain/event-validation';
@@ -12,6 +12,7 @@ import { SCHEMA_VERSION, type EventEnvelope, type EventType } from '#domain/even
 import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
 import { OutcomeListener } from '../outcomes/outcome-listener.service.js';
+import { WriteAuthorizer } from './write-authorizer.service.js';
 import { LOGGER } from '#observability/observability.constants';
 
 export interface WriteCommand {
@@ -19,6 +20,8 @@ export interface WriteCommand {
   /** The body plus the path's identifiers: exactly the event's `data`. */
   data: Record<string, unknown>;
   actor: string;
+  /** The writer's token: the write must lie within its teams and environments. */
+  grant: TokenGrant;
   expectedVersion?: number;
   requestId: string;
 }
@@ -52,10 +55,10 @@ export class EventGateway implements BeforeApplicationShutdown {
   constructor(
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(TOPICS) private readonly topics: TopicNames,
-    private readonly accepted: AcceptedEventsStore,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly outcomes: OutcomeListener,
     private readonly eventLog: EventLogRepository,
+    private readonly authorizer: WriteAuthorizer,
   ) {}
 
   /**
@@ -82,6 +85,7 @@ export class EventGateway implements BeforeApplicationShutdown {
     }
     const errors = validateEventData(command.type, command.data);
     if (errors.length > 0) throw validationFailed(errors);
+    await this.authorizer.authorize(command.grant, command.type, command.data);
     const aggregate = aggregateOfData(command.type, command.data);
     const envelope: EventEnvelope = {
       id: randomUUID(),
@@ -124,13 +128,12 @@ export class EventGateway implements BeforeApplicationShutdown {
     } finally {
       this.publishing.delete(published);
     }
-    this.outcomes.markAccepted(envelope.id);
+    this.outcomes.markAccepted(envelope.id, aggregate);
     this.log.info(
       { requestId: command.requestId, eventId: envelope.id, type: envelope.type, aggregate },
       'event accepted',
     );
     // Lets GET /v1/events/{id} answer "accepted" before the worker has seen it.
-    this.accepted.record(envelope.id, aggregate);
     if (!waiter || !waitSeconds) return { eventId: envelope.id, aggregate };
     const outcome = await this.waitFor(envelope.id, waiter, waitSeconds * 1000);
     return { eventId: envelope.id, aggregate, outcome };

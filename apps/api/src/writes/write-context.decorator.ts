@@ -2,11 +2,14 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { expectedVersion, preferredWait } from '../http/preferences.js';
-import { actorOf, requestIdOf } from '../http/request-context.js';
+import type { TokenGrant } from '#config/warden-config';
+import { requestIdOf, writerOf } from '../http/request-context.js';
 
 /** What a write handler needs besides its body and path: who writes, and how to answer. */
 export interface WriteContext {
   actor: string;
+  /** The writer's token: the write must lie within its teams and environments. */
+  grant: TokenGrant;
   requestId: string;
   /** `Prefer: wait=N`: answer with the outcome, waiting up to N seconds. */
   waitSeconds?: number;
@@ -22,7 +25,7 @@ export const WriteContext = createParamDecorator(
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
     return {
-      actor: actorOf(request),
+      ...writerOf(request),
       requestId: requestIdOf(request),
       waitSeconds: preferredWait(request.headers.prefer),
       expectedVersion: expectedVersion(request.headers['if-match']),

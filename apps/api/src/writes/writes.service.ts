@@ -24,6 +24,7 @@ export class WritesService {
         type,
         data: { ...data },
         actor: context.actor,
+        grant: context.grant,
         expectedVersion: context.expectedVersion,
         requestId: context.requestId,
       },
