@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { CacheKeys } from './cache-keys.js';
+import type { RedisConnection } from './redis-client.js';
 
 /** Long enough for any worker backlog; the event log answers once the worker has it. */
 const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
@@ -11,7 +11,7 @@ const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
  */
 export class AcceptedEventsStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: CacheKeys,
   ) {}
 

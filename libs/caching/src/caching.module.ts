@@ -1,5 +1,4 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { CatalogRepository } from '#persistence/catalog.repository';
@@ -13,7 +12,7 @@ import {
   TIERED_CACHE,
 } from './caching.constants.js';
 import { CacheKeys } from './cache-keys.js';
-import { createRedis } from './redis-client.js';
+import { createRedis, type RedisConnection } from './redis-client.js';
 import { TieredCache, type CacheObserver, type L1Entry } from './tiered-cache.js';
 import { BoundedMemoryStore } from './bounded-memory-store.js';
 import { VersionedRedisStore } from './versioned-redis.store.js';
@@ -26,7 +25,7 @@ import { AcceptedEventsStore } from './accepted-events.store.js';
 /** Builds the tiers from the configuration; the cache follows the state of its Redis connection. */
 export function createTieredCache(
   config: WardenConfig,
-  redis: Redis,
+  redis: RedisConnection,
   store: VersionedRedisStore,
   observer?: CacheObserver,
 ): TieredCache {
@@ -56,7 +55,7 @@ export function createTieredCache(
     {
       provide: REDIS,
       inject: [WARDEN_CONFIG],
-      useFactory: (c: WardenConfig) => createRedis(c.redisUrl, 'warden'),
+      useFactory: (c: WardenConfig) => createRedis(c, 'warden'),
     },
     {
       provide: CACHE_KEYS,
@@ -66,7 +65,7 @@ export function createTieredCache(
     {
       provide: VersionedRedisStore,
       inject: [REDIS],
-      useFactory: (redis: Redis) => new VersionedRedisStore(redis),
+      useFactory: (redis: RedisConnection) => new VersionedRedisStore(redis),
     },
     {
       provide: TIERED_CACHE,
@@ -78,7 +77,7 @@ export function createTieredCache(
       ],
       useFactory: (
         c: WardenConfig,
-        redis: Redis,
+        redis: RedisConnection,
         store: VersionedRedisStore,
         observer?: CacheObserver,
       ) => createTieredCache(c, redis, store, observer),
@@ -86,18 +85,19 @@ export function createTieredCache(
     {
       provide: OUTCOME_BUS,
       inject: [CACHE_KEYS, REDIS],
-      useFactory: (keys: CacheKeys, redis: Redis) => new OutcomeBus(keys.outcomesChannel(), redis),
+      useFactory: (keys: CacheKeys, redis: RedisConnection) =>
+        new OutcomeBus(keys.outcomesChannel(), redis),
     },
     {
       provide: CACHE_CONTROL_BUS,
       inject: [CACHE_KEYS, REDIS],
-      useFactory: (keys: CacheKeys, redis: Redis) =>
+      useFactory: (keys: CacheKeys, redis: RedisConnection) =>
         new CacheControlBus(keys.controlChannel(), redis),
     },
     {
       provide: AcceptedEventsStore,
       inject: [REDIS, CACHE_KEYS],
-      useFactory: (redis: Redis, keys: CacheKeys) => new AcceptedEventsStore(redis, keys),
+      useFactory: (redis: RedisConnection, keys: CacheKeys) => new AcceptedEventsStore(redis, keys),
     },
     {
       provide: ReadModelLoader,
@@ -124,7 +124,7 @@ export function createTieredCache(
   ],
 })
 export class CachingModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisConnection) {}
 
   onApplicationShutdown(): void {
     this.redis.disconnect();

@@ -1,5 +1,4 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CACHE_KEYS, OUTCOMES_SUBSCRIBER } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
@@ -7,6 +6,7 @@ import { AcceptedEventsStore } from '#caching/accepted-events.store';
 import { OutcomeBus, type EventOutcomeMessage } from '#caching/outcome-bus';
 import { LOGGER } from '#observability/observability.constants';
 import { API_METRICS, type ApiMetrics } from '../api.constants.js';
+import type { RedisConnection } from '#caching/redis-client';
 
 type OutcomeHandler = (message: EventOutcomeMessage) => void;
 
@@ -23,7 +23,7 @@ export class OutcomeListener implements OnModuleInit {
   private readonly acceptedAt = new Map<string, number>();
 
   constructor(
-    @Inject(OUTCOMES_SUBSCRIBER) private readonly subscriber: Redis,
+    @Inject(OUTCOMES_SUBSCRIBER) private readonly subscriber: RedisConnection,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
     private readonly accepted: AcceptedEventsStore,
     @Inject(LOGGER) private readonly log: Logger,

@@ -1,8 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { CachingModule } from '#caching/caching.module';
 import { OUTCOMES_SUBSCRIBER } from '#caching/caching.constants';
-import { subscriberProvider } from '#caching/redis-client';
+import { subscriberProvider, type RedisConnection } from '#caching/redis-client';
 import { OutcomeListener } from './outcome-listener.service.js';
 
 /**
@@ -15,7 +14,7 @@ import { OutcomeListener } from './outcome-listener.service.js';
   exports: [OutcomeListener],
 })
 export class OutcomesModule implements OnApplicationShutdown {
-  constructor(@Inject(OUTCOMES_SUBSCRIBER) private readonly subscriber: Redis) {}
+  constructor(@Inject(OUTCOMES_SUBSCRIBER) private readonly subscriber: RedisConnection) {}
 
   onApplicationShutdown(): void {
     this.subscriber.disconnect();

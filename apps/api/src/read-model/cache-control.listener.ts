@@ -1,17 +1,17 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CACHE_CONTROL_SUBSCRIBER, CACHE_KEYS } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
 import { CacheControlBus, type CacheCommand } from '#caching/cache-control.bus';
 import { LOGGER } from '#observability/observability.constants';
 import { CatalogCache } from './catalog-cache.service.js';
+import type { RedisConnection } from '#caching/redis-client';
 
 /** Applies admins' invalidations, from whichever API instance they came, to this instance's memory. */
 @Injectable()
 export class CacheControlListener implements OnModuleInit {
   constructor(
-    @Inject(CACHE_CONTROL_SUBSCRIBER) private readonly subscriber: Redis,
+    @Inject(CACHE_CONTROL_SUBSCRIBER) private readonly subscriber: RedisConnection,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly catalog: CatalogCache,

@@ -1,12 +1,12 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { CachingModule } from '#caching/caching.module';
 import { CACHE_CONTROL_SUBSCRIBER } from '#caching/caching.constants';
-import { subscriberProvider } from '#caching/redis-client';
+import { subscriberProvider, type RedisConnection } from '#caching/redis-client';
 import { PersistenceModule } from '#persistence/persistence.module';
 import { OutcomesModule } from '../outcomes/outcomes.module.js';
 import { AccessModule } from '../auth/access.module.js';
 import { CatalogCache } from './catalog-cache.service.js';
+import { CatalogChanges } from './catalog-changes.js';
 import { RecordHealth } from './record-health.service.js';
 import { CacheControlListener } from './cache-control.listener.js';
 import { EffectiveFastPath } from './effective-fast-path.js';
@@ -21,14 +21,15 @@ import { EffectiveFastPath } from './effective-fast-path.js';
   providers: [
     subscriberProvider(CACHE_CONTROL_SUBSCRIBER, 'warden-cache-control'),
     CatalogCache,
+    CatalogChanges,
     RecordHealth,
     CacheControlListener,
     EffectiveFastPath,
   ],
-  exports: [CatalogCache, RecordHealth, CacheControlListener, EffectiveFastPath],
+  exports: [CatalogCache, CatalogChanges, RecordHealth, CacheControlListener, EffectiveFastPath],
 })
 export class ReadModelModule implements OnApplicationShutdown {
-  constructor(@Inject(CACHE_CONTROL_SUBSCRIBER) private readonly subscriber: Redis) {}
+  constructor(@Inject(CACHE_CONTROL_SUBSCRIBER) private readonly subscriber: RedisConnection) {}
 
   onApplicationShutdown(): void {
     this.subscriber.disconnect();
