@@ -7,6 +7,8 @@ import { ReplayLogRepository } from '#persistence/replay-log.repository';
 import { ConsumersController } from './consumers.controller.js';
 import { ReplayController } from './replay.controller.js';
 import { ReplayService } from './replay.service.js';
+import { LogReplayer } from './log-replayer.js';
+import { CachedDocuments } from './cached-documents.js';
 import { PROJECTION_REBUILD, REPLAY_LOG } from './admin-ops.constants.js';
 
 /** `/admin/consumers` and `/admin/replay`: the worker group seen from outside, and rebuilds. */
@@ -17,6 +19,8 @@ import { PROJECTION_REBUILD, REPLAY_LOG } from './admin-ops.constants.js';
     // The repositories are registered once, in PersistenceModule; these name them here.
     { provide: REPLAY_LOG, useExisting: ReplayLogRepository },
     { provide: PROJECTION_REBUILD, useExisting: ProjectionRebuild },
+    LogReplayer,
+    CachedDocuments,
     ReplayService,
   ],
 })
