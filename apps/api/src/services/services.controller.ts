@@ -1,69 +1,60 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ListServicesQueryDto, RegisterServiceDto, UpdateServiceDto } from '#domain/service.dto';
+import {
+  DeleteServiceDto,
+  ListServicesQueryDto,
+  RegisterServiceDto,
+  UpdateServiceDto,
+} from '#domain/service.dto';
 import { ServicesService, type ServicePage } from './services.service.js';
 import { CatalogCache } from '../read-model/catalog-cache.service.js';
-import { EventGateway } from '../writes/event-gateway.service.js';
-import { answerWrite } from '../writes/write-responder.js';
+import { WritesService } from '../writes/writes.service.js';
+import { WriteContext } from '../writes/write-context.decorator.js';
 import { RequireRole } from '../auth/roles.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { SlugParam } from '../http/validation.js';
-import { expectedVersion, preferredWait } from '../http/preferences.js';
-import { writerOf, requestIdOf, sendDocument } from '../http/request-context.js';
+import { sendDocument } from '../http/request-context.js';
 import { ProblemException } from '../http/problem.js';
+import {
+  ApiEventWrite,
+  ApiTaggedRead,
+  ApiValidationProblem,
+} from '../openapi/openapi.decorators.js';
+import { ServicePageSchema, ServiceResourceSchema } from '../openapi/response.schemas.js';
 
 @Controller('v1/services')
 export class ServicesController {
   constructor(
     private readonly services: ServicesService,
     private readonly cache: CatalogCache,
-    private readonly gateway: EventGateway,
+    private readonly writes: WritesService,
   ) {}
 
   @Post()
   @RequireRole('writer')
-  async register(
-    @Body() body: RegisterServiceDto,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('prefer') prefer?: string,
-    @Headers('if-match') ifMatch?: string,
-  ) {
-    const wait = preferredWait(prefer);
-    const submitted = await this.gateway.submit(
-      {
-        type: 'service.registered',
-        data: { ...body },
-        ...writerOf(request),
-        expectedVersion: expectedVersion(ifMatch),
-        requestId: requestIdOf(request),
-      },
-      wait,
-    );
-    return answerWrite(reply, submitted, wait, {
-      created: true,
+  @ApiOperation({ summary: 'Register a service' })
+  @ApiEventWrite({ resource: ServiceResourceSchema, creates: true })
+  register(@Body() body: RegisterServiceDto, @WriteContext() write: WriteContext) {
+    return this.writes.submit(write, 'service.registered', body, {
+      creates: 'always',
       load: () => this.services.loadFresh(body.slug),
     });
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'List services, filtered, one page at a time (`limit` ≤ 200, opaque `cursor`)',
+  })
+  @ApiOkResponse({ type: ServicePageSchema })
+  @ApiValidationProblem()
   list(@Query() query: ListServicesQueryDto): Promise<ServicePage> {
     return this.services.list(query);
   }
 
   @Get(':slug')
+  @ApiOperation({ summary: 'One service' })
+  @ApiTaggedRead(ServiceResourceSchema, 'The service does not exist')
   async get(
     @Param('slug', SlugParam) slug: string,
     @Req() request: AuthenticatedRequest,
@@ -76,50 +67,35 @@ export class ServicesController {
 
   @Patch(':slug')
   @RequireRole('writer')
-  async update(
+  @ApiOperation({
+    summary: 'Change a service with a JSON merge patch',
+    description: '`null` removes `description`, `tags` or `links`; `slug` cannot change.',
+  })
+  @ApiEventWrite({ resource: ServiceResourceSchema })
+  update(
     @Param('slug', SlugParam) slug: string,
     @Body() body: UpdateServiceDto,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('prefer') prefer?: string,
-    @Headers('if-match') ifMatch?: string,
+    @WriteContext() write: WriteContext,
   ) {
-    const wait = preferredWait(prefer);
-    const submitted = await this.gateway.submit(
+    return this.writes.submit(
+      write,
+      'service.updated',
+      { ...body, slug },
       {
-        type: 'service.updated',
-        data: { ...body, slug },
-        ...writerOf(request),
-        expectedVersion: expectedVersion(ifMatch),
-        requestId: requestIdOf(request),
+        load: () => this.services.loadFresh(slug),
       },
-      wait,
     );
-    return answerWrite(reply, submitted, wait, { load: () => this.services.loadFresh(slug) });
   }
 
   @Delete(':slug')
   @RequireRole('writer')
-  async remove(
+  @ApiOperation({ summary: 'Remove a service with its policies and configuration' })
+  @ApiEventWrite({ removes: true })
+  remove(
     @Param('slug', SlugParam) slug: string,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('prefer') prefer?: string,
-    @Headers('if-match') ifMatch?: string,
-    @Body() body?: unknown,
+    @Body() body: DeleteServiceDto,
+    @WriteContext() write: WriteContext,
   ) {
-    const wait = preferredWait(prefer);
-    const reason = (body as { reason?: unknown } | undefined)?.reason;
-    const submitted = await this.gateway.submit(
-      {
-        type: 'service.deleted',
-        data: { slug, ...(reason !== undefined ? { reason } : {}) },
-        ...writerOf(request),
-        expectedVersion: expectedVersion(ifMatch),
-        requestId: requestIdOf(request),
-      },
-      wait,
-    );
-    return answerWrite(reply, submitted, wait, { deleted: true });
+    return this.writes.submit(write, 'service.deleted', { ...body, slug });
   }
 }
