@@ -7,6 +7,8 @@ export interface LoadFigures {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** CPU time (user + system) the measured server spent per request, when its pid was given. */
+  cpuMicrosPerRequest?: number;
 }
 
 export interface LoadRun {
@@ -18,6 +20,8 @@ export interface LoadRun {
   connections: number;
   warmupSeconds: number;
   durationSeconds: number;
+  /** The server's process: its CPU time is read before and after the measured run. */
+  cpu?: { cpuSeconds(): number };
 }
 
 /** autocannon: a warm-up that is thrown away, then the measured run. */
@@ -39,8 +43,15 @@ export async function measureLoad(run: LoadRun): Promise<LoadFigures> {
     ],
   };
   if (run.warmupSeconds > 0) await autocannon({ ...base, duration: run.warmupSeconds });
+  const cpuBefore = run.cpu?.cpuSeconds();
   const result = await autocannon({ ...base, duration: run.durationSeconds });
+  const cpuAfter = run.cpu?.cpuSeconds();
+  const cpuMicrosPerRequest =
+    cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0
+      ? round(((cpuAfter - cpuBefore) * 1e6) / result.requests.total)
+      : undefined;
   return {
+    cpuMicrosPerRequest,
     requestsPerSecond: round(result.requests.average),
     latencyMs: {
       p50: result.latency.p50,
