@@ -50,7 +50,9 @@ describe('export and import between two Wardens, end to end', () => {
   const ledger = uniqueSlug('ledger');
 
   beforeAll(async () => {
-    [source, target] = await Promise.all([deploy('transfer-source'), deploy('transfer-target')]);
+    // One after the other: four cold starts at once can starve a busy machine.
+    source = await deploy('transfer-source');
+    target = await deploy('transfer-target');
     const { client } = source;
     const write = async (method: 'put' | 'post', path: string, body: unknown) => {
       const r = await client[method](path, body, WAIT);
@@ -93,7 +95,8 @@ describe('export and import between two Wardens, end to end', () => {
     });
     await write('put', `/v1/services/${checkout}/config/staging/flags`, { value: null });
     await write('put', `/v1/services/${ledger}/config/dev/debug`, { value: true });
-  });
+    // Two deployments start side by side: on a busy machine that takes longer than a test.
+  }, 180_000);
 
   afterAll(async () => {
     await Promise.all([dispose(source), dispose(target)]);

@@ -76,7 +76,8 @@ export class AppProcess {
           const response = await fetch(`${app.baseUrl}${readyPath}`);
           if (response.status !== 200) throw new Error(`${name} not ready: ${response.status}`);
         },
-        { timeoutMs: 30_000, intervalMs: 200 },
+        // Generous: on a machine shared by many builds a cold start can take most of a minute.
+        { timeoutMs: 90_000, intervalMs: 200 },
       );
     } catch (error) {
       child.kill('SIGKILL');

@@ -1,9 +1,22 @@
-import { Body, Controller, Delete, Get, Headers, Param, Post, Put, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RollbackConfigDto, SetConfigDto } from '#domain/config.dto';
 import { ReasonDto } from '#domain/service.dto';
 import { ConfigEntriesService } from './config.service.js';
+import { ConfigHistoryQueryDto } from './config-history.dto.js';
 import { EventGateway } from '../writes/event-gateway.service.js';
 import { answerWrite } from '../writes/write-responder.js';
 import { RequireRole } from '../auth/roles.decorator.js';
@@ -87,16 +100,22 @@ export class ConfigEntriesController {
   }
 
   @Get(':key/history')
-  @ApiOperation({ summary: 'Every version the entry has had, newest first' })
+  @ApiOperation({
+    summary: 'The versions the entry has had, newest first, paged; or the JSON Patch between two',
+    description:
+      '`limit` (≤ 200, default 100) and the opaque `cursor` page the versions. With `from` and `to`, the answer is instead the JSON Patch (RFC 6902, `application/json-patch+json`) that turns the value of version `from` into the value of version `to`.',
+  })
   @ApiTaggedRead(ConfigHistorySchema, 'The service does not exist or never had the entry')
   async history(
     @Param('slug', SlugParam) slug: string,
     @Param('env', EnvParam) env: string,
     @Param('key', KeyParam) key: string,
+    @Query() query: ConfigHistoryQueryDto,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendDocument(request, reply, await this.config.history(slug, env, key));
+    const history = await this.config.history(slug, env, key, query);
+    sendDocument(request, reply, history, history.contentType);
   }
 
   @Post(':key/rollback')

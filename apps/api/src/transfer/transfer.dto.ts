@@ -1,4 +1,4 @@
-import { OmitType } from '@nestjs/swagger';
+import { IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -97,7 +97,11 @@ function IsEnvMap(options?: ValidationOptions): PropertyDecorator {
  * is, what `GET /v1/services/{slug}/export` answers (`service`, `policies`, `config`).
  * What the document does not list is left as it is.
  */
-export class ImportDocumentDto extends ReasonDto {
+export class ImportDocumentDto extends IntersectionType(
+  ReasonDto,
+  // One service's export (`service`, `policies`, `config`), given as is instead of `services`.
+  PartialType(ServiceDocumentDto),
+) {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_IMPORTED_SERVICES)
@@ -111,26 +115,6 @@ export class ImportDocumentDto extends ReasonDto {
   @ValidateNested({ each: true })
   @Type(() => DefaultPolicyEntryDto)
   defaults?: DefaultPolicyEntryDto[];
-
-  /** One service's export, given as is instead of `services`. */
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => ServiceFieldsDto)
-  service?: ServiceFieldsDto;
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @ValidateNested({ each: true })
-  @Type(() => PolicyEntryDto)
-  policies?: PolicyEntryDto[];
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(2000)
-  @ValidateNested({ each: true })
-  @Type(() => ConfigItemDto)
-  config?: ConfigItemDto[];
 
   /** Renames environments on the way in: `{ "staging": "prod" }` imports staging as prod. */
   @IsOptional()
