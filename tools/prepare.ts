@@ -31,7 +31,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { app: 'tool' });
   const created = await ensureDatabase(config.databaseUrl);
   const db = createDatabase({
     url: config.databaseUrl,

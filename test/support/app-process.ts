@@ -52,7 +52,7 @@ export class AppProcess {
   static async start(
     name: 'api' | 'worker',
     env: Record<string, string>,
-    options: { port?: number; workerPort?: number } = {},
+    options: { port?: number; workerPort?: number; readyTimeoutMs?: number } = {},
   ): Promise<AppProcess> {
     const port = options.port ?? (await freePort());
     const entry = path.join(ROOT, `dist/apps/${name}/src/main.js`);
@@ -76,8 +76,7 @@ export class AppProcess {
           const response = await fetch(`${app.baseUrl}${readyPath}`);
           if (response.status !== 200) throw new Error(`${name} not ready: ${response.status}`);
         },
-        // Generous: on a machine shared by many builds a cold start can take most of a minute.
-        { timeoutMs: 90_000, intervalMs: 200 },
+        { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 200 },
       );
     } catch (error) {
       child.kill('SIGKILL');

@@ -9,6 +9,7 @@ import { MessagingModule } from '#messaging/messaging.module';
 import { CachingModule } from '#caching/caching.module';
 import { apiMetrics } from '#observability/metrics';
 import { AuthGuard } from './auth/auth.guard.js';
+import { AccessModule } from './auth/access.module.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { API_METRICS, LOGGER, METRICS_REGISTRY } from './api.constants.js';
 import { WritesModule } from './writes/writes.module.js';
@@ -22,6 +23,7 @@ import { ConfigEntriesModule } from './config/config.module.js';
 import { EffectiveViewModule } from './effective/effective.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { TransferModule } from './transfer/transfer.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { EventsController } from './events/events.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -35,6 +37,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         PersistenceModule,
+        AccessModule,
         MessagingModule,
         CachingModule,
         WritesModule,
@@ -48,6 +51,7 @@ export class AppModule {
         EffectiveViewModule,
         AuditModule,
         TransferModule,
+        ConsoleModule,
       ],
       controllers: [EventsController, HealthController, MetricsController],
       providers: [

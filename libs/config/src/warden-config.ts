@@ -1,11 +1,8 @@
-export type Role = 'reader' | 'writer' | 'admin';
-export type EvictionPolicy = 'lru' | 'lfu' | 'fifo';
+import { readFileSync } from 'node:fs';
+import { parsePlainTokens, parseTokensFile, type TokenGrant } from './access-tokens.js';
 
-export interface TokenGrant {
-  role: Role;
-  /** The actor recorded in the audit for this token's writes. */
-  actor: string;
-}
+export type { Role, TokenGrant } from './access-tokens.js';
+export type EvictionPolicy = 'lru' | 'lfu' | 'fifo';
 
 /** Every setting of both apps, read and validated once at start. */
 export interface WardenConfig {
@@ -13,8 +10,15 @@ export interface WardenConfig {
   workerPort: number;
   kafkaBrokers: string[];
   redisUrl: string;
+  /** `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster; when set, `redisUrl` is unused. */
+  redisClusterNodes: RedisNode[];
   databaseUrl: string;
+  /** Grants keyed by the SHA-256 (hex) of their token. */
   tokens: Map<string, TokenGrant>;
+  /** WARDEN_TOKENS_FILE: re-read by the API when it changes. */
+  tokensFile?: string;
+  /** NODE_ENV=production. */
+  production: boolean;
   /** Prefixes topics, Redis keys and the consumer group: lets test suites share servers. */
   namespace: string;
   /** PostgreSQL schema of the projections (tests give each suite its own). */
@@ -30,16 +34,54 @@ export interface WardenConfig {
     /** How long "deleted" stays cached; a fill older than half of it is not written to Redis. */
     tombstoneTtlSeconds: number;
   };
+  watch: {
+    /** Seconds between the comment lines that keep idle streams (and proxies) alive. */
+    heartbeatSeconds: number;
+    /** The `retry:` hint sent on connect: how long a client waits before reconnecting. */
+    retryMs: number;
+    /** Open streams and long polls per token on one instance, and per instance. */
+    maxPerToken: number;
+    maxPerInstance: number;
+    /** How long an instance's delivery report lives in Redis unless refreshed. */
+    deliveryTtlSeconds: number;
+  };
   logLevel: string;
+}
+
+export interface RedisNode {
+  host: string;
+  port: number;
 }
 
 export class ConfigError extends Error {}
 
-const ROLES: readonly Role[] = ['reader', 'writer', 'admin'];
-
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): WardenConfig {
+export interface LoadOptions {
+  /** The API serves tokens: only it refuses development tokens in production. */
+  app?: 'api' | 'worker' | 'tool';
+}
+
+function loadTokens(env: Env, production: boolean, problems: string[]): Map<string, TokenGrant> {
+  const file = env.WARDEN_TOKENS_FILE;
+  if (!file) return parsePlainTokens(env.WARDEN_TOKENS, production, problems);
+  if (env.WARDEN_TOKENS !== undefined) {
+    problems.push('WARDEN_TOKENS and WARDEN_TOKENS_FILE are both set: keep only one');
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    problems.push(`WARDEN_TOKENS_FILE cannot be read: ${(error as Error).message}`);
+    return new Map();
+  }
+  const parsed = parseTokensFile(text);
+  if (parsed.ok) return parsed.grants;
+  problems.push(...parsed.problems.map((p) => `WARDEN_TOKENS_FILE ${file}: ${p}`));
+  return new Map();
+}
+
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): WardenConfig {
   const problems: string[] = [];
   const port = (name: string, fallback: number): number => {
     const raw = env[name] ?? String(fallback);
@@ -88,22 +130,23 @@ export function loadConfig(env: Env = process.env): WardenConfig {
     );
   }
 
-  const tokens = new Map<string, TokenGrant>();
-  const rawTokens = env.WARDEN_TOKENS ?? 'reader:dev-reader,writer:dev-writer,admin:dev-admin';
-  for (const entry of rawTokens
+  const redisClusterNodes: RedisNode[] = [];
+  for (const entry of (env.REDIS_CLUSTER_NODES ?? '')
     .split(',')
-    .map((t) => t.trim())
+    .map((n) => n.trim())
     .filter(Boolean)) {
-    const [role, token, actor] = entry.split(':');
-    if (!ROLES.includes(role as Role) || !token) {
+    const match = /^([^:\s]+):(\d{1,5})$/.exec(entry);
+    if (!match || Number(match[2]) > 65535) {
       problems.push(
-        `WARDEN_TOKENS entries must be role:token with role reader, writer or admin, got "${entry}"`,
+        `REDIS_CLUSTER_NODES must be a comma-separated list of host:port, got "${env.REDIS_CLUSTER_NODES}"`,
       );
-      continue;
+      break;
     }
-    tokens.set(token, { role: role as Role, actor: actor || role });
+    redisClusterNodes.push({ host: match[1], port: Number(match[2]) });
   }
-  if (tokens.size === 0) problems.push('WARDEN_TOKENS must list at least one role:token');
+
+  const production = env.NODE_ENV === 'production';
+  const tokens = loadTokens(env, production && (options.app ?? 'api') === 'api', problems);
 
   const eviction = (env.CACHE_L1_EVICTION ?? 'lru') as EvictionPolicy;
   if (!['lru', 'lfu', 'fifo'].includes(eviction)) {
@@ -123,11 +166,14 @@ export function loadConfig(env: Env = process.env): WardenConfig {
     workerPort: port('WORKER_PORT', 3100),
     kafkaBrokers,
     redisUrl: url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisClusterNodes,
     databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/warden', [
       'postgres:',
       'postgresql:',
     ]),
     tokens,
+    ...(env.WARDEN_TOKENS_FILE ? { tokensFile: env.WARDEN_TOKENS_FILE } : {}),
+    production,
     namespace,
     databaseSchema,
     cache: {
@@ -139,6 +185,13 @@ export function loadConfig(env: Env = process.env): WardenConfig {
       ttlSeconds: int('CACHE_TTL_SECONDS', 3600, 1),
       negativeTtlSeconds: int('CACHE_NEGATIVE_TTL_SECONDS', 5, 1),
       tombstoneTtlSeconds: int('CACHE_TOMBSTONE_TTL_SECONDS', 60, 2),
+    },
+    watch: {
+      heartbeatSeconds: int('WATCH_HEARTBEAT_SECONDS', 15, 1),
+      retryMs: int('WATCH_RETRY_MS', 2000, 0),
+      maxPerToken: int('WATCH_MAX_PER_TOKEN', 2000, 1),
+      maxPerInstance: int('WATCH_MAX_PER_INSTANCE', 20_000, 1),
+      deliveryTtlSeconds: int('WATCH_DELIVERY_TTL_SECONDS', 15, 2),
     },
     logLevel: env.LOG_LEVEL ?? 'info',
   };

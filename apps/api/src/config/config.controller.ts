@@ -23,7 +23,7 @@ import { RequireRole } from '../auth/roles.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { EnvParam, KeyParam, SlugParam } from '../http/validation.js';
 import { expectedVersion, preferredWait } from '../http/preferences.js';
-import { actorOf, requestIdOf, sendDocument } from '../http/request-context.js';
+import { writerOf, requestIdOf, sendDocument } from '../http/request-context.js';
 import { ApiEventWrite, ApiTaggedRead } from '../openapi/openapi.decorators.js';
 import {
   ConfigEntryResourceSchema,
@@ -87,7 +87,7 @@ export class ConfigEntriesController {
       {
         type: 'config.set',
         data: { ...body, slug, env, key },
-        actor: actorOf(request),
+        ...writerOf(request),
         expectedVersion: expectedVersion(ifMatch),
         requestId: requestIdOf(request),
       },
@@ -141,7 +141,7 @@ export class ConfigEntriesController {
       {
         type: 'config.rolled-back',
         data: { ...body, slug, env, key },
-        actor: actorOf(request),
+        ...writerOf(request),
         expectedVersion: expectedVersion(ifMatch),
         requestId: requestIdOf(request),
       },
@@ -177,7 +177,7 @@ export class ConfigEntriesController {
       {
         type: 'config.deleted',
         data: { slug, env, key, ...(reason !== undefined ? { reason } : {}) },
-        actor: actorOf(request),
+        ...writerOf(request),
         expectedVersion: expectedVersion(ifMatch),
         requestId: requestIdOf(request),
       },

@@ -1,9 +1,13 @@
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import type { TokenGrant } from '#config/warden-config';
 import { etagMatches } from '#domain/etag';
 
-export function actorOf(request: AuthenticatedRequest): string {
-  return request.grant?.actor ?? 'unknown';
+/** Who writes: the token's name for the audit and its grant for the scope check. */
+export function writerOf(request: AuthenticatedRequest): { actor: string; grant: TokenGrant } {
+  // The guard has run: a route without a grant would be a public write, which none is.
+  const grant = request.grant ?? { role: 'reader', actor: 'unknown', scopes: [] };
+  return { actor: grant.actor, grant };
 }
 
 /** The request id travels into the event's Kafka headers and the worker's logs. */

@@ -22,7 +22,7 @@ import { RequireRole } from '../auth/roles.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { PolicyTypeParam, SlugParam } from '../http/validation.js';
 import { expectedVersion, preferredWait } from '../http/preferences.js';
-import { actorOf, requestIdOf, sendDocument } from '../http/request-context.js';
+import { writerOf, requestIdOf, sendDocument } from '../http/request-context.js';
 import { ApiEventWrite, ApiTaggedRead } from '../openapi/openapi.decorators.js';
 import {
   DefaultPolicyListSchema,
@@ -80,7 +80,7 @@ export class PoliciesController {
       {
         type: 'default-policy.set',
         data: { ...body, type },
-        actor: actorOf(request),
+        ...writerOf(request),
         expectedVersion: expectedVersion(ifMatch),
         requestId: requestIdOf(request),
       },
@@ -125,7 +125,7 @@ export class PoliciesController {
       {
         type: 'policy.set',
         data: { ...body, slug, type },
-        actor: actorOf(request),
+        ...writerOf(request),
         expectedVersion: expectedVersion(ifMatch),
         requestId: requestIdOf(request),
       },
@@ -168,7 +168,7 @@ export class PoliciesController {
       {
         type: 'policy.removed',
         data: { slug, type, env, ...(reason !== undefined ? { reason } : {}) },
-        actor: actorOf(request),
+        ...writerOf(request),
         expectedVersion: expectedVersion(ifMatch),
         requestId: requestIdOf(request),
       },

@@ -1,12 +1,11 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { WARDEN_CONFIG } from '#config/config.constants';
-import type { WardenConfig } from '#config/warden-config';
 import { SLUG_PATTERN } from '#domain/service.model';
 import { ENV_PATTERN } from '#domain/policy.model';
 import { sendDocument } from '../http/request-context.js';
 import { CatalogCache } from './catalog-cache.service.js';
+import { AccessRegistry } from '../auth/access-registry.js';
 
 /** The route of `EffectiveViewController`, as Fastify matched it. */
 const EFFECTIVE_ROUTE = '/v1/services/:slug/effective';
@@ -21,28 +20,37 @@ const EFFECTIVE_ROUTE = '/v1/services/:slug/effective';
  * thousands of times a second (bench/results/latest.md).
  */
 @Injectable()
-export class EffectiveFastPath implements OnModuleInit {
+export class EffectiveFastPath implements OnModuleInit, BeforeApplicationShutdown {
   private answered = 0;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly catalog: CatalogCache,
-    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
+    private readonly access: AccessRegistry,
   ) {}
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onRequest', (request, reply, done) => {
-      if (!this.answer(request, reply)) done();
-    });
+    this.frontDoor().answerEarly((request, reply) => this.answer(request, reply));
+  }
+
+  /** From here on every request goes through Nest, whose shutdown hook answers 503. */
+  beforeApplicationShutdown(): void {
+    this.frontDoor().answerEarly(undefined);
+  }
+
+  private frontDoor() {
+    return this.adapterHost.httpAdapter.getInstance<FastifyInstance>().frontDoor;
   }
 
   /** True when it answered; false to let the request go on to the controller. */
   answer(request: FastifyRequest, reply: FastifyReply): boolean {
     if (request.method !== 'GET' || request.routeOptions.url !== EFFECTIVE_ROUTE) return false;
-    const header = request.headers.authorization;
-    if (!header?.startsWith('Bearer ') || !this.config.tokens.has(header.slice(7).trim()))
-      return false;
+    // Streams (`Accept: text/event-stream`) and long polls (`Prefer: wait`) are held by
+    // the watch module behind the controller; two header lookups keep the plain hit cheap.
+    if (request.headers.prefer !== undefined) return false;
+    const accept = request.headers.accept;
+    if (accept !== undefined && accept.includes('text/event-stream')) return false;
+    if (!this.access.identify(request.headers.authorization)) return false;
     const { slug } = request.params as { slug?: string };
     const query = request.query as Record<string, unknown>;
     const env = query.env;

@@ -5,6 +5,7 @@ import { API_METRICS, type ApiMetrics } from '../api.constants.js';
 import { RecordHealth } from './record-health.service.js';
 import { CacheControlListener } from './cache-control.listener.js';
 import { EffectiveFastPath } from './effective-fast-path.js';
+import { AccessModule } from '../auth/access.module.js';
 
 /** Counts hits and misses per tier on `/metrics`, with the label children bound once (hot path). */
 function metricsObserver(metrics: ApiMetrics): CacheObserver {
@@ -28,6 +29,7 @@ function metricsObserver(metrics: ApiMetrics): CacheObserver {
  */
 @Global()
 @Module({
+  imports: [AccessModule],
   providers: [
     RecordHealth,
     CacheControlListener,

@@ -21,7 +21,7 @@ import { RequireRole } from '../auth/roles.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { SlugParam } from '../http/validation.js';
 import { expectedVersion, preferredWait } from '../http/preferences.js';
-import { actorOf, requestIdOf, sendDocument } from '../http/request-context.js';
+import { writerOf, requestIdOf, sendDocument } from '../http/request-context.js';
 import { ProblemException } from '../http/problem.js';
 
 @Controller('v1/services')
@@ -46,7 +46,7 @@ export class ServicesController {
       {
         type: 'service.registered',
         data: { ...body },
-        actor: actorOf(request),
+        ...writerOf(request),
         expectedVersion: expectedVersion(ifMatch),
         requestId: requestIdOf(request),
       },
@@ -89,7 +89,7 @@ export class ServicesController {
       {
         type: 'service.updated',
         data: { ...body, slug },
-        actor: actorOf(request),
+        ...writerOf(request),
         expectedVersion: expectedVersion(ifMatch),
         requestId: requestIdOf(request),
       },
@@ -114,7 +114,7 @@ export class ServicesController {
       {
         type: 'service.deleted',
         data: { slug, ...(reason !== undefined ? { reason } : {}) },
-        actor: actorOf(request),
+        ...writerOf(request),
         expectedVersion: expectedVersion(ifMatch),
         requestId: requestIdOf(request),
       },

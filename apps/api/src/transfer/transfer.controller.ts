@@ -31,7 +31,7 @@ import { RequireRole } from '../auth/roles.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { SlugParam } from '../http/validation.js';
 import { preferredWait } from '../http/preferences.js';
-import { actorOf, requestIdOf, sendDocument } from '../http/request-context.js';
+import { writerOf, requestIdOf, sendDocument } from '../http/request-context.js';
 import { ApiTaggedRead, ApiValidationProblem } from '../openapi/openapi.decorators.js';
 import { ImportReportSchema } from '../openapi/response.schemas.js';
 
@@ -100,7 +100,7 @@ export class TransferController {
     const { report, settled } = await this.transfer.importDocument(document, {
       dryRun,
       waitSeconds: dryRun ? undefined : wait,
-      actor: actorOf(request),
+      ...writerOf(request),
       requestId: requestIdOf(request),
     });
     if (wait !== undefined && !dryRun) void reply.header('preference-applied', `wait=${wait}`);

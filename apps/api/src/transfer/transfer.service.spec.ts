@@ -39,7 +39,12 @@ function gateway(options: { refuse?: string[]; outcome?: SubmittedWrite['outcome
   return { gateway: fake as unknown as EventGateway, published };
 }
 
-const options = { dryRun: false, actor: 'alice', requestId: 'req-1' };
+const options = {
+  dryRun: false,
+  actor: 'alice',
+  grant: { role: 'writer' as const, actor: 'alice', scopes: [] },
+  requestId: 'req-1',
+};
 const doc = (document: Record<string, unknown>) => document as unknown as ImportDocumentDto;
 
 describe(TransferService.name, () => {

@@ -1,3 +1,4 @@
+import type { TokenGrant } from '#config/warden-config';
 import { Injectable } from '@nestjs/common';
 import { GovernanceRepository, type ServiceHoldings } from '#persistence/governance.repository';
 import type { EventStatus } from '#domain/event.model';
@@ -30,6 +31,7 @@ export interface ImportOptions {
   /** `Prefer: wait`: the whole import's budget for the worker's outcomes, in seconds. */
   waitSeconds?: number;
   actor: string;
+  grant: TokenGrant;
   requestId: string;
 }
 
@@ -134,7 +136,12 @@ export class TransferService {
           const remaining = deadline !== undefined ? (deadline - Date.now()) / 1000 : undefined;
           try {
             const submitted = await this.gateway.submit(
-              { ...command, actor: options.actor, requestId: options.requestId },
+              {
+                ...command,
+                actor: options.actor,
+                grant: options.grant,
+                requestId: options.requestId,
+              },
               remaining !== undefined && remaining > 0 ? remaining : undefined,
             );
             const outcome = submitted.outcome;

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EVENT_PUBLISHER, TOPICS } from '#messaging/messaging.constants';
 import { BrokerUnavailableError, type EventPublisher } from '#messaging/event-publisher';
 import { DeadLetterHeaders, type TopicNames } from '#messaging/topics';
-import { CACHE_KEYS, REDIS } from '#caching/caching.constants';
-import type { CacheKeys } from '#caching/cache-keys';
+import type { TokenGrant } from '#config/warden-config';
 import type { EventOutcomeMessage } from '#caching/outcome-bus';
 import { EventLogRepository } from '#persistence/event-log.repository';
 import { aggregateOfData, validateEventData } from '#domain/event-validation';
@@ -14,6 +12,7 @@ import { SCHEMA_VERSION, type EventEnvelope, type EventType } from '#domain/even
 import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
 import { OutcomeListener } from './outcome-listener.service.js';
+import { WriteAuthorizer } from './write-authorizer.service.js';
 import { LOGGER } from '../api.constants.js';
 
 export interface WriteCommand {
@@ -21,6 +20,8 @@ export interface WriteCommand {
   /** The body plus the path's identifiers: exactly the event's `data`. */
   data: Record<string, unknown>;
   actor: string;
+  /** The writer's token: the write must lie within its teams and environments. */
+  grant: TokenGrant;
   expectedVersion?: number;
   requestId: string;
 }
@@ -32,7 +33,6 @@ export interface SubmittedWrite {
   outcome?: EventOutcomeMessage;
 }
 
-const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
 /** How long a stopping API waits for the writes it is publishing. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -55,11 +55,10 @@ export class EventGateway implements BeforeApplicationShutdown {
   constructor(
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(TOPICS) private readonly topics: TopicNames,
-    @Inject(REDIS) private readonly redis: Redis,
-    @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly outcomes: OutcomeListener,
     private readonly eventLog: EventLogRepository,
+    private readonly authorizer: WriteAuthorizer,
   ) {}
 
   /**
@@ -86,6 +85,7 @@ export class EventGateway implements BeforeApplicationShutdown {
     }
     const errors = validateEventData(command.type, command.data);
     if (errors.length > 0) throw validationFailed(errors);
+    await this.authorizer.authorize(command.grant, command.type, command.data);
     const aggregate = aggregateOfData(command.type, command.data);
     const envelope: EventEnvelope = {
       id: randomUUID(),
@@ -128,15 +128,11 @@ export class EventGateway implements BeforeApplicationShutdown {
     } finally {
       this.publishing.delete(published);
     }
-    this.outcomes.markAccepted(envelope.id);
+    this.outcomes.markAccepted(envelope.id, aggregate);
     this.log.info(
       { requestId: command.requestId, eventId: envelope.id, type: envelope.type, aggregate },
       'event accepted',
     );
-    // Lets GET /v1/events/{id} answer "accepted" before the worker has seen it.
-    this.redis
-      .set(this.keys.acceptedEvent(envelope.id), aggregate, 'EX', ACCEPTED_TTL_SECONDS)
-      .catch(() => undefined);
     if (!waiter || !waitSeconds) return { eventId: envelope.id, aggregate };
     const outcome = await this.waitFor(envelope.id, waiter, waitSeconds * 1000);
     return { eventId: envelope.id, aggregate, outcome };

@@ -1,13 +1,14 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
-import { CACHE_KEYS } from '#caching/caching.constants';
+import { CACHE_KEYS, REDIS } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
 import { OutcomeBus, type EventOutcomeMessage } from '#caching/outcome-bus';
-import { createRedis } from '#caching/redis-client';
+import { createRedis, type RedisConnection } from '#caching/redis-client';
 import { API_METRICS, LOGGER, type ApiMetrics } from '../api.constants.js';
+
+const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
 
 type OutcomeHandler = (message: EventOutcomeMessage) => void;
 
@@ -18,7 +19,7 @@ type OutcomeHandler = (message: EventOutcomeMessage) => void;
  */
 @Injectable()
 export class OutcomeListener implements OnModuleInit, OnApplicationShutdown {
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisConnection;
   private readonly invalidators: OutcomeHandler[] = [];
   private readonly resyncs: (() => void)[] = [];
   private readonly waiters = new Map<string, (message: EventOutcomeMessage) => void>();
@@ -27,10 +28,11 @@ export class OutcomeListener implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(WARDEN_CONFIG) config: WardenConfig,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
+    @Inject(REDIS) private readonly redis: RedisConnection,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(API_METRICS) private readonly metrics: ApiMetrics,
   ) {
-    this.subscriber = createRedis(config.redisUrl, 'warden-outcomes');
+    this.subscriber = createRedis(config, 'warden-outcomes');
   }
 
   async onModuleInit(): Promise<void> {
@@ -63,7 +65,11 @@ export class OutcomeListener implements OnModuleInit, OnApplicationShutdown {
     return { outcome, cancel: () => this.waiters.delete(eventId) };
   }
 
-  markAccepted(eventId: string): void {
+  /** Kafka acknowledged the event: GET /v1/events/{id} says `accepted` until the worker decides. */
+  markAccepted(eventId: string, aggregate: string): void {
+    this.redis
+      .set(this.keys.acceptedEvent(eventId), aggregate, 'EX', ACCEPTED_TTL_SECONDS)
+      .catch(() => undefined);
     this.acceptedAt.set(eventId, Date.now());
     // Bounded: entries for events whose outcome this instance never hears are dropped.
     if (this.acceptedAt.size > 100_000) this.acceptedAt.clear();

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import type { TokenGrant } from '#config/warden-config';
+import type { EventType } from '#domain/event.model';
+import { decideWriteScope, type WriteTarget } from '#domain/write-scope';
+import { CatalogCache } from '../read-model/catalog-cache.service.js';
+import { ProblemException } from '../http/problem.js';
+
+/**
+ * Applies the domain's scope rule to every write before it is published. The owner is
+ * read from the catalog as this instance sees it; a concurrent hand-over to another team
+ * can race a write by a few milliseconds, the same window any read-then-write has.
+ */
+@Injectable()
+export class WriteAuthorizer {
+  constructor(private readonly catalog: CatalogCache) {}
+
+  async authorize(grant: TokenGrant, type: EventType, data: WriteTarget['data']): Promise<void> {
+    const scope = { teams: grant.teams, envs: grant.envs, admin: grant.role === 'admin' };
+    if (!scope.teams && !scope.envs) return;
+    const currentOwner =
+      type !== 'default-policy.set' &&
+      type !== 'service.registered' &&
+      typeof data.slug === 'string'
+        ? await this.ownerOf(data.slug)
+        : undefined;
+    const decision = decideWriteScope(scope, { type, data, currentOwner });
+    if (decision.allowed) return;
+    if (decision.notFound) throw new ProblemException(404, decision.detail);
+    throw new ProblemException(403, decision.detail, {
+      type: 'https://warden.dev/problems/out-of-scope',
+    });
+  }
+
+  private async ownerOf(slug: string): Promise<string | undefined> {
+    const document = await this.catalog.service(slug);
+    return document ? (JSON.parse(document.json) as { owner: string }).owner : undefined;
+  }
+}
