@@ -210,6 +210,10 @@ describe('operating the write path: dead letters, replay, consumers, request ids
       for (const stage of ['appended', 'dropped']) {
         expect(stageCount(metrics, stage, 'api')).toBeGreaterThan(0);
       }
+      const workerMetrics = await (await fetch(`${worker.baseUrl}/metrics`)).text();
+      for (const stage of ['fetched', 'committed', 'cached', 'announced']) {
+        expect(stageCount(workerMetrics, stage, 'worker')).toBeGreaterThan(0);
+      }
     });
   });
 

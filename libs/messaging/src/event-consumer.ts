@@ -7,6 +7,8 @@ export interface IncomingMessage {
   key: string | null;
   value: Buffer | null;
   headers: Record<string, string>;
+  /** Kafka's timestamp of the message (ms since the epoch, as kafkajs gives it). */
+  timestamp?: string;
 }
 
 /** The handler's verdict on a message it could not apply for a reason that will not pass. */
@@ -278,5 +280,6 @@ function toIncoming(topic: string, partition: number, message: KafkaMessage): In
     key: message.key ? message.key.toString('utf8') : null,
     value: message.value,
     headers,
+    timestamp: message.timestamp,
   };
 }

@@ -36,6 +36,11 @@ export class EventRunsHandler {
   @EventPattern(EventLogPatterns.Run)
   async apply(@Payload() messages: IncomingMessage[]): Promise<void> {
     const started = process.hrtime.bigint();
+    const stages = this.metrics.writeStages;
+    const fetchedAt = Date.now();
+    for (const message of messages) {
+      if (message.timestamp) stages.observe('fetched', Number(message.timestamp), fetchedAt);
+    }
     const { events, unreadable } = readEnvelopes(messages);
     const deadLetters = unreadable.map((letter) => this.outgoing.deadLetter(letter));
     const requestIds = new Map(events.map((e) => [e.event.id, e.requestId]));
@@ -44,10 +49,15 @@ export class EventRunsHandler {
       deadLetters,
       feed: (event, change) => this.outgoing.changeFeed(event, change, requestIds.get(event.id)),
     });
+    const committedAt = Date.now();
+    stages.observe('committed', fetchedAt, committedAt, messages.length);
     this.metrics.events.inc({ outcome: 'consumed' }, messages.length);
     this.relay.soon();
     await this.refresher.writeDocuments(result.documents);
+    const cachedAt = Date.now();
+    stages.observe('cached', committedAt, cachedAt, messages.length);
     await this.announcer.settle(events, result, deadLetters);
+    stages.observe('announced', cachedAt, Date.now(), messages.length);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     for (let i = 0; i < messages.length; i++) this.metrics.applyLatency.observe(seconds);
   }
