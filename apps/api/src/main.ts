@@ -18,6 +18,10 @@ export async function createApiApp(config: WardenConfig): Promise<NestFastifyApp
   const log = createLogger('api', config.logLevel);
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
+    // `__proto__` and `constructor` are plain data inside configuration values (JSON.parse
+    // makes them own properties); elsewhere the validation pipe refuses them by name.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     // Config keys may be 128 characters long; Fastify's default stops path parameters at 100.
     routerOptions: { maxParamLength: 256 },
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {

@@ -41,8 +41,12 @@ export function aggregateOfData(type: EventType, data: { slug?: string; type?: s
     : serviceAggregate(String(data.slug));
 }
 
-/** Turns raw bytes from Kafka into a domain event, or says why they are not one. */
-export function parseEnvelope(raw: Buffer | string | null): EventParse {
+/**
+ * Turns raw bytes from Kafka into a domain event, or says why they are not one. With the
+ * message's key, an event keyed other than by its aggregate is refused too: it would be
+ * ordered on a partition that its aggregate's other events are not on.
+ */
+export function parseEnvelope(raw: Buffer | string | null, key?: string | null): EventParse {
   if (raw === null) return { ok: false, reason: 'empty message', errors: [] };
   let plain: unknown;
   try {
@@ -66,6 +70,14 @@ export function parseEnvelope(raw: Buffer | string | null): EventParse {
   if (aggregate !== expected) {
     return invalid(eventId, [
       { field: 'aggregate', message: `aggregate must be ${expected} for this data` },
+    ]);
+  }
+  if (key !== undefined && key !== aggregate) {
+    return invalid(eventId, [
+      {
+        field: 'key',
+        message: `Kafka key ${JSON.stringify(key)} is not the aggregate ${aggregate}`,
+      },
     ]);
   }
   // Keep the validated plain data, not the class instance: handlers store it as JSON.

@@ -103,7 +103,7 @@ export function readLog(messages: LogMessage[]): {
   const events: { event: DomainEvent; requestId?: string }[] = [];
   const deadLetters: DeadLetter[] = [];
   for (const message of messages) {
-    const parsed = parseEnvelope(message.value);
+    const parsed = parseEnvelope(message.value, message.key);
     if (parsed.ok) {
       events.push({ event: parsed.event, requestId: message.headers['x-request-id'] });
       continue;
