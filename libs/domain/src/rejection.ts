@@ -14,17 +14,25 @@ export class Rejection extends Error {
   }
 }
 
+/** The version conflict of a writer whose expectation does not hold, if it does not. */
+export function versionConflict(
+  what: string,
+  expected: number | undefined,
+  current: number | undefined,
+): Rejection | undefined {
+  if (expected === undefined || current === expected) return undefined;
+  return new Rejection(
+    'conflict',
+    `${what} is at version ${current ?? 'none'}, the write expected version ${expected}`,
+  );
+}
+
 /** Throws a version conflict when the writer's expectation does not hold. */
 export function assertExpectedVersion(
   what: string,
   expected: number | undefined,
   current: number | undefined,
 ): void {
-  if (expected === undefined) return;
-  if (current !== expected) {
-    throw new Rejection(
-      'conflict',
-      `${what} is at version ${current ?? 'none'}, the write expected version ${expected}`,
-    );
-  }
+  const conflict = versionConflict(what, expected, current);
+  if (conflict) throw conflict;
 }

@@ -1,12 +1,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database.js';
 import type { WardenDatabase } from './database.types.js';
-import {
-  applyBatchWithin,
-  projectionLockKey,
-  type BatchResult,
-  type ProjectionBatch,
-} from './projection.repository.js';
+import { applyBatchWithin } from './projection-batch.js';
+import { projectionLockKey } from './projection-lock.js';
+import type { BatchResult, ProjectionBatch } from './projection.types.js';
 
 /**
  * What the events decide, table by table, in a stable order. Left out: when rows were

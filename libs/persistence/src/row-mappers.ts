@@ -68,3 +68,62 @@ export function toConfigResource(row: Selectable<ConfigEntriesTable>): Versioned
   if (row.description !== null) entry.description = row.description;
   return entry;
 }
+
+// The other way: the domain's resources as the rows that store them.
+
+const date = (iso: string): Date => new Date(iso);
+
+export function serviceRow(service: ServiceResource): Selectable<ServicesTable> {
+  return {
+    slug: service.slug,
+    name: service.name,
+    owner: service.owner,
+    tier: service.tier,
+    lifecycle: service.lifecycle,
+    tags: service.tags,
+    links: service.links,
+    description: service.description ?? null,
+    version: service.version,
+    created_at: date(service.createdAt),
+    updated_at: date(service.updatedAt),
+  };
+}
+
+export function policyRow(policy: Versioned<PolicyState>): Selectable<PoliciesTable> {
+  return {
+    slug: policy.slug,
+    type: policy.type,
+    env: policy.env,
+    enabled: policy.enabled,
+    spec: policy.spec,
+    version: policy.version,
+    created_at: date(policy.createdAt),
+    updated_at: date(policy.updatedAt),
+  };
+}
+
+export function defaultPolicyRow(
+  policy: Versioned<DefaultPolicyState>,
+): Selectable<DefaultPoliciesTable> {
+  return {
+    type: policy.type,
+    enabled: policy.enabled,
+    spec: policy.spec,
+    version: policy.version,
+    created_at: date(policy.createdAt),
+    updated_at: date(policy.updatedAt),
+  };
+}
+
+export function configRow(entry: Versioned<ConfigEntryState>): Selectable<ConfigEntriesTable> {
+  return {
+    slug: entry.slug,
+    env: entry.env,
+    key: entry.key,
+    value: entry.value,
+    description: entry.description ?? null,
+    version: entry.version,
+    created_at: date(entry.createdAt),
+    updated_at: date(entry.updatedAt),
+  };
+}

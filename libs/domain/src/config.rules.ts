@@ -1,0 +1,107 @@
+import {
+  accepted,
+  refused,
+  replaced,
+  serviceMissing,
+  timeOf,
+  type ConfigRecord,
+  type Decision,
+  type EventOf,
+} from './decision.js';
+import type {
+  ConfigEntryResource,
+  ConfigLineage,
+  ConfigVersion,
+  ServiceAggregate,
+} from './governance-state.js';
+import { Rejection, versionConflict } from './rejection.js';
+
+const sameEntry =
+  (env: string, key: string) =>
+  (item: { env: string; key: string }): boolean =>
+    item.env === env && item.key === key;
+
+/**
+ * Writes a new version of an entry: the value sent (`config.set`) or the value of an
+ * earlier version (`config.rolled-back`, which must name a version the history holds).
+ */
+export function setConfig(
+  state: ServiceAggregate,
+  event: EventOf<'config.set'> | EventOf<'config.rolled-back'>,
+): Decision<ServiceAggregate> {
+  const d = event.data;
+  if (!state.service) return serviceMissing(d.slug);
+  const matches = sameEntry(d.env, d.key);
+  const current = state.config.find(matches);
+  const what = `config ${d.key} (${d.env}) of ${d.slug}`;
+  const conflict = versionConflict(what, event.expectedVersion, current?.version ?? 0);
+  if (conflict) return refused(conflict);
+  const lineage = state.history.find(matches);
+  let source: Omit<ConfigVersion, 'version'>;
+  if (event.type === 'config.rolled-back') {
+    const target = lineage?.versions.find((v) => v.version === event.data.toVersion);
+    if (!target)
+      return refused(
+        new Rejection('rule', `${what} has no version ${event.data.toVersion} to roll back to`),
+      );
+    source = target;
+  } else {
+    source = event.data;
+  }
+  // Versions continue after a delete so that history never reuses a number.
+  const version = (lineage?.lastVersion ?? 0) + 1;
+  const at = timeOf(event);
+  const written: ConfigVersion = { version, value: source.value };
+  if (source.description != null) written.description = source.description;
+  const entry: ConfigEntryResource = {
+    slug: d.slug,
+    env: d.env,
+    key: d.key,
+    value: written.value,
+    version,
+    createdAt: current?.createdAt ?? at,
+    updatedAt: at,
+  };
+  if (written.description !== undefined) entry.description = written.description;
+  const nextLineage: ConfigLineage = {
+    env: d.env,
+    key: d.key,
+    lastVersion: version,
+    versions: [...(lineage?.versions ?? []), written],
+  };
+  const record: ConfigRecord = {
+    env: d.env,
+    key: d.key,
+    ...written,
+    eventId: event.id,
+    change: event.type === 'config.rolled-back' ? `rolled-back to ${event.data.toVersion}` : 'set',
+    recordedAt: at,
+  };
+  return accepted(
+    {
+      ...state,
+      config: replaced(state.config, matches, entry),
+      history: replaced(state.history, matches, nextLineage),
+    },
+    { ...(current ? { before: current } : {}), after: entry, version },
+    { kind: 'recorded', record },
+  );
+}
+
+/** Removes an entry; its history stays, and its next version continues the numbering. */
+export function deleteConfig(
+  state: ServiceAggregate,
+  event: EventOf<'config.deleted'>,
+): Decision<ServiceAggregate> {
+  const d = event.data;
+  if (!state.service) return serviceMissing(d.slug);
+  const current = state.config.find(sameEntry(d.env, d.key));
+  const what = `config ${d.key} (${d.env}) of ${d.slug}`;
+  if (!current) return refused(new Rejection('not-found', `${what} does not exist`));
+  const conflict = versionConflict(what, event.expectedVersion, current.version);
+  if (conflict) return refused(conflict);
+  return accepted(
+    { ...state, config: state.config.filter((c) => c !== current) },
+    { before: current },
+  );
+}

@@ -1,0 +1,141 @@
+import { sql, type RawBuilder, type Selectable, type Transaction } from 'kysely';
+import type {
+  ConfigEntriesTable,
+  ConfigHistoryTable,
+  DefaultPoliciesTable,
+  PoliciesTable,
+  ServicesTable,
+  WardenDatabase,
+} from './database.types.js';
+import {
+  toConfigResource,
+  toDefaultPolicyResource,
+  toPolicyResource,
+  toServiceResource,
+} from './row-mappers.js';
+import type { DomainEvent } from '#domain/event-validation';
+import { defaultsAggregate, serviceAggregate } from '#domain/event.model';
+import {
+  emptyServiceAggregate,
+  type AggregateState,
+  type ConfigLineage,
+  type ConfigVersion,
+  type ServiceAggregate,
+} from '#domain/governance-state';
+import type { PolicyType } from '#domain/policy.model';
+
+type HistoryTarget = Pick<
+  Selectable<ConfigHistoryTable>,
+  'slug' | 'env' | 'key' | 'version' | 'value' | 'description'
+>;
+
+interface LoadedRows {
+  services: Selectable<ServicesTable>[];
+  policies: Selectable<PoliciesTable>[];
+  config: Selectable<ConfigEntriesTable>[];
+  maxima: { slug: string; env: string; key: string; max: number }[];
+  targets: HistoryTarget[];
+  defaults: Selectable<DefaultPoliciesTable>[];
+}
+
+function slugOf(event: DomainEvent): string | undefined {
+  return event.type === 'default-policy.set' ? undefined : event.data.slug;
+}
+
+/**
+ * The state of every aggregate that `events` touch, as PostgreSQL holds it, in one
+ * round trip. A service comes with its policies and configuration; the history only as
+ * far as the rules need it: the last version of each entry of a service with
+ * configuration events, and the versions that its rollbacks name. Any default event
+ * loads every default, since the defaults' document lists them all.
+ */
+export async function loadAggregates(
+  trx: Transaction<WardenDatabase>,
+  events: DomainEvent[],
+): Promise<Map<string, AggregateState>> {
+  const states = new Map<string, AggregateState>();
+  if (events.length === 0) return states;
+  const slugs = [...new Set(events.map(slugOf).filter((s): s is string => s !== undefined))];
+  const configSlugs = [
+    ...new Set(events.filter((e) => e.type.startsWith('config.')).map(slugOf) as string[]),
+  ];
+  const rollbacks = events.filter((e) => e.type === 'config.rolled-back');
+  const hasDefaults = events.some((e) => e.type === 'default-policy.set');
+  const rows = (query: RawBuilder<unknown>) =>
+    sql`(SELECT coalesce(json_agg(r), '[]') FROM (${query}) AS r)`;
+  const {
+    rows: [loaded],
+  } = await sql<LoadedRows>`
+    SELECT
+      ${rows(sql`SELECT * FROM services WHERE slug = ANY(${slugs}::text[])`)} AS services,
+      ${rows(sql`SELECT * FROM policies WHERE slug = ANY(${slugs}::text[])`)} AS policies,
+      ${rows(sql`SELECT * FROM config_entries WHERE slug = ANY(${slugs}::text[])`)} AS config,
+      ${rows(sql`SELECT slug, env, key, max(version) AS max FROM config_history
+                 WHERE slug = ANY(${configSlugs}::text[]) GROUP BY slug, env, key`)} AS maxima,
+      ${rows(sql`SELECT slug, env, key, version, value, description FROM config_history
+                 WHERE change <> 'deleted' AND (slug, env, key) IN (
+                   SELECT * FROM unnest(${rollbacks.map((e) => e.data.slug)}::text[],
+                     ${rollbacks.map((e) => e.data.env)}::text[], ${rollbacks.map((e) => e.data.key)}::text[]))`)} AS targets,
+      ${rows(sql`SELECT * FROM default_policies WHERE ${hasDefaults}::boolean`)} AS defaults
+  `.execute(trx);
+
+  const policies = groupBy(loaded.policies.map(toPolicyResource), (p) => p.slug);
+  const config = groupBy(loaded.config.map(toConfigResource), (c) => c.slug);
+  const history = historyBySlug(loaded);
+  const services = new Map(loaded.services.map((row) => [row.slug, toServiceResource(row)]));
+  for (const slug of slugs) {
+    const state: ServiceAggregate = {
+      ...emptyServiceAggregate(slug),
+      policies: policies.get(slug) ?? [],
+      config: config.get(slug) ?? [],
+      history: history.get(slug) ?? [],
+    };
+    const service = services.get(slug);
+    states.set(serviceAggregate(slug), service ? { ...state, service } : state);
+  }
+  for (const row of loaded.defaults) {
+    const type = row.type as PolicyType;
+    states.set(defaultsAggregate(type), {
+      kind: 'default-policy',
+      type,
+      policy: toDefaultPolicyResource(row),
+    });
+  }
+  return states;
+}
+
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(keyOf(item));
+    if (group) group.push(item);
+    else groups.set(keyOf(item), [item]);
+  }
+  return groups;
+}
+
+function historyBySlug(loaded: LoadedRows): Map<string, ConfigLineage[]> {
+  const entry = (row: { slug: string; env: string; key: string }) =>
+    JSON.stringify([row.slug, row.env, row.key]);
+  const targets = groupBy(loaded.targets, entry);
+  const lineages = loaded.maxima.map((row) => ({
+    slug: row.slug,
+    lineage: {
+      env: row.env,
+      key: row.key,
+      lastVersion: Number(row.max),
+      versions: (targets.get(entry(row)) ?? []).map(({ version, value, description }) => {
+        const target: ConfigVersion = { version, value };
+        if (description !== null) target.description = description;
+        return target;
+      }),
+    } satisfies ConfigLineage,
+  }));
+  const out = new Map<string, ConfigLineage[]>();
+  for (const [slug, group] of groupBy(lineages, (l) => l.slug))
+    out.set(
+      slug,
+      group.map((l) => l.lineage),
+    );
+  return out;
+}

@@ -1,0 +1,219 @@
+import { sql, type Transaction } from 'kysely';
+import type { WardenDatabase } from './database.types.js';
+import { ProjectionWorkingSet } from './projection-working-set.js';
+import { defaultsRevisionAggregate } from './revisions.js';
+import { columnList, unnestRows } from './bulk-rows.js';
+import { ProjectionsRebuilding, projectionLockKey } from './projection-lock.js';
+import {
+  AUDIT_COLUMNS,
+  CLAIM_COLUMNS,
+  DEAD_LETTER_COLUMNS,
+  OUTBOX_COLUMNS,
+  SETTLED_COLUMNS,
+  type AuditRow,
+  type Claim,
+  type Settled,
+} from './ledger-columns.js';
+import type {
+  AppliedChange,
+  ApplyOutcome,
+  BatchResult,
+  EarlierOutcome,
+  OutboxMessage,
+  ProjectionBatch,
+} from './projection.types.js';
+import type { Rejection } from '#domain/rejection';
+
+type Trx = Transaction<WardenDatabase>;
+
+const json = (value: unknown) => JSON.stringify(value ?? null);
+
+/**
+ * Applies a batch inside a transaction the caller owns (a replay owns one for all of
+ * them, holding the projection lock itself). Three round trips in the usual case: claim
+ * the ids and lock the aggregates, load, write.
+ */
+export async function applyBatchWithin(
+  trx: Trx,
+  batch: ProjectionBatch,
+  options: { shareProjectionLock: boolean } = { shareProjectionLock: false },
+): Promise<BatchResult> {
+  const now = new Date();
+  const deadLetters = batch.deadLetters ?? [];
+  const claims = new Map<string, Claim>();
+  const firstIndex = new Map<string, number>();
+  batch.events.forEach((event, index) => {
+    if (claims.has(event.id)) return;
+    firstIndex.set(event.id, index);
+    claims.set(event.id, {
+      id: event.id,
+      aggregate: event.aggregate,
+      type: event.type,
+      status: 'applied',
+      reason: null,
+      processed_at: now,
+    });
+  });
+  for (const letter of deadLetters) {
+    if (!letter.eventId || claims.has(letter.eventId)) continue;
+    claims.set(letter.eventId, {
+      id: letter.eventId,
+      aggregate: letter.key ?? '',
+      type: 'unknown',
+      status: 'dead-lettered',
+      reason: letter.reason,
+      processed_at: now,
+    });
+  }
+  const aggregates = new Set(batch.events.map((e) => e.aggregate));
+  if (batch.events.some((e) => e.type === 'default-policy.set'))
+    aggregates.add(defaultsRevisionAggregate);
+
+  // One statement: take the projection lock (shared; a replay holds it exclusively),
+  // claim the event ids (their unique key makes a re-delivered event a no-op and makes a
+  // second consumer of the same events wait), and lock the aggregates' rows in a fixed
+  // order so that two transactions writing one aggregate take turns.
+  const {
+    rows: [claimed],
+  } = await sql<{ held: boolean; fresh: string[]; revisions: [string, number][] }>`
+    WITH lock AS (
+      SELECT ${options.shareProjectionLock ? sql`pg_try_advisory_xact_lock_shared(${projectionLockKey})` : sql`true`} AS held
+    ),
+    claimed AS (
+      INSERT INTO processed_events ${columnList(CLAIM_COLUMNS)}
+      SELECT v.* FROM (${unnestRows([...claims.values()], CLAIM_COLUMNS)}) AS v, lock WHERE lock.held
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id
+    ),
+    locked AS (
+      INSERT INTO aggregates (aggregate, revision)
+      SELECT a, 0 FROM unnest(${[...aggregates].sort()}::text[]) AS a, lock WHERE lock.held ORDER BY a
+      ON CONFLICT (aggregate) DO UPDATE SET revision = aggregates.revision
+      RETURNING aggregate, revision
+    )
+    SELECT (SELECT held FROM lock) AS held,
+           (SELECT coalesce(json_agg(id), '[]') FROM claimed) AS fresh,
+           (SELECT coalesce(json_agg(json_build_array(aggregate, revision)), '[]') FROM locked) AS revisions
+  `.execute(trx);
+  if (!claimed.held) throw new ProjectionsRebuilding();
+  const fresh = new Set(claimed.fresh);
+  const earlier = await earlierOutcomes(
+    trx,
+    batch.events.filter((e) => !fresh.has(e.id)).map((e) => e.id),
+  );
+
+  const applying = new Set(
+    batch.events.flatMap((event, index) =>
+      fresh.has(event.id) && firstIndex.get(event.id) === index ? [index] : [],
+    ),
+  );
+  const state = await ProjectionWorkingSet.load(
+    trx,
+    batch.events.filter((_, index) => applying.has(index)),
+    new Map(claimed.revisions.map(([aggregate, revision]) => [aggregate, Number(revision)])),
+  );
+  const outcomes: ApplyOutcome[] = [];
+  const audit: AuditRow[] = [];
+  const settled: Settled[] = [];
+  const outbox: OutboxMessage[] = [];
+  for (const [index, event] of batch.events.entries()) {
+    if (!applying.has(index)) {
+      outcomes.push({ status: 'duplicate' });
+      continue;
+    }
+    const result = state.apply(event);
+    if (!result.ok) {
+      const { code, message: reason } = result.rejection;
+      outcomes.push({ status: 'rejected', code, reason });
+      settled.push({ id: event.id, status: 'rejected', code, reason, version: null });
+      continue;
+    }
+    const { before, after, version, revision } = result.change;
+    const change: AppliedChange = {
+      eventId: event.id,
+      type: event.type,
+      aggregate: event.aggregate,
+      revision,
+      version,
+      before,
+      after,
+      appliedAt: now.toISOString(),
+    };
+    outcomes.push({ status: 'applied', change });
+    if (version !== undefined)
+      settled.push({ id: event.id, status: 'applied', code: null, reason: null, version });
+    audit.push({
+      event_id: event.id,
+      type: event.type,
+      aggregate: event.aggregate,
+      actor: event.actor,
+      reason: (event.data as { reason?: string }).reason ?? null,
+      version: version ?? null,
+      before: before === undefined ? null : json(before),
+      after: after === undefined ? null : json(after),
+      occurred_at: event.occurredAt,
+      applied_at: now,
+    });
+    if (batch.feed && !batch.replay) outbox.push(batch.feed(event, change));
+  }
+
+  if (deadLetters.length > 0 && !batch.replay) {
+    const { rows: recorded } = await sql<{ original_partition: number; original_offset: string }>`
+      INSERT INTO dead_letters ${columnList(DEAD_LETTER_COLUMNS)}
+      ${unnestRows(
+        deadLetters.map((letter) => ({ letter, at: now })),
+        DEAD_LETTER_COLUMNS,
+      )}
+      ON CONFLICT (original_partition, original_offset) DO NOTHING
+      RETURNING original_partition, original_offset
+    `.execute(trx);
+    // A message delivered again is already in the dead-letter topic (or on its way there).
+    const fresh = new Set(recorded.map((r) => `${r.original_partition}:${r.original_offset}`));
+    for (const letter of deadLetters) {
+      if (letter.outbox && fresh.has(`${letter.partition}:${letter.offset}`))
+        outbox.push(letter.outbox);
+    }
+  }
+
+  const writes = [];
+  if (settled.length > 0) {
+    writes.push(sql`
+      UPDATE processed_events AS p
+      SET status = v.status, code = v.code, reason = v.reason, version = v.version
+      FROM (${unnestRows(settled, SETTLED_COLUMNS)}) AS v
+      WHERE p.id = v.id`);
+  }
+  if (audit.length > 0) {
+    writes.push(
+      sql`INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)} ${unnestRows(audit, AUDIT_COLUMNS)}`,
+    );
+  }
+  if (outbox.length > 0 && !batch.replay) {
+    writes.push(
+      sql`INSERT INTO outbox_messages ${columnList(OUTBOX_COLUMNS)} ${unnestRows(outbox, OUTBOX_COLUMNS)}`,
+    );
+  }
+  await state.flush(trx, writes);
+  return { outcomes, documents: state.documents(), earlier };
+}
+
+/** What the first delivery of re-delivered events recorded; one query, only when there are any. */
+async function earlierOutcomes(trx: Trx, ids: string[]): Promise<Map<string, EarlierOutcome>> {
+  if (ids.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom('processed_events')
+    .select(['id', 'status', 'code', 'reason', 'version'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        status: r.status as EarlierOutcome['status'],
+        ...(r.code ? { code: r.code as Rejection['code'] } : {}),
+        ...(r.reason ? { reason: r.reason } : {}),
+        ...(r.version !== null ? { version: r.version } : {}),
+      },
+    ]),
+  );
+}

@@ -1,0 +1,15 @@
+import { sql } from 'kysely';
+
+/** A replay holds the projections: appliers wait and retry instead of racing it. */
+export class ProjectionsRebuilding extends Error {
+  constructor() {
+    super('the projections are being rebuilt by a replay; retrying');
+    this.name = 'ProjectionsRebuilding';
+  }
+}
+
+/**
+ * The advisory lock that a replay holds exclusively and every batch shares; the key
+ * includes the schema so that suites sharing a server do not block each other.
+ */
+export const projectionLockKey = sql<string>`hashtextextended('warden.projections:' || current_schema(), 0)`;
