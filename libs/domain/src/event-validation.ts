@@ -11,8 +11,18 @@ import {
 
 /** A validated envelope, discriminated by `type` so handlers switch exhaustively. */
 export type DomainEvent = {
-  [T in EventType]: EventEnvelope<EventDataByType[T]> & { type: T };
+  [T in EventType]: EventEnvelope<EventDataByType[T]> & { type: T } & EventReceipt;
 }[EventType];
+
+/** What the worker learnt receiving an event, beyond what its producer claims. */
+export interface EventReceipt {
+  /** `api` when the API signed it; `kafka` for any other producer. */
+  source?: 'api' | 'kafka';
+  /** The actor is a token's name (true) or only what the producer claims (false). */
+  actorVerified?: boolean;
+  /** The worker's clock when it read the event: the resources' timestamps. */
+  receivedAt?: string;
+}
 
 export type EventParse =
   | { ok: true; event: DomainEvent }

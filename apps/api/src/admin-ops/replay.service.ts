@@ -248,6 +248,7 @@ export class ReplayService implements BeforeApplicationShutdown {
                       ),
                     ),
                   })),
+                  this.config,
                 );
                 await session.apply({ events: events.map((e) => e.event), deadLetters });
                 read += Math.min(REPLAY_BATCH, messages.length - i);

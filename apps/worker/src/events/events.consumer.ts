@@ -56,7 +56,7 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(TOPICS) private readonly topics: TopicNames,
-    @Inject(WARDEN_CONFIG) config: WardenConfig,
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
     @Inject(OUTCOME_BUS) private readonly outcomes: OutcomeBus,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
     @Inject(TIERED_CACHE) private readonly cache: TieredCache,
@@ -158,7 +158,7 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
 
   private async handleBatch(messages: IncomingMessage[]): Promise<void> {
     const started = process.hrtime.bigint();
-    const read = readLog(messages);
+    const read = readLog(messages, this.config);
     const parsed: ParsedEvent[] = read.events;
     const deadLetters = read.deadLetters.map((letter) => this.withOutbox(letter));
     const requestIds = new Map(parsed.map((p) => [p.event.id, p.requestId]));
@@ -312,6 +312,8 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
         type: change.type,
         aggregate: change.aggregate,
         actor: event.actor,
+        source: event.source ?? 'kafka',
+        actorVerified: event.actorVerified ?? false,
         version: change.version,
         revision: change.revision,
         state: change.after ?? null,
