@@ -205,7 +205,7 @@ async function applyThroughput(bench: WriteBench): Promise<ApplyFigures & RoundS
       const cached = await Promise.all(
         revisions.map((a) =>
           bench.redis.hget(
-            `warden:${bench.env.namespace}:snap:${a.aggregate.slice('service:'.length)}`,
+            `warden:${bench.env.namespace}:snap:{${a.aggregate.slice('service:'.length)}}`,
             'r',
           ),
         ),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run infra:down — stops only the services that infra:up started (listed in
 # .cache/started); services that were already running are left alone. Idempotent.
-# Usage: infra-down.sh [kafka|redis|postgres ...]  (default: everything in .cache/started)
+# Usage: infra-down.sh [--cluster | kafka|redis|postgres|kafka-cluster|redis-cluster ...]
+# (default: everything in .cache/started; --cluster: only the local cluster).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -11,7 +12,9 @@ if [[ ! -s "$STARTED_FILE" ]]; then
   exit 0
 fi
 
-if (($# > 0)); then
+if [[ "${1:-}" == "--cluster" ]]; then
+  wanted=(kafka-cluster redis-cluster)
+elif (($# > 0)); then
   wanted=("$@")
 else
   mapfile -t wanted <"$STARTED_FILE"
@@ -34,6 +37,12 @@ for svc in "${wanted[@]}"; do
   case "$svc" in
     kafka)
       bash "$ROOT/scripts/kafka-stop.sh" || ok=0
+      ;;
+    kafka-cluster)
+      bash "$ROOT/scripts/kafka-cluster.sh" stop || ok=0
+      ;;
+    redis-cluster)
+      bash "$ROOT/scripts/redis-cluster.sh" stop || ok=0
       ;;
     redis)
       if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then

@@ -5,9 +5,20 @@
 # Records in .cache/started which services it started, so infra:down stops only those;
 # the services started by this very run are also listed in .cache/started.run.
 # SKIP_BUILD=1 skips steps (e) and (f) (services only).
+# --cluster: instead of the single Kafka and Redis, a three-node Kafka cluster and a Redis
+# Cluster (three masters, one replica each) on ports of their own (scripts/lib.sh); the
+# topics get three replicas; ends with the `export ...` lines that point the apps at them.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CLUSTER=0
+for arg in "$@"; do
+  case "$arg" in
+    --cluster) CLUSTER=1 ;;
+    *) die "unknown argument '$arg' (usage: infra-up.sh [--cluster])" ;;
+  esac
+done
 
 t0=$SECONDS
 cd "$ROOT"
@@ -36,7 +47,12 @@ fi
 # The jars are fetched even when some broker already answers: the fault tests start a
 # private broker of their own from them.
 bash "$ROOT/scripts/kafka-fetch.sh"
-if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
+if ((CLUSTER)); then
+  bash "$ROOT/scripts/kafka-cluster.sh" start
+  started_now kafka-cluster
+  KAFKA_BROKERS="$(bash "$ROOT/scripts/kafka-cluster.sh" brokers)"
+  export KAFKA_BROKERS
+elif port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
   log "kafka already running on $KAFKA_HOST:$KAFKA_PORT"
 else
   bash "$ROOT/scripts/kafka-start.sh"
@@ -45,7 +61,12 @@ fi
 
 # (c) Redis --------------------------------------------------------------------------------
 redis_ok() { command -v redis-cli >/dev/null 2>&1 && redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
-if redis_ok; then
+if ((CLUSTER)); then
+  bash "$ROOT/scripts/redis-cluster.sh" start
+  started_now redis-cluster
+  REDIS_CLUSTER_NODES="$(bash "$ROOT/scripts/redis-cluster.sh" nodes)"
+  export REDIS_CLUSTER_NODES
+elif redis_ok; then
   log "redis already running on 127.0.0.1:6379"
 else
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server redis-tools
@@ -105,3 +126,8 @@ else
 fi
 
 log "up in $((SECONDS - t0)) s"
+if ((CLUSTER)); then
+  log "point the apps at the cluster with:"
+  echo "export KAFKA_BROKERS=$KAFKA_BROKERS"
+  echo "export REDIS_CLUSTER_NODES=$REDIS_CLUSTER_NODES"
+fi

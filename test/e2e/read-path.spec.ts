@@ -19,7 +19,7 @@ describe('read path, end to end (two api instances, one worker)', () => {
   let otherClient: WardenClient;
 
   const redisKey = (kind: 'svc' | 'snap', slug: string) =>
-    `warden:${env.namespace}:${kind}:${slug}`;
+    `warden:${env.namespace}:${kind}:{${slug}}`;
   const loads = async (c: WardenClient): Promise<number> => {
     const stats = await c.as('admin').get('/admin/cache/stats');
     expect(stats.status).toBe(200);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Redis } from 'ioredis';
 import type { Database } from '#persistence/database';
+import { CacheKeys } from '#caching/cache-keys';
 import { AppProcess } from '../support/app-process.js';
 import { WardenClient, WAIT } from '../support/http-client.js';
 import { aService } from '../support/builders.js';
@@ -243,8 +244,9 @@ export async function staleCachedServices(
   );
   const stale: string[] = [];
   for (const slug of slugs) {
+    const keys = new CacheKeys(namespace);
     const [service, snapshot] = await Promise.all(
-      ['svc', 'snap'].map((kind) => redis.hget(`warden:${namespace}:${kind}:${slug}`, 'r')),
+      [keys.service(slug), keys.snapshot(slug)].map((key) => redis.hget(key, 'r')),
     );
     const expected = String(revisions.get(slug) ?? 0);
     if (service !== expected || snapshot !== expected) stale.push(slug);

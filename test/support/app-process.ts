@@ -52,7 +52,7 @@ export class AppProcess {
   static async start(
     name: 'api' | 'worker',
     env: Record<string, string>,
-    options: { port?: number; workerPort?: number } = {},
+    options: { port?: number; workerPort?: number; readyTimeoutMs?: number } = {},
   ): Promise<AppProcess> {
     const port = options.port ?? (await freePort());
     const entry = path.join(ROOT, `dist/apps/${name}/src/main.js`);
@@ -76,7 +76,7 @@ export class AppProcess {
           const response = await fetch(`${app.baseUrl}${readyPath}`);
           if (response.status !== 200) throw new Error(`${name} not ready: ${response.status}`);
         },
-        { timeoutMs: 30_000, intervalMs: 200 },
+        { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 200 },
       );
     } catch (error) {
       child.kill('SIGKILL');

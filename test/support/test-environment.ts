@@ -12,6 +12,13 @@ export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
+/** Servers of a suite's own (a private cluster) instead of the machine's Kafka and Redis. */
+export interface OwnServers {
+  kafkaBrokers: string;
+  /** Makes the apps use this Redis Cluster (`REDIS_CLUSTER_NODES`). */
+  redisClusterNodes: string;
+}
+
 /**
  * One suite's private slice of the shared servers: its own PostgreSQL schema, Redis key
  * prefix, topics and consumer group, so suites never see each other's state.
@@ -24,18 +31,24 @@ export class TestEnvironment {
   readonly kafka: Kafka;
   readonly redis: Redis;
 
-  private constructor(label: string) {
+  private constructor(
+    label: string,
+    private readonly own?: OwnServers,
+  ) {
     const id = randomBytes(4).toString('hex');
     this.namespace = `t-${label}-${id}`;
     this.schema = `t_${label.replace(/-/g, '_')}_${id}`;
     this.topics = topicNames(this.namespace);
     this.db = createDatabase({ url: DATABASE_URL, schema: this.schema, poolSize: 4 });
-    this.kafka = createKafka({ clientId: `test-${label}`, brokers: KAFKA_BROKERS });
+    this.kafka = createKafka({
+      clientId: `test-${label}`,
+      brokers: own ? own.kafkaBrokers.split(',') : KAFKA_BROKERS,
+    });
     this.redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
   }
 
-  static async create(label: string): Promise<TestEnvironment> {
-    const env = new TestEnvironment(label);
+  static async create(label: string, own?: OwnServers): Promise<TestEnvironment> {
+    const env = new TestEnvironment(label, own);
     await migrateToLatest(env.db, env.schema);
     await ensureTopics(env.kafka, env.topics);
     return env;
@@ -46,7 +59,8 @@ export class TestEnvironment {
     return {
       DATABASE_URL,
       REDIS_URL,
-      KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      KAFKA_BROKERS: this.own?.kafkaBrokers ?? KAFKA_BROKERS.join(','),
+      ...(this.own ? { REDIS_CLUSTER_NODES: this.own.redisClusterNodes } : {}),
       WARDEN_NAMESPACE: this.namespace,
       DATABASE_SCHEMA: this.schema,
       WARDEN_TOKENS: 'reader:dev-reader,writer:dev-writer:alice,admin:dev-admin',

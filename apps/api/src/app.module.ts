@@ -23,6 +23,7 @@ import { ConfigEntriesModule } from './config/config.module.js';
 import { EffectiveViewModule } from './effective/effective.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { TransferModule } from './transfer/transfer.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { EventsController } from './events/events.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -50,6 +51,7 @@ export class AppModule {
         EffectiveViewModule,
         AuditModule,
         TransferModule,
+        ConsoleModule,
       ],
       controllers: [EventsController, HealthController, MetricsController],
       providers: [

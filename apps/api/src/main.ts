@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, ConfigError, type WardenConfig } from '#config/warden-config';
@@ -10,13 +10,18 @@ import { createValidationPipe } from './http/validation.js';
 import { toProblem } from './http/problem-details.filter.js';
 import { PROBLEM_CONTENT_TYPE } from './http/problem.js';
 import { setupOpenApi } from './openapi/openapi.setup.js';
+import { FrontDoor } from './http/front-door.js';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Builds the HTTP app (also used by tests and the benchmark). */
 export async function createApiApp(config: WardenConfig): Promise<NestFastifyApplication> {
   const log = createLogger('api', config.logLevel);
-  const adapter = new FastifyAdapter({
+  const registry = createRegistry('api');
+  const frontDoor = new FrontDoor(registry);
+  // The instance is made here, not by the adapter, so that the front door's hooks come
+  // before the ones the adapter adds in its constructor.
+  const instance = Fastify({
     bodyLimit: MAX_BODY_BYTES,
     // `__proto__` and `constructor` are plain data inside configuration values (JSON.parse
     // makes them own properties); elsewhere the validation pipe refuses them by name.
@@ -24,13 +29,12 @@ export async function createApiApp(config: WardenConfig): Promise<NestFastifyApp
     onConstructorPoisoning: 'ignore',
     // Config keys may be 128 characters long; Fastify's default stops path parameters at 100.
     routerOptions: { maxParamLength: 256 },
-    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-    },
+    genReqId: frontDoor.requestId,
   });
+  frontDoor.install(instance);
+  const adapter = new FastifyAdapter(instance);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, log, createRegistry('api')),
+    AppModule.forRoot(config, log, registry),
     adapter,
     { logger: ['error', 'warn'] },
   );
@@ -45,9 +49,6 @@ export async function createApiApp(config: WardenConfig): Promise<NestFastifyApp
       .headers(headers)
       .type(PROBLEM_CONTENT_TYPE)
       .send(JSON.stringify(problem));
-  });
-  fastify.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
   });
   setupOpenApi(app);
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);

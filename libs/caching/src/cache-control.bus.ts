@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
 import { subscribeJson } from './outcome-bus.js';
+import type { RedisConnection } from './redis-client.js';
+import { publishTo } from './shard-channel.js';
 
 /** An admin's request to every API instance: drop one aggregate's copies, or all of them. */
 export type CacheCommand = { kind: 'invalidate'; aggregate: string } | { kind: 'flush' };
@@ -12,17 +13,17 @@ export type CacheCommand = { kind: 'invalidate'; aggregate: string } | { kind: '
 export class CacheControlBus {
   constructor(
     private readonly channel: string,
-    private readonly publisher: Redis,
+    private readonly publisher: RedisConnection,
   ) {}
 
   /** Resolves with the number of instances subscribed at that moment (this one included). */
   async publish(command: CacheCommand): Promise<number> {
-    return this.publisher.publish(this.channel, JSON.stringify(command));
+    return publishTo(this.publisher, this.channel, JSON.stringify(command));
   }
 
   static subscribe(
     channel: string,
-    subscriber: Redis,
+    subscriber: RedisConnection,
     onCommand: (command: CacheCommand) => void,
     onResync: () => void,
   ): Promise<void> {

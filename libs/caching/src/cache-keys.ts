@@ -1,7 +1,11 @@
 /** The per-service kinds of versioned keys that Redis holds. */
 export type ServiceKeyKind = 'svc' | 'snap';
 
-/** The one place that lays out Redis keys and channels (see docs/caching.md). */
+/**
+ * The one place that lays out Redis keys and channels (see docs/caching.md). A service's
+ * keys carry its slug as a hash tag (`svc:{slug}`, `snap:{slug}`): Redis Cluster places
+ * them in one slot, so a script over them, like each compare-and-set, runs on one master.
+ */
 export class CacheKeys {
   private readonly prefix: string;
 
@@ -11,12 +15,12 @@ export class CacheKeys {
 
   /** A service resource (`GET /v1/services/{slug}`), versioned by its aggregate revision. */
   service(slug: string): string {
-    return `${this.prefix}svc:${slug}`;
+    return `${this.prefix}svc:{${slug}}`;
   }
 
   /** Everything a service's effective views are computed from. */
   snapshot(slug: string): string {
-    return `${this.prefix}snap:${slug}`;
+    return `${this.prefix}snap:{${slug}}`;
   }
 
   /** The global default policies, versioned by the defaults revision. */
@@ -27,6 +31,11 @@ export class CacheKeys {
   /** The composed effective view of one environment (L1 only). */
   effective(slug: string, env: string): string {
     return `${this.prefix}eff:${slug}:${env}`;
+  }
+
+  /** Hash of what each API instance's watchers of one view hold (field: instance id). */
+  delivery(slug: string, env: string): string {
+    return `${this.prefix}delivery:${slug}:${env}`;
   }
 
   acceptedEvent(eventId: string): string {
@@ -56,7 +65,7 @@ export class CacheKeys {
   /** The kind and slug of a `svc:` or `snap:` key of this namespace; undefined for any other key. */
   parse(key: string): { kind: ServiceKeyKind; slug: string } | undefined {
     if (!key.startsWith(this.prefix)) return undefined;
-    const match = /^(svc|snap):([^:]+)$/.exec(key.slice(this.prefix.length));
+    const match = /^(svc|snap):\{([^:{}]+)\}$/.exec(key.slice(this.prefix.length));
     return match ? { kind: match[1] as ServiceKeyKind, slug: match[2] } : undefined;
   }
 }

@@ -1,5 +1,4 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { CatalogRepository } from '#persistence/catalog.repository';
@@ -12,7 +11,7 @@ import {
   TIERED_CACHE,
 } from './caching.constants.js';
 import { CacheKeys } from './cache-keys.js';
-import { createRedis } from './redis-client.js';
+import { createRedis, type RedisConnection } from './redis-client.js';
 import { TieredCache, type CacheObserver, type L1Entry } from './tiered-cache.js';
 import { BoundedMemoryStore } from './bounded-memory-store.js';
 import { VersionedRedisStore } from './versioned-redis.store.js';
@@ -24,7 +23,7 @@ import { ReadModelWriter } from './read-model.writer.js';
 /** Builds the tiers from the configuration; the cache follows the state of its Redis connection. */
 export function createTieredCache(
   config: WardenConfig,
-  redis: Redis,
+  redis: RedisConnection,
   store: VersionedRedisStore,
   observer?: CacheObserver,
 ): TieredCache {
@@ -53,7 +52,7 @@ export function createTieredCache(
     {
       provide: REDIS,
       inject: [WARDEN_CONFIG],
-      useFactory: (c: WardenConfig) => createRedis(c.redisUrl, 'warden'),
+      useFactory: (c: WardenConfig) => createRedis(c, 'warden'),
     },
     {
       provide: CACHE_KEYS,
@@ -63,7 +62,7 @@ export function createTieredCache(
     {
       provide: VersionedRedisStore,
       inject: [REDIS],
-      useFactory: (redis: Redis) => new VersionedRedisStore(redis),
+      useFactory: (redis: RedisConnection) => new VersionedRedisStore(redis),
     },
     {
       provide: TIERED_CACHE,
@@ -75,7 +74,7 @@ export function createTieredCache(
       ],
       useFactory: (
         c: WardenConfig,
-        redis: Redis,
+        redis: RedisConnection,
         store: VersionedRedisStore,
         observer?: CacheObserver,
       ) => createTieredCache(c, redis, store, observer),
@@ -83,12 +82,13 @@ export function createTieredCache(
     {
       provide: OUTCOME_BUS,
       inject: [CACHE_KEYS, REDIS],
-      useFactory: (keys: CacheKeys, redis: Redis) => new OutcomeBus(keys.outcomesChannel(), redis),
+      useFactory: (keys: CacheKeys, redis: RedisConnection) =>
+        new OutcomeBus(keys.outcomesChannel(), redis),
     },
     {
       provide: CACHE_CONTROL_BUS,
       inject: [CACHE_KEYS, REDIS],
-      useFactory: (keys: CacheKeys, redis: Redis) =>
+      useFactory: (keys: CacheKeys, redis: RedisConnection) =>
         new CacheControlBus(keys.controlChannel(), redis),
     },
     {
@@ -115,7 +115,7 @@ export function createTieredCache(
   ],
 })
 export class CachingModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisConnection) {}
 
   onApplicationShutdown(): void {
     this.redis.disconnect();

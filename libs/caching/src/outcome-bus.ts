@@ -1,4 +1,6 @@
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisConnection } from './redis-client.js';
+import { publishTo, ShardChannelSubscription } from './shard-channel.js';
 import type { EventStatus } from '#domain/event.model';
 import type { RejectionCode } from '#domain/rejection';
 
@@ -26,17 +28,17 @@ export interface EventOutcomeMessage {
 export class OutcomeBus {
   constructor(
     private readonly channel: string,
-    private readonly publisher: Redis,
+    private readonly publisher: RedisConnection,
   ) {}
 
   async publish(message: EventOutcomeMessage): Promise<void> {
-    await this.publisher.publish(this.channel, JSON.stringify(message));
+    await publishTo(this.publisher, this.channel, JSON.stringify(message));
   }
 
   /** Subscribes on a dedicated connection; `onResync` runs after every reconnect. */
   static subscribe(
     channel: string,
-    subscriber: Redis,
+    subscriber: RedisConnection,
     onMessage: (message: EventOutcomeMessage) => void,
     onResync: () => void,
   ): Promise<void> {
@@ -49,13 +51,28 @@ export class OutcomeBus {
  * command) to a channel of JSON messages. Pub/sub is fire-and-forget, so after every
  * reconnect `onResync` runs: whatever was said meanwhile was lost. A subscription that
  * failed because Redis was away at start is made on the first connection that succeeds.
+ * On a cluster the subscription is sharded and follows the channel's master (see
+ * shard-channel.ts); it ends with the cluster client.
  */
 export async function subscribeJson<T>(
   channel: string,
-  subscriber: Redis,
+  subscriber: RedisConnection,
   onMessage: (message: T) => void,
   onResync: () => void,
 ): Promise<void> {
+  const deliver = (raw: string) => {
+    let message: T;
+    try {
+      message = JSON.parse(raw) as T;
+    } catch {
+      // A malformed message is ignored: TTLs bound how long anything stays cached.
+      return;
+    }
+    onMessage(message);
+  };
+  if (subscriber instanceof Cluster) {
+    return new ShardChannelSubscription(subscriber, channel, deliver, onResync).start();
+  }
   let state: 'idle' | 'subscribing' | 'subscribed' = 'idle';
   const subscribe = async (resync: boolean) => {
     state = 'subscribing';
@@ -74,15 +91,7 @@ export async function subscribeJson<T>(
     else if (state === 'idle') subscribe(true).catch(() => undefined);
   });
   subscriber.on('message', (ch: string, raw: string) => {
-    if (ch !== channel) return;
-    let message: T;
-    try {
-      message = JSON.parse(raw) as T;
-    } catch {
-      // A malformed message is ignored: TTLs bound how long anything stays cached.
-      return;
-    }
-    onMessage(message);
+    if (ch === channel) deliver(raw);
   });
   await subscribe(false);
 }

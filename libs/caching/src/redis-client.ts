@@ -1,21 +1,55 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { WardenConfig } from '#config/warden-config';
+
+/** One Redis server (`REDIS_URL`) or a Redis Cluster (`REDIS_CLUSTER_NODES`). */
+export type RedisConnection = Redis | Cluster;
+
+export type RedisTarget = Pick<WardenConfig, 'redisUrl' | 'redisClusterNodes'>;
+
+const FAIL_FAST = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  connectTimeout: 2000,
+  commandTimeout: 1000,
+} as const;
 
 /**
  * Fails commands at once while disconnected (no offline queue), and after a second when
  * Redis stops answering on an open connection, so that a missing Redis turns into a
  * cache miss, never into a request that hangs; reconnects forever.
+ *
+ * With cluster nodes the client follows the cluster: it routes each key to the master of
+ * its slot, follows MOVED/ASK after a failover, and refreshes the slot map every few
+ * seconds so that a promoted replica is found even by a client that sends nothing.
  */
-export function createRedis(url: string, name: string): Redis {
-  const redis = new Redis(url, {
-    connectionName: name,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 2000,
-    commandTimeout: 1000,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-    lazyConnect: false,
-  });
+export function createRedis(target: RedisTarget, name: string): RedisConnection {
+  const redis: RedisConnection =
+    target.redisClusterNodes.length > 0
+      ? new Cluster(target.redisClusterNodes, {
+          enableOfflineQueue: false,
+          enableAutoPipelining: true,
+          scaleReads: 'master',
+          maxRedirections: 16,
+          retryDelayOnFailover: 200,
+          retryDelayOnClusterDown: 200,
+          retryDelayOnTryAgain: 100,
+          slotsRefreshTimeout: 2000,
+          slotsRefreshInterval: 2000,
+          clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+          redisOptions: { ...FAIL_FAST, connectionName: name },
+        })
+      : new Redis(target.redisUrl, {
+          ...FAIL_FAST,
+          connectionName: name,
+          retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+          lazyConnect: false,
+        });
   // Errors surface on the commands that fail; the connection itself just reconnects.
   redis.on('error', () => undefined);
   return redis;
+}
+
+/** Every master: a scan of the whole keyspace has to visit each of them. */
+export function masters(redis: RedisConnection): Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }

@@ -222,7 +222,7 @@ describe(TieredCache.name, () => {
 
   describe('failures', () => {
     it('reads through to the loader with no error while Redis refuses connections', async () => {
-      const dead = createRedis('redis://127.0.0.1:1', 'dead');
+      const dead = createRedis({ redisUrl: 'redis://127.0.0.1:1', redisClusterNodes: [] }, 'dead');
       try {
         const cache = tiers({}, new VersionedRedisStore(dead));
         const load = counting(() => present(1));

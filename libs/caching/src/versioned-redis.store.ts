@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import { masters, type RedisConnection } from './redis-client.js';
 
 /**
  * Writes `value` at `revision` unless the key holds a newer one: an older fill can never
@@ -33,7 +34,7 @@ export interface VersionedValue {
 /** What a compare-and-set did: `newer` = the key holds a newer revision; `expired` = the fill was too old to write. */
 export type PutResult = 'written' | 'newer' | 'expired';
 
-type RedisWithScripts = Redis & {
+type RedisWithScripts = RedisConnection & {
   wardenPutIfNotOlder(
     key: string,
     revision: number,
@@ -47,7 +48,7 @@ type RedisWithScripts = Redis & {
 export class VersionedRedisStore {
   private readonly redis: RedisWithScripts;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisConnection) {
     if (!('wardenPutIfNotOlder' in redis)) {
       redis.defineCommand('wardenPutIfNotOlder', { numberOfKeys: 1, lua: PUT_IF_NOT_OLDER });
     }
@@ -62,6 +63,8 @@ export class VersionedRedisStore {
   /** One round trip for many keys (consistency scans); undefined where a key is absent. */
   async getMany(keys: readonly string[]): Promise<(VersionedValue | undefined)[]> {
     if (keys.length === 0) return [];
+    // A cluster pipeline may only hold keys of one node; auto-pipelining groups them per node.
+    if (this.redis instanceof Cluster) return Promise.all(keys.map((key) => this.get(key)));
     const pipeline = this.redis.pipeline();
     for (const key of keys) pipeline.hmget(key, 'r', 'd');
     const replies = (await pipeline.exec()) ?? [];
@@ -92,14 +95,24 @@ export class VersionedRedisStore {
     return result === 1 ? 'written' : result === 0 ? 'newer' : 'expired';
   }
 
-  /** Walks the keys matching `pattern` in batches (SCAN: never blocks Redis). */
+  /**
+   * Walks the keys matching `pattern` in batches (SCAN: never blocks Redis), on every
+   * master of a cluster in turn (a replica holds copies of its master's keys only).
+   */
   async *scan(pattern: string, batch = 500): AsyncGenerator<string[]> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', batch);
-      cursor = next;
-      if (keys.length > 0) yield keys;
-    } while (cursor !== '0');
+    for (const node of masters(this.redis)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', batch);
+        cursor = next;
+        if (keys.length > 0) yield keys;
+      } while (cursor !== '0');
+    }
+  }
+
+  /** Deletes keys one command each: keys of different slots may not share a command in a cluster. */
+  async remove(keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.redis.unlink(key)));
   }
 }
 

@@ -29,6 +29,15 @@ describe('loadConfig', () => {
     expect(config.tokens.has('s3cret')).toBe(false);
   });
 
+  it('reads the Redis Cluster seed nodes; none means the single Redis of REDIS_URL', () => {
+    expect(loadConfig({}).redisClusterNodes).toEqual([]);
+    const config = loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:17000, redis-b:17001' });
+    expect(config.redisClusterNodes).toEqual([
+      { host: '127.0.0.1', port: 17000 },
+      { host: 'redis-b', port: 17001 },
+    ]);
+  });
+
   it.each([
     ['PORT', 'eighty'],
     ['WORKER_PORT', '70000'],
@@ -37,6 +46,7 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x/y'],
     ['WARDEN_TOKENS', 'root:x'],
     ['CACHE_L1_EVICTION', 'random'],
+    ['REDIS_CLUSTER_NODES', '127.0.0.1:17000,127.0.0.1'],
   ])('stops with a message that names %s when it is invalid', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));

@@ -11,6 +11,8 @@ export interface WardenConfig {
   workerPort: number;
   kafkaBrokers: string[];
   redisUrl: string;
+  /** `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster; when set, `redisUrl` is unused. */
+  redisClusterNodes: RedisNode[];
   databaseUrl: string;
   /** Grants keyed by the SHA-256 (hex) of their token. */
   tokens: Map<string, TokenGrant>;
@@ -41,7 +43,23 @@ export interface WardenConfig {
     /** How long "deleted" stays cached; a fill older than half of it is not written to Redis. */
     tombstoneTtlSeconds: number;
   };
+  watch: {
+    /** Seconds between the comment lines that keep idle streams (and proxies) alive. */
+    heartbeatSeconds: number;
+    /** The `retry:` hint sent on connect: how long a client waits before reconnecting. */
+    retryMs: number;
+    /** Open streams and long polls per token on one instance, and per instance. */
+    maxPerToken: number;
+    maxPerInstance: number;
+    /** How long an instance's delivery report lives in Redis unless refreshed. */
+    deliveryTtlSeconds: number;
+  };
   logLevel: string;
+}
+
+export interface RedisNode {
+  host: string;
+  port: number;
 }
 
 export class ConfigError extends Error {}
@@ -121,6 +139,21 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): W
     );
   }
 
+  const redisClusterNodes: RedisNode[] = [];
+  for (const entry of (env.REDIS_CLUSTER_NODES ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)) {
+    const match = /^([^:\s]+):(\d{1,5})$/.exec(entry);
+    if (!match || Number(match[2]) > 65535) {
+      problems.push(
+        `REDIS_CLUSTER_NODES must be a comma-separated list of host:port, got "${env.REDIS_CLUSTER_NODES}"`,
+      );
+      break;
+    }
+    redisClusterNodes.push({ host: match[1], port: Number(match[2]) });
+  }
+
   const production = env.NODE_ENV === 'production';
   const tokens = loadTokens(env, production && (options.app ?? 'api') === 'api', problems);
 
@@ -142,6 +175,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): W
     workerPort: port('WORKER_PORT', 3100),
     kafkaBrokers,
     redisUrl: url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisClusterNodes,
     databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/warden', [
       'postgres:',
       'postgresql:',
@@ -165,6 +199,13 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): W
       ttlSeconds: int('CACHE_TTL_SECONDS', 3600, 1),
       negativeTtlSeconds: int('CACHE_NEGATIVE_TTL_SECONDS', 5, 1),
       tombstoneTtlSeconds: int('CACHE_TOMBSTONE_TTL_SECONDS', 60, 2),
+    },
+    watch: {
+      heartbeatSeconds: int('WATCH_HEARTBEAT_SECONDS', 15, 1),
+      retryMs: int('WATCH_RETRY_MS', 2000, 0),
+      maxPerToken: int('WATCH_MAX_PER_TOKEN', 2000, 1),
+      maxPerInstance: int('WATCH_MAX_PER_INSTANCE', 20_000, 1),
+      deliveryTtlSeconds: int('WATCH_DELIVERY_TTL_SECONDS', 15, 2),
     },
     logLevel: env.LOG_LEVEL ?? 'info',
   };

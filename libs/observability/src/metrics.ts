@@ -10,19 +10,6 @@ export function createRegistry(app: 'api' | 'worker'): Registry {
 
 export function apiMetrics(registry: Registry) {
   return {
-    requests: new Counter({
-      name: 'warden_http_requests_total',
-      help: 'HTTP requests by route and status',
-      labelNames: ['method', 'route', 'status'] as const,
-      registers: [registry],
-    }),
-    latency: new Histogram({
-      name: 'warden_http_request_duration_seconds',
-      help: 'HTTP request latency',
-      labelNames: ['method', 'route'] as const,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
     cacheHits: new Counter({
       name: 'warden_cache_hits_total',
       help: 'Cache hits per tier (l1 memory, l2 redis, db the record)',

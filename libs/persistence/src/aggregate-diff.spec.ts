@@ -8,7 +8,7 @@ import {
   aServiceAggregate,
   anEntry,
   anEvent,
-} from '../../domain/src/governance.test-helpers.js';
+} from '#domain/governance.test-helpers';
 
 /** The row changes of `events` applied to `checkout` as `loaded` holds it. */
 function changesOf(loaded: AggregateState, events: DomainEvent[]) {

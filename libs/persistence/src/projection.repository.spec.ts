@@ -11,25 +11,16 @@ import {
 import { ProjectionRebuild, checksumState } from './projection-rebuild.js';
 import { CatalogRepository } from './catalog.repository.js';
 import type { DomainEvent } from '#domain/event-validation';
+import { anEvent as domainEvent } from '#domain/governance.test-helpers';
 
+/** An event at a random moment of 2026, so that timestamps differ from one run to the next. */
 function anEvent(
   type: DomainEvent['type'],
   data: Record<string, unknown>,
   extra: Partial<DomainEvent> = {},
 ): DomainEvent {
-  return {
-    id: randomUUID(),
-    type,
-    aggregate:
-      type === 'default-policy.set'
-        ? `defaults:${String(data.type)}`
-        : `service:${String(data.slug)}`,
-    actor: 'tester',
-    occurredAt: new Date(Date.UTC(2026, 0, 1) + Math.floor(Math.random() * 1e9)).toISOString(),
-    schemaVersion: 1,
-    data,
-    ...extra,
-  } as DomainEvent;
+  const occurredAt = new Date(Date.UTC(2026, 0, 1) + Math.floor(Math.random() * 1e9)).toISOString();
+  return { ...domainEvent(type, data as never, { occurredAt }), ...extra } as DomainEvent;
 }
 
 const register = (slug: string) =>

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Consumer, Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { KAFKA, TOPICS } from '#messaging/messaging.constants';
 import { consumerGroup, type TopicNames } from '#messaging/topics';
-import { CACHE_CONTROL_BUS, CACHE_KEYS, REDIS } from '#caching/caching.constants';
+import { CACHE_CONTROL_BUS, CACHE_KEYS } from '#caching/caching.constants';
+import { VersionedRedisStore } from '#caching/versioned-redis.store';
 import type { CacheKeys } from '#caching/cache-keys';
 import type { CacheControlBus } from '#caching/cache-control.bus';
 import { readLog } from '#persistence/projection.repository';
@@ -51,7 +51,7 @@ export class ReplayService implements BeforeApplicationShutdown {
     @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
     @Inject(REPLAY_LOG) private readonly replayLog: ReplayLogRepository,
     @Inject(PROJECTION_REBUILD) private readonly rebuild: ProjectionRebuild,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly store: VersionedRedisStore,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
     @Inject(CACHE_CONTROL_BUS) private readonly cacheControl: CacheControlBus,
     @Inject(LOGGER) private readonly log: Logger,
@@ -296,14 +296,9 @@ export class ReplayService implements BeforeApplicationShutdown {
 
   private async dropCachedDocuments(): Promise<void> {
     for (const pattern of [this.keys.pattern('svc'), this.keys.pattern('snap')]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) await this.redis.unlink(...keys);
-      } while (cursor !== '0');
+      for await (const keys of this.store.scan(pattern)) await this.store.remove(keys);
     }
-    await this.redis.unlink(this.keys.defaults());
+    await this.store.remove([this.keys.defaults()]);
     // Every API instance drops its in-process copies too.
     await this.cacheControl.publish({ kind: 'flush' });
   }

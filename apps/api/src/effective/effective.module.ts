@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { EffectiveViewController } from './effective.controller.js';
 import { EffectiveViewService } from './effective.service.js';
+import { WatchModule } from '../watch/watch.module.js';
 
 /** The effective view; composed and cached by CatalogCache (see read-model/). */
 @Module({
+  imports: [WatchModule],
   controllers: [EffectiveViewController],
   providers: [EffectiveViewService],
 })

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { CACHE_KEYS, REDIS } from '#caching/caching.constants';
+import type { RedisConnection } from '#caching/redis-client';
 import type { CacheKeys } from '#caching/cache-keys';
 import { EventLogRepository } from '#persistence/event-log.repository';
 import type { EventStatus } from '#domain/event.model';
@@ -19,7 +19,7 @@ export interface EventStatusView {
 export class EventsController {
   constructor(
     private readonly eventLog: EventLogRepository,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisConnection,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
   ) {}
 

@@ -1,11 +1,11 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { sql } from 'kysely';
-import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { DATABASE } from '#persistence/persistence.constants';
 import type { Database } from '#persistence/database';
 import { REDIS } from '#caching/caching.constants';
+import type { RedisConnection } from '#caching/redis-client';
 import { KAFKA } from '#messaging/messaging.constants';
 import { Public } from '../auth/roles.decorator.js';
 
@@ -16,7 +16,7 @@ type Check = 'up' | 'down';
 export class HealthController {
   constructor(
     @Inject(DATABASE) private readonly db: Database,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisConnection,
     @Inject(KAFKA) private readonly kafka: Kafka,
   ) {}
 

@@ -1,19 +1,18 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { CACHE_KEYS } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
 import { CacheControlBus, type CacheCommand } from '#caching/cache-control.bus';
-import { createRedis } from '#caching/redis-client';
+import { createRedis, type RedisConnection } from '#caching/redis-client';
 import { LOGGER } from '../api.constants.js';
 import { CatalogCache } from './catalog-cache.service.js';
 
 /** Applies admins' invalidations, from whichever API instance they came, to this instance's memory. */
 @Injectable()
 export class CacheControlListener implements OnModuleInit, OnApplicationShutdown {
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisConnection;
 
   constructor(
     @Inject(WARDEN_CONFIG) config: WardenConfig,
@@ -21,7 +20,7 @@ export class CacheControlListener implements OnModuleInit, OnApplicationShutdown
     @Inject(LOGGER) private readonly log: Logger,
     private readonly catalog: CatalogCache,
   ) {
-    this.subscriber = createRedis(config.redisUrl, 'warden-cache-control');
+    this.subscriber = createRedis(config, 'warden-cache-control');
   }
 
   async onModuleInit(): Promise<void> {

@@ -15,6 +15,7 @@ import { versionEtag } from '#domain/etag';
 import { OutcomeListener } from '../writes/outcome-listener.service.js';
 import { ProblemException } from '../http/problem.js';
 import { RecordHealth } from './record-health.service.js';
+import { CatalogChanges } from './catalog-changes.js';
 
 /** A cached document ready to send: its JSON and its ETag, computed once per entry. */
 export interface CachedDocument {
@@ -61,6 +62,7 @@ export class CatalogCache {
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
     private readonly loader: ReadModelLoader,
     private readonly health: RecordHealth,
+    private readonly changes: CatalogChanges,
     outcomes: OutcomeListener,
   ) {
     outcomes.onChange(
@@ -138,6 +140,7 @@ export class CatalogCache {
       // Announced with the revision of one policy type, not of the defaults as a whole.
       this.cache.invalidateLocal(this.keys.defaults());
       this.defaults = undefined;
+      this.changes.emit({ kind: 'defaults' });
       return;
     }
     if (!message.aggregate.startsWith('service:')) return;
@@ -146,11 +149,13 @@ export class CatalogCache {
       if (message.revision === undefined) this.cache.invalidateLocal(key);
       else this.cache.invalidateLocalBelow(key, message.revision);
     }
+    this.changes.emit({ kind: 'service', slug, revision: message.revision });
   }
 
   clear(): void {
     this.cache.clearLocal();
     this.defaults = undefined;
+    this.changes.emit({ kind: 'all' });
   }
 
   /** The parsed defaults, if L1 still holds the very value they were parsed from. */

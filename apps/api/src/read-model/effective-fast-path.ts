@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SLUG_PATTERN } from '#domain/service.model';
@@ -20,7 +20,7 @@ const EFFECTIVE_ROUTE = '/v1/services/:slug/effective';
  * thousands of times a second (bench/results/latest.md).
  */
 @Injectable()
-export class EffectiveFastPath implements OnModuleInit {
+export class EffectiveFastPath implements OnModuleInit, BeforeApplicationShutdown {
   private answered = 0;
 
   constructor(
@@ -30,15 +30,26 @@ export class EffectiveFastPath implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onRequest', (request, reply, done) => {
-      if (!this.answer(request, reply)) done();
-    });
+    this.frontDoor().answerEarly((request, reply) => this.answer(request, reply));
+  }
+
+  /** From here on every request goes through Nest, whose shutdown hook answers 503. */
+  beforeApplicationShutdown(): void {
+    this.frontDoor().answerEarly(undefined);
+  }
+
+  private frontDoor() {
+    return this.adapterHost.httpAdapter.getInstance<FastifyInstance>().frontDoor;
   }
 
   /** True when it answered; false to let the request go on to the controller. */
   answer(request: FastifyRequest, reply: FastifyReply): boolean {
     if (request.method !== 'GET' || request.routeOptions.url !== EFFECTIVE_ROUTE) return false;
+    // Streams (`Accept: text/event-stream`) and long polls (`Prefer: wait`) are held by
+    // the watch module behind the controller; two header lookups keep the plain hit cheap.
+    if (request.headers.prefer !== undefined) return false;
+    const accept = request.headers.accept;
+    if (accept !== undefined && accept.includes('text/event-stream')) return false;
     if (!this.access.identify(request.headers.authorization)) return false;
     const { slug } = request.params as { slug?: string };
     const query = request.query as Record<string, unknown>;

@@ -1,12 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { CACHE_KEYS, REDIS } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
 import { OutcomeBus, type EventOutcomeMessage } from '#caching/outcome-bus';
-import { createRedis } from '#caching/redis-client';
+import { createRedis, type RedisConnection } from '#caching/redis-client';
 import { API_METRICS, LOGGER, type ApiMetrics } from '../api.constants.js';
 
 const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
@@ -20,7 +19,7 @@ type OutcomeHandler = (message: EventOutcomeMessage) => void;
  */
 @Injectable()
 export class OutcomeListener implements OnModuleInit, OnApplicationShutdown {
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisConnection;
   private readonly invalidators: OutcomeHandler[] = [];
   private readonly resyncs: (() => void)[] = [];
   private readonly waiters = new Map<string, (message: EventOutcomeMessage) => void>();
@@ -29,11 +28,11 @@ export class OutcomeListener implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(WARDEN_CONFIG) config: WardenConfig,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisConnection,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(API_METRICS) private readonly metrics: ApiMetrics,
   ) {
-    this.subscriber = createRedis(config.redisUrl, 'warden-outcomes');
+    this.subscriber = createRedis(config, 'warden-outcomes');
   }
 
   async onModuleInit(): Promise<void> {

@@ -6,13 +6,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { sql } from 'kysely';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { DATABASE } from '#persistence/persistence.constants';
 import type { Database } from '#persistence/database';
 import { REDIS } from '#caching/caching.constants';
+import type { RedisConnection } from '#caching/redis-client';
 import { EventsConsumer } from '../events/events.consumer.js';
 import { METRICS_REGISTRY } from '../worker.constants.js';
 
@@ -24,7 +24,7 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
     @Inject(DATABASE) private readonly db: Database,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisConnection,
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
     private readonly consumer: EventsConsumer,
   ) {}

@@ -1,0 +1,79 @@
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CatalogRepository } from '#persistence/catalog.repository';
+import { parseEffectiveEtag } from '#domain/view-order';
+import { effectiveVersion } from '#domain/effective-view';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import { SlugParam, validationFailed } from '../http/validation.js';
+import { CatalogCache } from '../read-model/catalog-cache.service.js';
+import { DeliveryReport, type DeliveryStatus } from './delivery-report.service.js';
+import { DeliveryQueryDto, WatchQueryDto } from './watch-query.dto.js';
+import { WatchStreams } from './watch-streams.service.js';
+
+export const MAX_WATCHED_SERVICES = 1000;
+
+@ApiTags('Watch')
+@Controller('v1')
+export class WatchController {
+  constructor(
+    private readonly streams: WatchStreams,
+    private readonly delivery: DeliveryReport,
+    private readonly catalog: CatalogCache,
+    private readonly repository: CatalogRepository,
+  ) {}
+
+  @Get('watch')
+  @ApiProduces('text/event-stream')
+  @ApiOperation({
+    summary: 'One stream of the effective views of many services (Server-Sent Events)',
+    description:
+      '`services=a,b,…` (at most 1,000) or `owner=team`. Sends `event: view` with `{slug, env, etag, view}` for each service (`event: absent` with `{slug, env}` for one that does not exist), then `event: sync` once, then one event per change. A reconnect gets the current views again. See docs/api.md "Watch streams".',
+  })
+  async watch(
+    @Query() query: WatchQueryDto,
+    @Req() request: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    if ((query.services === undefined) === (query.owner === undefined))
+      throw validationFailed([{ field: 'services', message: 'give either services or owner' }]);
+    let slugs: string[];
+    if (query.services !== undefined) {
+      slugs = [...new Set(query.services.split(','))];
+      if (slugs.length > MAX_WATCHED_SERVICES)
+        throw validationFailed([
+          { field: 'services', message: `at most ${MAX_WATCHED_SERVICES} services` },
+        ]);
+    } else {
+      const owned = await this.repository.listServices({
+        owner: query.owner,
+        limit: MAX_WATCHED_SERVICES,
+      });
+      slugs = owned.map((service) => service.slug);
+    }
+    await this.streams.streamMany(slugs, query.env, request, reply);
+  }
+
+  @Get('services/:slug/effective/delivery')
+  @ApiOperation({
+    summary: 'How many watchers, on every API instance, hold the current effective view',
+    description:
+      '`current` watchers hold the view with the ETag answered here, `behind` an older one (or none yet). Each instance reports about once a second.',
+  })
+  async deliveryOf(
+    @Param('slug', SlugParam) slug: string,
+    @Query() query: DeliveryQueryDto,
+  ): Promise<DeliveryStatus> {
+    const document = await this.catalog.effective(slug, query.env);
+    const current = document && {
+      etag: document.etag,
+      version: versionOf(document.etag),
+    };
+    return this.delivery.status(slug, query.env, current);
+  }
+}
+
+function versionOf(etag: string): number {
+  const revisions = parseEffectiveEtag(etag);
+  return revisions ? effectiveVersion(revisions.service, revisions.defaults) : 0;
+}

@@ -1,0 +1,135 @@
+import { enc, query } from '../api.js';
+import { button, formatTime, h, json } from '../dom.js';
+import { act, load, section, statusLine, type Page, type PageContext } from '../page.js';
+import { may } from '../session.js';
+
+export interface DeadLetter {
+  id: string;
+  eventId?: string;
+  reason: string;
+  originalPartition: number;
+  originalOffset: string;
+  key: string | null;
+  payload: string | null;
+  payloadEncoding: 'utf8' | 'base64';
+  createdAt: string;
+  redrivenAt?: string;
+  redriveCount: number;
+}
+
+/** The original message, pretty when it is JSON, as received otherwise. */
+export function originalMessage(letter: DeadLetter): string {
+  if (letter.payload === null) return '(no payload)';
+  if (letter.payloadEncoding === 'base64') return `base64: ${letter.payload}`;
+  try {
+    return json(JSON.parse(letter.payload));
+  } catch {
+    return letter.payload;
+  }
+}
+
+export function deadLettersPage({ session }: PageContext): Page {
+  const { api } = session;
+  const admin = may(session, 'admin');
+  const list = h('div', {});
+  const cursors: Array<string | undefined> = [undefined];
+
+  const card = (letter: DeadLetter, refresh: () => void) => {
+    const status = statusLine();
+    return h(
+      'article',
+      { class: 'dead-letter', 'aria-label': `Dead letter ${letter.id}` },
+      h('h3', {}, h('span', { class: 'reason' }, letter.reason)),
+      h(
+        'p',
+        { class: 'muted' },
+        `partition ${letter.originalPartition}, offset ${letter.originalOffset}, key ${letter.key ?? '—'}, ` +
+          `received ${formatTime(letter.createdAt)}` +
+          (letter.redriveCount
+            ? `, redriven ${letter.redriveCount}× (last ${formatTime(letter.redrivenAt)})`
+            : ''),
+      ),
+      h('details', {}, h('summary', {}, 'Original message'), h('pre', {}, originalMessage(letter))),
+      h(
+        'div',
+        { class: 'actions' },
+        button(
+          'Redrive',
+          () =>
+            void act(
+              status,
+              async () => {
+                await api.request(`/admin/dlq/${enc(letter.id)}/redrive`, { method: 'POST' });
+                refresh();
+              },
+              'Sent back to the events topic.',
+            ),
+          admin,
+          { 'aria-label': `Redrive dead letter ${letter.id}` },
+        ),
+        button(
+          'Drop',
+          () => {
+            if (!confirm('Drop this dead letter for good?')) return;
+            void act(
+              status,
+              async () => {
+                await api.request(`/admin/dlq/${enc(letter.id)}`, { method: 'DELETE' });
+                refresh();
+              },
+              'Dropped.',
+            );
+          },
+          admin,
+          { class: 'danger', 'aria-label': `Drop dead letter ${letter.id}` },
+        ),
+      ),
+      status,
+    );
+  };
+
+  const show = (index: number): Promise<void> =>
+    admin !== true
+      ? Promise.resolve(
+          list.replaceChildren(
+            h('p', { class: 'muted', title: admin }, 'Dead letters need an admin token.'),
+          ),
+        )
+      : load(list, async () => {
+          const page = await api.get<{ items: DeadLetter[]; nextCursor?: string | null }>(
+            `/admin/dlq${query({ limit: 20, cursor: cursors[index] })}`,
+          );
+          cursors[index + 1] = page.nextCursor ?? undefined;
+          const refresh = () => void show(index);
+          return [
+            page.items.length
+              ? page.items.map((letter) => card(letter, refresh))
+              : h('p', { class: 'muted' }, 'No dead letters. Every event could be read.'),
+            h(
+              'div',
+              { class: 'pager' },
+              button(
+                'Previous page',
+                () => void show(index - 1),
+                index > 0 ? true : 'This is the first page',
+              ),
+              button(
+                'Next page',
+                () => void show(index + 1),
+                page.nextCursor ? true : 'No more dead letters',
+              ),
+              button('Refresh', refresh),
+            ),
+          ];
+        });
+  void show(0);
+  return {
+    title: 'Dead letters',
+    element: h(
+      'div',
+      {},
+      h('h1', {}, 'Dead letters'),
+      section('What the worker could not read', list),
+    ),
+  };
+}
