@@ -137,24 +137,31 @@ describe('producers with an identity: outside producers allowed', () => {
 
   it('limits each token across API instances: 429 with Retry-After and the RateLimit headers', async () => {
     const limited = await Promise.all([
-      AppProcess.start('api', env.processEnv({ WARDEN_RATE_LIMIT: '3' })),
-      AppProcess.start('api', env.processEnv({ WARDEN_RATE_LIMIT: '3' })),
+      AppProcess.start('api', env.processEnv({ WARDEN_RATE_LIMIT: '1' })),
+      AppProcess.start('api', env.processEnv({ WARDEN_RATE_LIMIT: '1' })),
     ]);
     try {
       const service = aService();
       expect((await client.post('/v1/services', service, WAIT)).status).toBe(201);
       const path = `/v1/services/${String(service.slug)}/effective?env=prod`;
-      // Eight reads of the hot path, alternating between the instances: at most three per
-      // second per token pass, so some are refused whichever second boundary falls between.
-      const answers = [];
-      for (let i = 0; i < 8; i++) {
-        answers.push(await new WardenClient(limited[i % 2].baseUrl).as('reader').get(path));
-      }
-      const refused = answers.filter((a) => a.status === 429);
-      expect(refused.length).toBeGreaterThan(0);
-      expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
+      // Bursts of reads of the hot path spread over both instances: one request per second
+      // per token passes, so a burst that the machine serves within a few seconds is refused in part.
+      const refused = await eventually(
+        async () => {
+          const answers = await Promise.all(
+            Array.from({ length: 8 }, (_, i) =>
+              new WardenClient(limited[i % 2].baseUrl).as('reader').get(path),
+            ),
+          );
+          expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
+          const tooMany = answers.filter((a) => a.status === 429);
+          expect(tooMany.length).toBeGreaterThan(0);
+          return tooMany;
+        },
+        { timeoutMs: 20_000 },
+      );
       expect(refused[0].headers.get('retry-after')).toBe('1');
-      expect(refused[0].headers.get('ratelimit-limit')).toBe('3');
+      expect(refused[0].headers.get('ratelimit-limit')).toBe('1');
       expect(refused[0].headers.get('ratelimit-remaining')).toBe('0');
       expect(refused[0].headers.get('content-type')).toContain('application/problem+json');
       // The default instance (development) has no limit.
