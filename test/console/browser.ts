@@ -23,13 +23,14 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Signs in through the form, as a person does. */
+/** Signs in through the form, as a person does (signing out first if this tab is signed in). */
 export async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
   await page.goto(`${baseUrl}/console`);
-  // A token kept from an earlier sign-in of this tab would sign in by itself.
-  await page.evaluate('sessionStorage.clear()');
-  await page.reload();
-  await page.getByLabel('API token').fill(token);
+  const form = page.getByLabel('API token');
+  const signOutButton = page.getByRole('button', { name: 'Sign out' });
+  await form.or(signOutButton).waitFor();
+  if (await signOutButton.isVisible()) await signOut(page);
+  await form.fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Services', level: 1 }).waitFor();
 }

@@ -89,6 +89,8 @@ describe('the admin console in a browser', () => {
     expect(set.status).toBe(201);
     await effectiveView().getByText('"limit": 777').waitFor();
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    // The open page is itself a watcher of the view, and holds its latest version.
+    await page.getByText('Held by 1 of 1 watchers').waitFor();
     await page.getByText('wins', { exact: true }).first().waitFor();
     await screenshot(page, 'service-1280');
   });
@@ -192,7 +194,7 @@ describe('the admin console in a browser', () => {
     await page.getByText('kafka: up').waitFor();
     await page.getByRole('button', { name: 'Run the consistency auditor' }).click();
     await page.getByText(/^Checked \d+: 0 stale, 0 missing\.$/).waitFor();
-  });
+  }, 240_000);
 
   it('says clearly that the API cannot be reached when it stops', async () => {
     await page.goto(`${api.baseUrl}/console/operations`);

@@ -25,6 +25,13 @@ export interface EventEnvelope<D = Record<string, unknown>> {
   data: D;
 }
 
+/** The form of an event id, and of every other id Warden hands out. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value);
+}
+
 export type EventStatus = 'accepted' | 'applied' | 'rejected' | 'dead-lettered';
 
 export function serviceAggregate(slug: string): string {

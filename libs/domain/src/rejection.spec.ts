@@ -1,4 +1,4 @@
-import { Rejection, assertExpectedVersion } from './rejection.js';
+import { Rejection, assertExpectedVersion, versionConflict } from './rejection.js';
 import { parseIfMatch, etagMatches, versionEtag } from './etag.js';
 
 describe('assertExpectedVersion', () => {
@@ -26,6 +26,22 @@ describe('assertExpectedVersion', () => {
   it('rejects an expectation on something that does not exist yet', () => {
     expect(() => assertExpectedVersion('policy', 1, undefined)).toThrow(/version none/);
   });
+});
+
+describe(versionConflict.name, () => {
+  it.each<[number | undefined, number | undefined, string | undefined]>([
+    [undefined, 4, undefined],
+    [4, 4, undefined],
+    [3, 4, 'service x is at version 4, the write expected version 3'],
+    [1, undefined, 'service x is at version none, the write expected version 1'],
+  ])(
+    'answers, for an expectation of %p at version %p, the conflict %p',
+    (expected, current, message) => {
+      const conflict = versionConflict('service x', expected, current);
+      expect(conflict?.message).toBe(message);
+      if (conflict) expect(conflict.code).toBe('conflict');
+    },
+  );
 });
 
 describe('ETags', () => {

@@ -43,6 +43,8 @@ export interface ConsumerOptions {
   maxAttempts?: number;
   maxBackoffMs?: number;
   fromBeginning?: boolean;
+  /** Where to start reading each partition, whatever the group committed (a replay). */
+  startAt?: { partition: number; offset: string }[];
   restartDelayMs?: number;
 }
 
@@ -120,6 +122,9 @@ export class EventConsumer {
       partitionsConsumedConcurrently: this.options.concurrency ?? 3,
       eachBatch: (payload) => this.processBatch(payload),
     });
+    for (const { partition, offset } of this.options.startAt ?? []) {
+      this.consumer.seek({ topic: this.options.topic, partition, offset });
+    }
   }
 
   private scheduleRestart(): void {

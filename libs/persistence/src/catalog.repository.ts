@@ -10,6 +10,7 @@ import type { ServiceResource, Versioned } from '#domain/service.model';
 import type { DefaultsSnapshot, ServiceSnapshot } from '#domain/effective-view';
 import type { DefaultPolicyState, PolicyState } from '#domain/policy.model';
 import type { ConfigEntryState } from '#domain/config.model';
+import { serviceAggregate } from '#domain/event.model';
 import { defaultsRevisionAggregate } from './revisions.js';
 
 export interface ServiceListFilter {
@@ -34,7 +35,7 @@ export class CatalogRepository {
       .leftJoin('services as s', (join) => join.on('s.slug', '=', slug))
       .selectAll('s')
       .select('a.revision')
-      .where('a.aggregate', '=', `service:${slug}`)
+      .where('a.aggregate', '=', serviceAggregate(slug))
       .executeTakeFirst();
     if (!row) return { revision: 0 };
     if (row.slug === null) return { revision: row.revision };

@@ -8,7 +8,6 @@ import type {
   ProjectionBatch,
 } from './projection.types.js';
 import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
-import { provenanceOf, SIGNATURE_HEADER } from '#messaging/envelope-signature';
 
 export type { AggregateDocument } from './projection-working-set.js';
 export type * from './projection.types.js';
@@ -21,42 +20,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Sorts a stretch of log into valid events (validated exactly as the API validates
  * writes) and dead letters with their reasons; the worker and a replay read it alike.
  */
-export interface SignatureCheck {
-  signingKey: string;
-  /** Refuse (dead-letter) what the API did not sign. */
-  requireSigned: boolean;
-}
-
-export function readLog(
-  messages: LogMessage[],
-  signatures: SignatureCheck,
-): {
+export function readLog(messages: LogMessage[]): {
   events: { event: DomainEvent; requestId?: string }[];
   deadLetters: DeadLetter[];
 } {
   const events: { event: DomainEvent; requestId?: string }[] = [];
   const deadLetters: DeadLetter[] = [];
-  const receivedAt = new Date().toISOString();
   for (const message of messages) {
-    const origin = provenanceOf(
-      message.value,
-      message.headers[SIGNATURE_HEADER],
-      signatures.signingKey,
-      signatures.requireSigned,
-    );
-    const parsed = parseEnvelope(message.value, message.key);
-    if (parsed.ok && origin.ok) {
-      const { source, actorVerified } = origin;
-      events.push({
-        event: { ...parsed.event, source, actorVerified, receivedAt },
-        requestId: message.headers['x-request-id'],
-      });
+    const parsed = parseEnvelope(message.value);
+    if (parsed.ok) {
+      events.push({ event: parsed.event, requestId: message.headers['x-request-id'] });
       continue;
     }
-    const eventId = parsed.ok ? parsed.event.id : parsed.eventId;
     deadLetters.push({
-      eventId: eventId && UUID.test(eventId) ? eventId : undefined,
-      reason: origin.ok ? (parsed as { reason: string }).reason : origin.reason,
+      eventId: parsed.eventId && UUID.test(parsed.eventId) ? parsed.eventId : undefined,
+      reason: parsed.reason,
       partition: message.partition,
       offset: message.offset,
       key: message.key,

@@ -6,6 +6,8 @@ import { ReplayLogRepository } from '#persistence/replay-log.repository';
 import { ConsumersController } from './consumers.controller.js';
 import { ReplayController } from './replay.controller.js';
 import { ReplayService } from './replay.service.js';
+import { LogReplayer } from './log-replayer.js';
+import { CachedDocuments } from './cached-documents.js';
 import { PROJECTION_REBUILD, REPLAY_LOG } from './admin-ops.constants.js';
 
 /** `/admin/consumers` and `/admin/replay`: the worker group seen from outside, and rebuilds. */
@@ -22,6 +24,8 @@ import { PROJECTION_REBUILD, REPLAY_LOG } from './admin-ops.constants.js';
       inject: [DATABASE],
       useFactory: (db: Database) => new ProjectionRebuild(db),
     },
+    LogReplayer,
+    CachedDocuments,
     ReplayService,
   ],
 })

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
-import { KAFKA, TOPICS } from '#messaging/messaging.constants';
+import { KAFKA_ADMIN, TOPICS } from '#messaging/messaging.constants';
+import type { KafkaAdminClient } from '#messaging/kafka-admin';
 import { consumerGroup, type TopicNames } from '#messaging/topics';
 import { describeConsumerGroup, type ConsumerGroupReport } from '#messaging/consumer-group';
 import { RequireRole } from '../auth/roles.decorator.js';
@@ -12,7 +12,7 @@ import { ProblemException } from '../http/problem.js';
 @RequireRole('admin')
 export class ConsumersController {
   constructor(
-    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(KAFKA_ADMIN) private readonly kafka: KafkaAdminClient,
     @Inject(TOPICS) private readonly topics: TopicNames,
     @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
   ) {}
@@ -20,20 +20,14 @@ export class ConsumersController {
   /** The worker group's members, the partitions each reads, and the lag of each partition. */
   @Get()
   async describe(): Promise<ConsumerGroupReport> {
-    const admin = this.kafka.admin();
     try {
-      await admin.connect();
-      return await describeConsumerGroup(
-        admin,
-        consumerGroup(this.config.namespace),
-        this.topics.Events,
+      return await this.kafka.use((admin) =>
+        describeConsumerGroup(admin, consumerGroup(this.config.namespace), this.topics.Events),
       );
     } catch (error) {
       throw new ProblemException(503, `Kafka did not answer: ${(error as Error).message}`, {
         headers: { 'retry-after': '5' },
       });
-    } finally {
-      await admin.disconnect().catch(() => undefined);
     }
   }
 }

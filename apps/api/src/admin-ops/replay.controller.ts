@@ -1,14 +1,13 @@
 import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { ReplayRecord } from '#persistence/replay-log.repository';
+import { isUuid } from '#domain/event.model';
 import { RequireRole } from '../auth/roles.decorator.js';
 import { preferredWait } from '../http/preferences.js';
 import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
 import { ReplayRequestDto } from './replay.dto.js';
 import { ReplayService } from './replay.service.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Controller('admin/replay')
 @RequireRole('admin')
@@ -45,7 +44,7 @@ export class ReplayController {
 
   @Get(':id')
   async find(@Param('id') id: string): Promise<ReplayRecord> {
-    if (!UUID.test(id)) throw validationFailed([{ field: 'id', message: 'id must be a UUID' }]);
+    if (!isUuid(id)) throw validationFailed([{ field: 'id', message: 'id must be a UUID' }]);
     const record = await this.replays.find(id);
     if (!record) throw new ProblemException(404, `No replay ${id}`);
     return record;

@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { sql } from 'kysely';
-import type { Kafka } from 'kafkajs';
 import { DATABASE } from '#persistence/persistence.constants';
 import type { Database } from '#persistence/database';
 import { REDIS } from '#caching/caching.constants';
 import type { RedisConnection } from '#caching/redis-client';
-import { KAFKA } from '#messaging/messaging.constants';
+import { KAFKA_ADMIN } from '#messaging/messaging.constants';
+import type { KafkaAdminClient } from '#messaging/kafka-admin';
 import { Public } from '../auth/roles.decorator.js';
 
 type Check = 'up' | 'down';
@@ -17,7 +17,7 @@ export class HealthController {
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Inject(REDIS) private readonly redis: RedisConnection,
-    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(KAFKA_ADMIN) private readonly kafka: KafkaAdminClient,
   ) {}
 
   @Get('live')
@@ -39,18 +39,9 @@ export class HealthController {
     return { status: ok ? 'ok' : 'unavailable', checks };
   }
 
+  /** The process's shared admin connection; the answer is reused for a second. */
   private async checkKafka(): Promise<Check> {
-    const admin = this.kafka.admin();
-    try {
-      return await withTimeout(
-        (async () => {
-          await admin.connect();
-          await admin.describeCluster();
-        })(),
-      );
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    return (await this.kafka.reachable()) ? 'up' : 'down';
   }
 }
 

@@ -115,6 +115,7 @@ async function openRequest(
   id: string,
   target: HTMLElement,
   changed: () => void,
+  outcome = '',
 ): Promise<void> {
   const { api } = session;
   await load(target, async () => {
@@ -129,6 +130,7 @@ async function openRequest(
     const comment = input();
     comment.id = `cr-comment-${id}`;
     const status = statusLine();
+    status.textContent = outcome;
     const writer = may(session, 'writer');
     const decide = (verb: 'approve' | 'reject' | 'cancel' | 'apply', done: string) =>
       button(
@@ -143,7 +145,7 @@ async function openRequest(
                 body: text ? { comment: text } : {},
               });
               changed();
-              await openRequest(session, id, target, changed);
+              await openRequest(session, id, target, changed, done);
             },
             done,
           ),

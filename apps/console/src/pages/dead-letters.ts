@@ -32,10 +32,11 @@ export function deadLettersPage({ session }: PageContext): Page {
   const { api } = session;
   const admin = may(session, 'admin');
   const list = h('div', {});
+  // Outside the list, which is drawn anew after each action.
+  const status = statusLine();
   const cursors: Array<string | undefined> = [undefined];
 
   const card = (letter: DeadLetter, refresh: () => void) => {
-    const status = statusLine();
     return h(
       'article',
       { class: 'dead-letter', 'aria-label': `Dead letter ${letter.id}` },
@@ -84,7 +85,6 @@ export function deadLettersPage({ session }: PageContext): Page {
           { class: 'danger', 'aria-label': `Drop dead letter ${letter.id}` },
         ),
       ),
-      status,
     );
   };
 
@@ -129,7 +129,7 @@ export function deadLettersPage({ session }: PageContext): Page {
       'div',
       {},
       h('h1', {}, 'Dead letters'),
-      section('What the worker could not read', list),
+      section('What the worker could not read', status, list),
     ),
   };
 }

@@ -39,7 +39,7 @@ export function inlineEditor(
   slug: string,
   env: string,
   entry: ConfigEntry,
-  saved: () => void,
+  saved: (stored: ConfigEntry) => void,
 ) {
   const errors = new FieldErrors();
   const text = json(entry.value);
@@ -69,15 +69,20 @@ export function inlineEditor(
         status,
         async () => {
           try {
-            await session.api.write('PUT', entryPath(slug, env, entry.key), {
-              value: parsed.value,
-              ...(entry.description ? { description: entry.description } : {}),
-            });
+            const stored = await session.api.write<ConfigEntry | undefined>(
+              'PUT',
+              entryPath(slug, env, entry.key),
+              {
+                value: parsed.value,
+                ...(entry.description ? { description: entry.description } : {}),
+              },
+            );
+            // The editor stays as it is (focus, text); only the row's figures move.
+            if (stored?.version) saved(stored);
           } catch (error) {
             errors.show(error);
             throw error;
           }
-          saved();
         },
         'Saved.',
       );
@@ -105,20 +110,28 @@ export function configSection(session: Session, slug: string, env: string): HTML
       if (items.length === 0) return h('p', { class: 'muted' }, `No configuration in ${env} yet.`);
       return table(
         ['Key', 'Value', 'Version', 'Updated', ''],
-        items.map((entry) => [
-          h('code', {}, entry.key, entry.secret ? ' (secret)' : ''),
-          inlineEditor(session, slug, env, entry, () => void refresh()),
-          String(entry.version),
-          formatTime(entry.updatedAt),
-          button(
-            'History',
-            () => void showHistory(session, slug, env, entry.key, history, () => void refresh()),
-            true,
-            {
-              'aria-label': `History of ${entry.key}`,
-            },
-          ),
-        ]),
+        items.map((entry) => {
+          const version = h('span', {}, String(entry.version));
+          const updated = h('span', {}, formatTime(entry.updatedAt));
+          const saved = (stored: ConfigEntry) => {
+            version.textContent = String(stored.version);
+            updated.textContent = formatTime(stored.updatedAt);
+          };
+          return [
+            h('code', {}, entry.key, entry.secret ? ' (secret)' : ''),
+            inlineEditor(session, slug, env, entry, saved),
+            version,
+            updated,
+            button(
+              'History',
+              () => void showHistory(session, slug, env, entry.key, history, () => void refresh()),
+              true,
+              {
+                'aria-label': `History of ${entry.key}`,
+              },
+            ),
+          ];
+        }),
         `Configuration in ${env}`,
       );
     });

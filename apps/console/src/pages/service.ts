@@ -9,6 +9,7 @@ import { policiesSection } from './service-policies.js';
 import { configSection } from './service-config.js';
 
 export const DEFAULT_ENV = 'prod';
+const DELIVERY_REFRESH_MS = 3000;
 
 interface Delivery {
   etag?: string;
@@ -174,5 +175,14 @@ export function servicePage({ session, query }: PageContext, slug: string): Page
     configSection(session, slug, env),
   );
   replace(effective, 'Waiting for the first view…');
-  return { title: slug, element, dispose: () => watch.close() };
+  // Each API instance reports its watchers about once a second: keep the figure fresh.
+  const deliveryTimer = setInterval(() => void showDelivery(), DELIVERY_REFRESH_MS);
+  return {
+    title: slug,
+    element,
+    dispose: () => {
+      watch.close();
+      clearInterval(deliveryTimer);
+    },
+  };
 }

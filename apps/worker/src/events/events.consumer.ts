@@ -10,6 +10,7 @@ import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { KAFKA, TOPICS } from '#messaging/messaging.constants';
 import { EventConsumer, type IncomingMessage } from '#messaging/event-consumer';
+import { readEnvelopes, unreadableMessage } from '#messaging/envelope-reader';
 import { DeadLetterHeaders, consumerGroup, type TopicNames } from '#messaging/topics';
 import { CACHE_KEYS, OUTCOME_BUS, TIERED_CACHE } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
@@ -18,7 +19,6 @@ import type { OutcomeBus, EventOutcomeMessage } from '#caching/outcome-bus';
 import type { VersionedValue } from '#caching/versioned-redis.store';
 import {
   ProjectionRepository,
-  readLog,
   type AggregateDocument,
   type AppliedChange,
   type BatchResult,
@@ -158,9 +158,9 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
 
   private async handleBatch(messages: IncomingMessage[]): Promise<void> {
     const started = process.hrtime.bigint();
-    const read = readLog(messages, this.config);
+    const read = readEnvelopes(messages, this.config);
     const parsed: ParsedEvent[] = read.events;
-    const deadLetters = read.deadLetters.map((letter) => this.withOutbox(letter));
+    const deadLetters = read.unreadable.map((letter) => this.withOutbox(letter));
     const requestIds = new Map(parsed.map((p) => [p.event.id, p.requestId]));
     const result = await this.projection.applyBatch({
       events: parsed.map((p) => p.event),
@@ -343,15 +343,7 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
 
   /** The poison path: a message that failed too often on its own. */
   private async deadLetter(message: IncomingMessage, reason: string): Promise<void> {
-    const letter = this.withOutbox({
-      eventId: parseEventId(message.value),
-      reason,
-      partition: message.partition,
-      offset: message.offset,
-      key: message.key,
-      payload: message.value,
-      headers: message.headers,
-    });
+    const letter = this.withOutbox(unreadableMessage(message, reason));
     await this.projection.recordDeadLetter(letter);
     this.relay.soon();
     this.reportDeadLetter(letter);
@@ -380,16 +372,5 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
       },
       'event dead-lettered',
     );
-  }
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function parseEventId(value: Buffer | null): string | undefined {
-  try {
-    const id = (JSON.parse(value?.toString('utf8') ?? '') as { id?: unknown }).id;
-    return typeof id === 'string' && UUID.test(id) ? id : undefined;
-  } catch {
-    return undefined;
   }
 }

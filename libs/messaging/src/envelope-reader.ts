@@ -1,0 +1,114 @@
+import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
+import { isUuid } from '#domain/event.model';
+import type { IncomingMessage } from './event-consumer.js';
+import { DeadLetterHeaders } from './topics.js';
+import { provenanceOf, SIGNATURE_HEADER } from './envelope-signature.js';
+
+/** How the log's producers are told apart: the API signs with the shared key. */
+export interface SignatureCheck {
+  signingKey: string;
+  /** Refuse (dead-letter) what the API did not sign. */
+  requireSigned: boolean;
+}
+
+/** A message of the event log as the readers of the log see it. */
+export type LogMessage = Omit<IncomingMessage, 'topic'>;
+
+/** A valid event and the request that published it, for the logs. */
+export interface ReadEvent {
+  event: DomainEvent;
+  requestId?: string;
+}
+
+/** A message of the log that is not a valid event, and why; it becomes a dead letter. */
+export interface UnreadableMessage {
+  /** The envelope's `id` when it is a UUID, so the outcome can be recorded and announced. */
+  eventId?: string;
+  reason: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  payload: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export type EnvelopeRead =
+  { ok: true; read: ReadEvent } | { ok: false; unreadable: UnreadableMessage };
+
+/**
+ * Reads one message of `governance.events`: its envelope is validated exactly as the API
+ * validates writes. This is the single place where the log's bytes become an event.
+ */
+export function readEnvelope(
+  message: LogMessage,
+  signatures: SignatureCheck,
+  receivedAt = new Date().toISOString(),
+): EnvelopeRead {
+  const parsed = parseEnvelope(message.value, message.key);
+  const origin = provenanceOf(
+    message.value,
+    message.headers[SIGNATURE_HEADER],
+    signatures.signingKey,
+    signatures.requireSigned,
+  );
+  if (parsed.ok && origin.ok) {
+    const { source, actorVerified } = origin;
+    return {
+      ok: true,
+      read: {
+        event: { ...parsed.event, source, actorVerified, receivedAt },
+        requestId: message.headers[DeadLetterHeaders.RequestId],
+      },
+    };
+  }
+  const reason = parsed.ok ? (origin as { reason: string }).reason : parsed.reason;
+  const eventId = parsed.ok ? parsed.event.id : parsed.eventId;
+  return { ok: false, unreadable: { ...unreadable(message, reason), eventId: eventIdOf(eventId) } };
+}
+
+/** Sorts a stretch of log into valid events and unreadable messages; the worker and a replay read alike. */
+export function readEnvelopes(
+  messages: LogMessage[],
+  signatures: SignatureCheck,
+): {
+  events: ReadEvent[];
+  unreadable: UnreadableMessage[];
+} {
+  const events: ReadEvent[] = [];
+  const rejects: UnreadableMessage[] = [];
+  const receivedAt = new Date().toISOString();
+  for (const message of messages) {
+    const result = readEnvelope(message, signatures, receivedAt);
+    if (result.ok) events.push(result.read);
+    else rejects.push(result.unreadable);
+  }
+  return { events, unreadable: rejects };
+}
+
+/** A message set aside for another reason than its envelope (it failed too often). */
+export function unreadableMessage(message: LogMessage, reason: string): UnreadableMessage {
+  return { ...unreadable(message, reason), eventId: eventIdInPayload(message.value) };
+}
+
+function unreadable(message: LogMessage, reason: string): UnreadableMessage {
+  return {
+    reason,
+    partition: message.partition,
+    offset: message.offset,
+    key: message.key,
+    payload: message.value,
+    headers: message.headers,
+  };
+}
+
+function eventIdOf(id: unknown): string | undefined {
+  return isUuid(id) ? id : undefined;
+}
+
+function eventIdInPayload(value: Buffer | null): string | undefined {
+  try {
+    return eventIdOf((JSON.parse(value?.toString('utf8') ?? '') as { id?: unknown }).id);
+  } catch {
+    return undefined;
+  }
+}
