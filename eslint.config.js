@@ -3,7 +3,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', '.cache/**', 'coverage/**', '*.js', 'bench/results/**'],
+    ignores: [
+      'dist/**',
+      'libs/client/dist/**',
+      'node_modules/**',
+      '.cache/**',
+      'coverage/**',
+      '*.js',
+      'bench/results/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -7,17 +7,17 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
-import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { createKafka } from '#messaging/kafka-client';
 import type { BenchContext, BenchSuite, SuiteResult } from './suite.js';
-import { BenchEnvironment } from './support/bench-environment.js';
+import { replicationFor } from '#messaging/topic-admin';
+import type { RedisConnection } from '#caching/redis-client';
+import { BenchEnvironment, benchRedis } from './support/bench-environment.js';
 import { BenchProcess } from './support/bench-process.js';
 import { round } from './support/load.js';
 import { measurePropagation, type PropagationFigures } from './support/propagation.js';
 import { quietRoundStart, type RoundStart } from './support/quiet.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const WRITER = { authorization: 'Bearer dev-writer', 'content-type': 'application/json' };
 const SERVICES = 200;
@@ -71,7 +71,7 @@ const slugOf = (i: number) => `svc-${i % SERVICES}`;
 /** The suite's pieces of infrastructure beside the shared bench environment. */
 class WriteBench {
   readonly kafka: Kafka = createKafka({ clientId: 'bench-write-path', brokers: KAFKA_BROKERS });
-  readonly redis = new Redis(REDIS_URL);
+  readonly redis: RedisConnection;
   /** Where the bare producer writes, so that its messages never become the worker's backlog. */
   readonly bareTopic: string;
   private readonly running = new Set<BenchProcess>();
@@ -79,7 +79,9 @@ class WriteBench {
   constructor(
     readonly env: BenchEnvironment,
     private readonly context: BenchContext,
+    redis: RedisConnection,
   ) {
+    this.redis = redis;
     this.bareTopic = `${env.namespace}.bare-producer`;
   }
 
@@ -101,9 +103,18 @@ class WriteBench {
   async prepare(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
+    // As many replicas as the events topic, so that the bare producer's acks=all costs the same.
+    const replication = replicationFor((await admin.describeCluster()).brokers.length);
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic: this.bareTopic, numPartitions: 6, replicationFactor: 1 }],
+      topics: [
+        {
+          topic: this.bareTopic,
+          numPartitions: 6,
+          replicationFactor: replication.factor,
+          configEntries: [{ name: 'min.insync.replicas', value: String(replication.minInSync) }],
+        },
+      ],
     });
     await admin.disconnect();
   }
@@ -388,7 +399,7 @@ export const writePathSuite: BenchSuite = {
 
   async run(context: BenchContext): Promise<SuiteResult> {
     const env = await BenchEnvironment.create('write');
-    const bench = new WriteBench(env, context);
+    const bench = new WriteBench(env, context, await benchRedis('bench-write-path'));
     try {
       await bench.prepare();
       context.log(`apply: ${SERVICES} registrations and ${BACKLOG} changes, pre-filled`);

@@ -1,7 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { sql } from 'kysely';
 import type { Kafka } from 'kafkajs';
-import { Redis } from 'ioredis';
+import { loadConfig } from '#config/warden-config';
+import { createRedis, type RedisConnection } from '#caching/redis-client';
+import { VersionedRedisStore } from '#caching/versioned-redis.store';
 import { createDatabase, type Database } from '#persistence/database';
 import { migrateToLatest } from '#persistence/migrator';
 import { createKafka } from '#messaging/kafka-client';
@@ -11,6 +14,17 @@ import { topicNames, type TopicNames } from '#messaging/topics';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/warden';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const REDIS_CLUSTER_NODES = process.env.REDIS_CLUSTER_NODES ?? '';
+
+/**
+ * The Redis the apps use: `REDIS_CLUSTER_NODES` (a Redis Cluster) when set, else
+ * `REDIS_URL`; resolves once connected (the client queues no command before that).
+ */
+export async function benchRedis(name: string): Promise<RedisConnection> {
+  const redis = createRedis(loadConfig({ REDIS_URL, REDIS_CLUSTER_NODES }), name);
+  if (redis.status !== 'ready') await once(redis, 'ready');
+  return redis;
+}
 
 export interface Envelope {
   type: string;
@@ -51,6 +65,7 @@ export class BenchEnvironment {
       DATABASE_URL,
       REDIS_URL,
       KAFKA_BROKERS,
+      ...(REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES } : {}),
       WARDEN_NAMESPACE: this.namespace,
       DATABASE_SCHEMA: this.schema,
       WORKER_PORT: '0',
@@ -109,15 +124,12 @@ export class BenchEnvironment {
       .execute(this.db)
       .catch(() => undefined);
     await this.db.destroy();
-    const redis = new Redis(REDIS_URL);
+    const redis = await benchRedis('bench-cleanup');
     try {
-      const pattern = `warden:${this.namespace}:*`;
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      const store = new VersionedRedisStore(redis);
+      for await (const keys of store.scan(`warden:${this.namespace}:*`, 1000)) {
+        await store.remove(keys);
+      }
     } finally {
       redis.disconnect();
     }

@@ -46,12 +46,14 @@ describe('cluster: three Kafka brokers, a Redis Cluster, two APIs and two worker
       redisClusterNodes: cluster.redisClusterNodes,
     });
     const processEnv = env.processEnv({ LOG_LEVEL: 'warn' });
+    // Two at a time: four Node processes starting at once on two loaded cores may each
+    // take longer than the readiness bound.
     apis = await Promise.all([apps.start('api', processEnv), apps.start('api', processEnv)]);
     workers = await Promise.all([
       apps.start('worker', processEnv),
       apps.start('worker', processEnv),
     ]);
-  }, 240_000);
+  }, 360_000);
 
   afterAll(async () => {
     await apps.stopAll();

@@ -108,7 +108,7 @@ export class PrivateCluster {
     return client;
   }
 
-  /** Kill -9 of every node still running, synchronously: the last resort when jest exits. */
+  /** Kill -9 of every node still running, synchronously (also the last resort when jest exits). */
   private killAll(): void {
     for (const pidFile of [
       ...[1, 2, 3].map((n) => path.join(this.env.KAFKA_CLUSTER_DIR, `node-${n}`, 'kafka.pid')),
@@ -124,9 +124,9 @@ export class PrivateCluster {
     }
   }
 
+  /** Kill -9 of every node: their data is thrown away, so no clean shutdown is waited for. */
   async dispose(): Promise<void> {
     PrivateCluster.live.delete(this);
-    await Promise.allSettled([this.script('kafka-cluster.sh', 'stop'), this.redis('stop')]);
     this.killAll();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -77,6 +77,8 @@ export class TestEnvironment {
     const keys = await this.redis.keys(`warden:${this.namespace}:*`).catch(() => [] as string[]);
     if (keys.length) await this.redis.del(...keys).catch(() => undefined);
     this.redis.disconnect();
+    // Servers of the suite's own are thrown away with their topics.
+    if (this.own) return;
     const admin = this.kafka.admin();
     await admin.connect();
     await admin.deleteTopics({ topics: Object.values(this.topics) }).catch(() => undefined);

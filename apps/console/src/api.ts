@@ -145,3 +145,8 @@ export function query(params: Record<string, string | number | undefined | null>
 }
 
 export const enc = encodeURIComponent;
+
+/** A 404 for the route itself (a feature this API does not have), not for a resource. */
+export function isMissingRoute(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404 && error.message.startsWith('Cannot ');
+}

@@ -1,5 +1,6 @@
 import { Cluster } from 'ioredis';
 import { masters, type RedisConnection } from './redis-client.js';
+import { ReplicationBarrier } from './replication-barrier.js';
 
 /**
  * Writes `value` at `revision` unless the key holds a newer one: an older fill can never
@@ -47,8 +48,10 @@ type RedisWithScripts = RedisConnection & {
 /** The Redis tier: hashes of `r` (revision) and `d` (JSON, empty when absent). */
 export class VersionedRedisStore {
   private readonly redis: RedisWithScripts;
+  private readonly replicas?: ReplicationBarrier;
 
   constructor(redis: RedisConnection) {
+    if (redis instanceof Cluster) this.replicas = new ReplicationBarrier(redis);
     if (!('wardenPutIfNotOlder' in redis)) {
       redis.defineCommand('wardenPutIfNotOlder', { numberOfKeys: 1, lua: PUT_IF_NOT_OLDER });
     }
@@ -77,7 +80,8 @@ export class VersionedRedisStore {
 
   /**
    * The compare-and-set. `notAfterMs` (epoch ms, Redis clock) bounds how late a fill may
-   * land; the worker's refresh after a commit passes none.
+   * land; the worker's refresh after a commit passes none, and on a cluster waits until
+   * its master's replica holds the write (see replication-barrier.ts).
    */
   async putIfNotOlder(
     key: string,
@@ -92,6 +96,7 @@ export class VersionedRedisStore {
       Math.max(1, Math.round(ttlMs)),
       Math.round(notAfterMs),
     );
+    if (result === 1 && notAfterMs === 0) await this.replicas?.reached();
     return result === 1 ? 'written' : result === 0 ? 'newer' : 'expired';
   }
 

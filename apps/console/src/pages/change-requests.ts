@@ -1,4 +1,4 @@
-import { enc, query } from '../api.js';
+import { enc, isMissingRoute, query } from '../api.js';
 import { button, formatTime, h, input, json, replace, select } from '../dom.js';
 import { diffView } from '../diff.js';
 import { FieldErrors, parseJsonInput } from '../form.js';
@@ -36,9 +36,16 @@ export function changeRequestsPage({ session, query: params }: PageContext): Pag
 
   const show = (index: number) =>
     load(list, async () => {
-      const page = await session.api.get<{ items: ChangeRequest[]; nextCursor?: string | null }>(
-        `/v1/change-requests${query({ status: status.value, service: service.value.trim(), limit: 20, cursor: cursors[index] })}`,
-      );
+      const page = await session.api
+        .get<{ items: ChangeRequest[]; nextCursor?: string | null }>(
+          `/v1/change-requests${query({ status: status.value, service: service.value.trim(), limit: 20, cursor: cursors[index] })}`,
+        )
+        .catch((error: unknown) => {
+          // An API without the change-request feature has no such route.
+          if (isMissingRoute(error)) return undefined;
+          throw error;
+        });
+      if (!page) return h('p', { class: 'error' }, 'This API does not offer change requests yet.');
       cursors[index + 1] = page.nextCursor ?? undefined;
       if (page.items.length === 0) return h('p', { class: 'muted' }, 'No change request matches.');
       return [

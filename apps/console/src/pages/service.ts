@@ -1,4 +1,4 @@
-import { ApiError, enc } from '../api.js';
+import { enc, isMissingRoute } from '../api.js';
 import { button, formatTime, h, input, json, replace } from '../dom.js';
 import { act, load, section, statusLine, table, type Page, type PageContext } from '../page.js';
 import { navigate, serviceUrl, setQuery, BASE } from '../router.js';
@@ -92,7 +92,7 @@ export function servicePage({ session, query }: PageContext, slug: string): Page
         .get<Delivery>(`/v1/services/${enc(slug)}/effective/delivery?env=${enc(env)}`)
         .catch((error: unknown) => {
           // An API without the watch feature has no such route ("Cannot GET ...").
-          if (error instanceof ApiError && error.message.startsWith('Cannot GET')) return undefined;
+          if (isMissingRoute(error)) return undefined;
           throw error;
         });
       if (!d) return h('p', { class: 'muted' }, 'This API does not report delivery yet.');
