@@ -242,6 +242,30 @@ describe('governance: policies, configuration, effective view and audit, end to 
       expect(fieldsOf(response.body).sort()).toEqual([...fields].sort());
     });
 
+    it.each([
+      ['a service', (slug: string) => `/v1/services/${slug}`],
+      ['a policy override', (slug: string) => `/v1/services/${slug}/policies/quota?env=*`],
+      ['a configuration entry', (slug: string) => `/v1/services/${slug}/config/prod/limit`],
+    ])(
+      'answers 400 for the removal of %s with a bad reason or an unknown body field',
+      async (_label, path) => {
+        const slug = await registered();
+        for (const [body, field] of [
+          [{ reason: 42 }, 'reason'],
+          [{ reason: 'x'.repeat(1001) }, 'reason'],
+          [{ reason: 'cleanup', force: true }, 'force'],
+        ] as const) {
+          const response = await client.request('DELETE', path(slug), { body, headers: WAIT });
+          expect({ body, status: response.status, fields: fieldsOf(response.body) }).toEqual({
+            body,
+            status: 400,
+            fields: [field],
+          });
+        }
+        expect((await client.get(`/v1/services/${slug}`)).status).toBe(200);
+      },
+    );
+
     it('answers 400 for an unknown policy type, a missing env on removal and a bad default spec', async () => {
       const slug = uniqueSlug();
       expect(

@@ -7,14 +7,12 @@ import type { WardenConfig } from '#config/warden-config';
 import { PersistenceModule } from '#persistence/persistence.module';
 import { MessagingModule } from '#messaging/messaging.module';
 import { CachingModule } from '#caching/caching.module';
-import { apiMetrics } from '#observability/metrics';
+import { ObservabilityModule } from '#observability/observability.module';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AccessModule } from './auth/access.module.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
-import { API_METRICS, LOGGER, METRICS_REGISTRY } from './api.constants.js';
-import { WritesModule } from './writes/writes.module.js';
+import { apiMetricsProviders } from './metrics/api-metrics.providers.js';
 import { ServicesModule } from './services/services.module.js';
-import { ReadModelModule } from './read-model/read-model.module.js';
 import { AdminCacheModule } from './admin-cache/admin-cache.module.js';
 import { AdminDlqModule } from './admin-dlq/admin-dlq.module.js';
 import { AdminOpsModule } from './admin-ops/admin-ops.module.js';
@@ -33,15 +31,13 @@ export class AppModule {
   static forRoot(config: WardenConfig, log: Logger, registry: Registry): DynamicModule {
     return {
       module: AppModule,
-      global: true,
       imports: [
         ConfigModule.forRoot(config),
+        ObservabilityModule.forRoot(log, registry, apiMetricsProviders(registry)),
         PersistenceModule,
         AccessModule,
         MessagingModule,
         CachingModule,
-        WritesModule,
-        ReadModelModule,
         ServicesModule,
         AdminCacheModule,
         AdminDlqModule,
@@ -55,13 +51,9 @@ export class AppModule {
       ],
       controllers: [EventsController, HealthController, MetricsController],
       providers: [
-        { provide: LOGGER, useValue: log },
-        { provide: METRICS_REGISTRY, useValue: registry },
-        { provide: API_METRICS, useValue: apiMetrics(registry) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
-      exports: [LOGGER, METRICS_REGISTRY, API_METRICS],
     };
   }
 }

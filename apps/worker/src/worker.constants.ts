@@ -1,7 +1,7 @@
 import type { workerMetrics } from '#observability/metrics';
 
-export const LOGGER = Symbol('LOGGER');
-export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+// Defined once for both apps; re-exported for the worker's existing imports.
+export { LOGGER, METRICS_REGISTRY } from '#observability/observability.constants';
 export const WORKER_METRICS = Symbol('WORKER_METRICS');
 export const OUTBOX = Symbol('OUTBOX');
 

@@ -1,7 +1,8 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { CatalogRepository } from '#persistence/catalog.repository';
+import { PersistenceModule } from '#persistence/persistence.module';
 import {
   CACHE_CONTROL_BUS,
   CACHE_KEYS,
@@ -19,6 +20,7 @@ import { OutcomeBus } from './outcome-bus.js';
 import { CacheControlBus } from './cache-control.bus.js';
 import { ReadModelLoader } from './read-model.loader.js';
 import { ReadModelWriter } from './read-model.writer.js';
+import { AcceptedEventsStore } from './accepted-events.store.js';
 
 /** Builds the tiers from the configuration; the cache follows the state of its Redis connection. */
 export function createTieredCache(
@@ -46,8 +48,9 @@ export function createTieredCache(
   return cache;
 }
 
-@Global()
+/** The Redis connection for commands, the key layout, the tiers and the buses over them. */
 @Module({
+  imports: [PersistenceModule],
   providers: [
     {
       provide: REDIS,
@@ -92,6 +95,11 @@ export function createTieredCache(
         new CacheControlBus(keys.controlChannel(), redis),
     },
     {
+      provide: AcceptedEventsStore,
+      inject: [REDIS, CACHE_KEYS],
+      useFactory: (redis: RedisConnection, keys: CacheKeys) => new AcceptedEventsStore(redis, keys),
+    },
+    {
       provide: ReadModelLoader,
       inject: [CatalogRepository],
       useFactory: (catalog: CatalogRepository) => new ReadModelLoader(catalog),
@@ -112,6 +120,7 @@ export function createTieredCache(
     CACHE_CONTROL_BUS,
     ReadModelLoader,
     ReadModelWriter,
+    AcceptedEventsStore,
   ],
 })
 export class CachingModule implements OnApplicationShutdown {

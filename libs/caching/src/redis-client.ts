@@ -1,4 +1,6 @@
+import type { FactoryProvider } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
+import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 
 /** One Redis server (`REDIS_URL`) or a Redis Cluster (`REDIS_CLUSTER_NODES`). */
@@ -52,4 +54,16 @@ export function createRedis(target: RedisTarget, name: string): RedisConnection 
 /** Every master: a scan of the whole keyspace has to visit each of them. */
 export function masters(redis: RedisConnection): Redis[] {
   return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}
+
+/**
+ * A connection of its own for one subscription, made from the configuration. The module
+ * that provides it closes it at shutdown.
+ */
+export function subscriberProvider(token: symbol, name: string): FactoryProvider<RedisConnection> {
+  return {
+    provide: token,
+    inject: [WARDEN_CONFIG],
+    useFactory: (config: WardenConfig) => createRedis(config, name),
+  };
 }

@@ -12,9 +12,9 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { ReasonDto, RegisterServiceDto, UpdateServiceDto } from './service.dto.js';
-import { SetConfigDto, RollbackConfigDto } from './config.dto.js';
-import { SetDefaultPolicyDto, SetPolicyDto } from './policy.dto.js';
+import { DeleteServiceDto, RegisterServiceDto, UpdateServiceDto } from './service.dto.js';
+import { DeleteConfigDto, SetConfigDto, RollbackConfigDto } from './config.dto.js';
+import { RemovePolicyDto, SetDefaultPolicyDto, SetPolicyDto } from './policy.dto.js';
 import { EVENT_TYPES, SCHEMA_VERSION, type EventType } from './event.model.js';
 import { SLUG_PATTERN } from './service.model.js';
 import { ANY_ENV, ENV_PATTERN, POLICY_TYPES, type PolicyType } from './policy.model.js';
@@ -76,7 +76,7 @@ export class ServiceUpdatedData extends UpdateServiceDto {
   slug: string;
 }
 
-export class ServiceDeletedData extends ReasonDto {
+export class ServiceDeletedData extends DeleteServiceDto {
   @slugRule()
   slug: string;
 }
@@ -89,7 +89,7 @@ export class PolicySetData extends SetPolicyDto {
   type: PolicyType;
 }
 
-export class PolicyRemovedData extends ReasonDto {
+export class PolicyRemovedData extends RemovePolicyDto {
   @slugRule()
   slug: string;
 
@@ -127,7 +127,7 @@ export class ConfigRolledBackData extends RollbackConfigDto {
   key: string;
 }
 
-export class ConfigDeletedData extends ReasonDto {
+export class ConfigDeletedData extends DeleteConfigDto {
   @slugRule()
   slug: string;
 

@@ -39,6 +39,9 @@ export class ReasonDto {
   reason?: string;
 }
 
+/** The body of `DELETE /v1/services/{slug}`: only the optional change message. */
+export class DeleteServiceDto extends ReasonDto {}
+
 export class RegisterServiceDto extends ReasonDto {
   @Matches(SLUG_PATTERN, { message: 'slug must match ^[a-z][a-z0-9-]{1,62}$' })
   slug: string;

@@ -1,13 +1,11 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { DATABASE } from './persistence.constants.js';
 import { createDatabase, type Database } from './database.js';
-import { CatalogRepository } from './catalog.repository.js';
-import { EventLogRepository } from './event-log.repository.js';
-import { ProjectionRepository } from './projection.repository.js';
+import { REPOSITORIES, repositoryProviders } from './repositories.js';
 
-@Global()
+/** The PostgreSQL pool and the repositories over it; the pool closes last, at shutdown. */
 @Module({
   providers: [
     {
@@ -16,23 +14,9 @@ import { ProjectionRepository } from './projection.repository.js';
       useFactory: (config: WardenConfig) =>
         createDatabase({ url: config.databaseUrl, schema: config.databaseSchema, poolSize: 20 }),
     },
-    {
-      provide: CatalogRepository,
-      inject: [DATABASE],
-      useFactory: (db: Database) => new CatalogRepository(db),
-    },
-    {
-      provide: EventLogRepository,
-      inject: [DATABASE],
-      useFactory: (db: Database) => new EventLogRepository(db),
-    },
-    {
-      provide: ProjectionRepository,
-      inject: [DATABASE],
-      useFactory: (db: Database) => new ProjectionRepository(db),
-    },
+    ...repositoryProviders,
   ],
-  exports: [DATABASE, CatalogRepository, EventLogRepository, ProjectionRepository],
+  exports: [DATABASE, ...REPOSITORIES],
 })
 export class PersistenceModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly db: Database) {}

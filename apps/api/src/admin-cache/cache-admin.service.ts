@@ -8,7 +8,7 @@ import { VersionedRedisStore } from '#caching/versioned-redis.store';
 import { ReadModelLoader } from '#caching/read-model.loader';
 import { ReadModelWriter } from '#caching/read-model.writer';
 import { defaultsRevisionAggregate } from '#persistence/revisions';
-import { LOGGER } from '../api.constants.js';
+import { LOGGER } from '#observability/observability.constants';
 import { CacheControlListener } from '../read-model/cache-control.listener.js';
 import { RecordHealth } from '../read-model/record-health.service.js';
 import { EffectiveFastPath } from '../read-model/effective-fast-path.js';

@@ -1,21 +1,13 @@
 import { Module } from '@nestjs/common';
-import { DATABASE } from '#persistence/persistence.constants';
-import type { Database } from '#persistence/database';
-import { DeadLetterRepository } from '#persistence/dead-letter.repository';
+import { PersistenceModule } from '#persistence/persistence.module';
+import { MessagingModule } from '#messaging/messaging.module';
 import { AdminDlqController } from './admin-dlq.controller.js';
 import { DeadLettersService } from './dead-letters.service.js';
-import { DEAD_LETTERS } from './admin-dlq.constants.js';
 
 /** `/admin/dlq`: the dead letters, sent back or dropped by an admin. */
 @Module({
+  imports: [PersistenceModule, MessagingModule],
   controllers: [AdminDlqController],
-  providers: [
-    {
-      provide: DEAD_LETTERS,
-      inject: [DATABASE],
-      useFactory: (db: Database) => new DeadLetterRepository(db),
-    },
-    DeadLettersService,
-  ],
+  providers: [DeadLettersService],
 })
 export class AdminDlqModule {}

@@ -3,11 +3,10 @@ import type { Logger } from 'pino';
 import { EVENT_PUBLISHER, TOPICS } from '#messaging/messaging.constants';
 import { BrokerUnavailableError, type EventPublisher } from '#messaging/event-publisher';
 import { DeadLetterHeaders, type TopicNames } from '#messaging/topics';
-import type { DeadLetterRecord, DeadLetterRepository } from '#persistence/dead-letter.repository';
+import { DeadLetterRepository, type DeadLetterRecord } from '#persistence/dead-letter.repository';
 import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
-import { LOGGER } from '../api.constants.js';
-import { DEAD_LETTERS } from './admin-dlq.constants.js';
+import { LOGGER } from '#observability/observability.constants';
 import type { DeadLetterView } from './dead-letters.dto.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -18,7 +17,7 @@ const REDRIVEN_FROM = 'x-redriven-from';
 @Injectable()
 export class DeadLettersService {
   constructor(
-    @Inject(DEAD_LETTERS) private readonly letters: DeadLetterRepository,
+    private readonly letters: DeadLetterRepository,
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(TOPICS) private readonly topics: TopicNames,
     @Inject(LOGGER) private readonly log: Logger,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { DATABASE } from '#persistence/persistence.constants';
-import type { Database } from '#persistence/database';
+import { PersistenceModule } from '#persistence/persistence.module';
+import { MessagingModule } from '#messaging/messaging.module';
+import { CachingModule } from '#caching/caching.module';
 import { ProjectionRebuild } from '#persistence/projection-rebuild';
 import { ReplayLogRepository } from '#persistence/replay-log.repository';
 import { ConsumersController } from './consumers.controller.js';
@@ -12,18 +13,12 @@ import { PROJECTION_REBUILD, REPLAY_LOG } from './admin-ops.constants.js';
 
 /** `/admin/consumers` and `/admin/replay`: the worker group seen from outside, and rebuilds. */
 @Module({
+  imports: [PersistenceModule, MessagingModule, CachingModule],
   controllers: [ConsumersController, ReplayController],
   providers: [
-    {
-      provide: REPLAY_LOG,
-      inject: [DATABASE],
-      useFactory: (db: Database) => new ReplayLogRepository(db),
-    },
-    {
-      provide: PROJECTION_REBUILD,
-      inject: [DATABASE],
-      useFactory: (db: Database) => new ProjectionRebuild(db),
-    },
+    // The repositories are registered once, in PersistenceModule; these name them here.
+    { provide: REPLAY_LOG, useExisting: ReplayLogRepository },
+    { provide: PROJECTION_REBUILD, useExisting: ProjectionRebuild },
     LogReplayer,
     CachedDocuments,
     ReplayService,

@@ -1,16 +1,14 @@
-import { Body, Controller, Delete, Get, Headers, Param, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Param, Post, Put, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RollbackConfigDto, SetConfigDto } from '#domain/config.dto';
-import { ReasonDto } from '#domain/service.dto';
+import { DeleteConfigDto, RollbackConfigDto, SetConfigDto } from '#domain/config.dto';
 import { ConfigEntriesService } from './config.service.js';
-import { EventGateway } from '../writes/event-gateway.service.js';
-import { answerWrite } from '../writes/write-responder.js';
+import { WritesService } from '../writes/writes.service.js';
+import { WriteContext } from '../writes/write-context.decorator.js';
 import { RequireRole } from '../auth/roles.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { EnvParam, KeyParam, SlugParam } from '../http/validation.js';
-import { expectedVersion, preferredWait } from '../http/preferences.js';
-import { writerOf, requestIdOf, sendDocument } from '../http/request-context.js';
+import { sendDocument } from '../http/request-context.js';
 import { ApiEventWrite, ApiTaggedRead } from '../openapi/openapi.decorators.js';
 import {
   ConfigEntryResourceSchema,
@@ -27,7 +25,7 @@ import {
 export class ConfigEntriesController {
   constructor(
     private readonly config: ConfigEntriesService,
-    private readonly gateway: EventGateway,
+    private readonly writes: WritesService,
   ) {}
 
   @Get()
@@ -59,31 +57,22 @@ export class ConfigEntriesController {
   @RequireRole('writer')
   @ApiOperation({ summary: 'Set an entry: a new version with any JSON value up to 64 KiB' })
   @ApiEventWrite({ resource: ConfigEntryResourceSchema, creates: true })
-  async set(
+  set(
     @Param('slug', SlugParam) slug: string,
     @Param('env', EnvParam) env: string,
     @Param('key', KeyParam) key: string,
     @Body() body: SetConfigDto,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('prefer') prefer?: string,
-    @Headers('if-match') ifMatch?: string,
+    @WriteContext() write: WriteContext,
   ) {
-    const wait = preferredWait(prefer);
-    const submitted = await this.gateway.submit(
+    return this.writes.submit(
+      write,
+      'config.set',
+      { ...body, slug, env, key },
       {
-        type: 'config.set',
-        data: { ...body, slug, env, key },
-        ...writerOf(request),
-        expectedVersion: expectedVersion(ifMatch),
-        requestId: requestIdOf(request),
+        creates: 'first-version',
+        load: () => this.config.loadEntry(slug, env, key),
       },
-      wait,
     );
-    return answerWrite(reply, submitted, wait, {
-      created: submitted.outcome?.version === 1,
-      load: () => this.config.loadEntry(slug, env, key),
-    });
   }
 
   @Get(':key/history')
@@ -107,63 +96,34 @@ export class ConfigEntriesController {
       'Writes a new version whose value and description equal those of `toVersion`. A version the entry never had is rejected (422 with `Prefer: wait`). Works after a delete too: the history stays.',
   })
   @ApiEventWrite({ resource: ConfigEntryResourceSchema })
-  async rollback(
+  rollback(
     @Param('slug', SlugParam) slug: string,
     @Param('env', EnvParam) env: string,
     @Param('key', KeyParam) key: string,
     @Body() body: RollbackConfigDto,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('prefer') prefer?: string,
-    @Headers('if-match') ifMatch?: string,
+    @WriteContext() write: WriteContext,
   ) {
-    const wait = preferredWait(prefer);
-    const submitted = await this.gateway.submit(
+    return this.writes.submit(
+      write,
+      'config.rolled-back',
+      { ...body, slug, env, key },
       {
-        type: 'config.rolled-back',
-        data: { ...body, slug, env, key },
-        ...writerOf(request),
-        expectedVersion: expectedVersion(ifMatch),
-        requestId: requestIdOf(request),
+        load: () => this.config.loadEntry(slug, env, key),
       },
-      wait,
     );
-    return answerWrite(reply, submitted, wait, {
-      load: () => this.config.loadEntry(slug, env, key),
-    });
   }
 
   @Delete(':key')
   @RequireRole('writer')
   @ApiOperation({ summary: 'Remove an entry (its history stays)' })
-  @ApiBody({
-    type: ReasonDto,
-    required: false,
-    description: 'An optional change message for the audit',
-  })
   @ApiEventWrite({ removes: true })
-  async remove(
+  remove(
     @Param('slug', SlugParam) slug: string,
     @Param('env', EnvParam) env: string,
     @Param('key', KeyParam) key: string,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('prefer') prefer?: string,
-    @Headers('if-match') ifMatch?: string,
-    @Body() body?: unknown,
+    @Body() body: DeleteConfigDto,
+    @WriteContext() write: WriteContext,
   ) {
-    const wait = preferredWait(prefer);
-    const reason = (body as { reason?: unknown } | undefined)?.reason;
-    const submitted = await this.gateway.submit(
-      {
-        type: 'config.deleted',
-        data: { slug, env, key, ...(reason !== undefined ? { reason } : {}) },
-        ...writerOf(request),
-        expectedVersion: expectedVersion(ifMatch),
-        requestId: requestIdOf(request),
-      },
-      wait,
-    );
-    return answerWrite(reply, submitted, wait, { deleted: true });
+    return this.writes.submit(write, 'config.deleted', { ...body, slug, env, key });
   }
 }

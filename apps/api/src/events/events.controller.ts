@@ -1,7 +1,5 @@
-import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { CACHE_KEYS, REDIS } from '#caching/caching.constants';
-import type { RedisConnection } from '#caching/redis-client';
-import type { CacheKeys } from '#caching/cache-keys';
+import { Controller, Get, Param } from '@nestjs/common';
+import { AcceptedEventsStore } from '#caching/accepted-events.store';
 import { EventLogRepository } from '#persistence/event-log.repository';
 import type { EventStatus } from '#domain/event.model';
 import { EventIdParam } from '../http/validation.js';
@@ -19,8 +17,7 @@ export interface EventStatusView {
 export class EventsController {
   constructor(
     private readonly eventLog: EventLogRepository,
-    @Inject(REDIS) private readonly redis: RedisConnection,
-    @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
+    private readonly accepted: AcceptedEventsStore,
   ) {}
 
   /** The worker's verdict once there is one; `accepted` while the event waits in Kafka. */
@@ -31,8 +28,8 @@ export class EventsController {
       const { code: _code, type: _type, ...view } = outcome;
       return view;
     }
-    const aggregate = await this.redis.get(this.keys.acceptedEvent(eventId)).catch(() => null);
-    if (aggregate !== null) return { eventId, status: 'accepted', aggregate };
+    const aggregate = await this.accepted.aggregateOf(eventId);
+    if (aggregate !== undefined) return { eventId, status: 'accepted', aggregate };
     throw new ProblemException(404, `No event ${eventId} is known`);
   }
 }

@@ -8,7 +8,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { ProblemException, PROBLEM_CONTENT_TYPE, problemOf, type Problem } from './problem.js';
-import { LOGGER } from '../api.constants.js';
+import { LOGGER } from '#observability/observability.constants';
 
 /** Every failure leaves the API as `application/problem+json`; nothing leaks a stack. */
 @Catch()

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import { RequireRole } from '../auth/roles.decorator.js';
-import { METRICS_REGISTRY } from '../api.constants.js';
+import { METRICS_REGISTRY } from '#observability/observability.constants';
 
 @Controller('metrics')
 @RequireRole('admin')

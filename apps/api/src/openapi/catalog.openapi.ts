@@ -1,5 +1,4 @@
 import {
-  ApiBody,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -7,7 +6,6 @@ import {
   ApiServiceUnavailableResponse,
   DECORATORS,
 } from '@nestjs/swagger';
-import { ReasonDto } from '#domain/service.dto';
 import { ServicesController } from '../services/services.controller.js';
 import { EventsController } from '../events/events.controller.js';
 import { HealthController } from '../health/health.controller.js';
@@ -69,11 +67,6 @@ export function documentCatalogOperations(): void {
     ServicesController,
     'remove',
     ApiOperation({ summary: 'Remove a service with its policies and configuration' }),
-    ApiBody({
-      type: ReasonDto,
-      required: false,
-      description: 'An optional change message for the audit',
-    }),
     ApiEventWrite({ removes: true }),
   );
   document(

@@ -1,6 +1,7 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBody,
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -13,6 +14,7 @@ import {
   ApiUnprocessableEntityResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { ReasonDto } from '#domain/service.dto';
 import { AcceptedWriteSchema, ProblemSchema } from './response.schemas.js';
 
 const problem = (description: string) => ({
@@ -31,7 +33,7 @@ export const ApiValidationProblem = () =>
 /**
  * A write that becomes an event: `202` once Kafka has it; with `Prefer: wait=N` the
  * worker's outcome instead (the resource, or a `204` for a removal; `404`/`409`/`422`
- * for a rejection).
+ * for a rejection). A removal's body is optional: only a change message.
  */
 export function ApiEventWrite(options: {
   resource?: Type<unknown>;
@@ -39,7 +41,14 @@ export function ApiEventWrite(options: {
   removes?: boolean;
 }) {
   const outcome = options.removes
-    ? [ApiNoContentResponse({ description: 'Applied (with `Prefer: wait`)' })]
+    ? [
+        ApiBody({
+          type: ReasonDto,
+          required: false,
+          description: 'An optional change message for the audit',
+        }),
+        ApiNoContentResponse({ description: 'Applied (with `Prefer: wait`)' }),
+      ]
     : [
         ApiOkResponse({
           type: options.resource,

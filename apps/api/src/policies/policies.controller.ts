@@ -1,28 +1,15 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  Param,
-  Put,
-  Query,
-  Req,
-  Res,
-} from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Param, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { SetDefaultPolicyDto, SetPolicyDto } from '#domain/policy.dto';
-import { ReasonDto } from '#domain/service.dto';
+import { RemovePolicyDto, SetDefaultPolicyDto, SetPolicyDto } from '#domain/policy.dto';
 import { ANY_ENV, ENV_PATTERN, type PolicyType } from '#domain/policy.model';
 import { PoliciesService } from './policies.service.js';
-import { EventGateway } from '../writes/event-gateway.service.js';
-import { answerWrite } from '../writes/write-responder.js';
+import { WritesService } from '../writes/writes.service.js';
+import { WriteContext } from '../writes/write-context.decorator.js';
 import { RequireRole } from '../auth/roles.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { PolicyTypeParam, SlugParam } from '../http/validation.js';
-import { expectedVersion, preferredWait } from '../http/preferences.js';
-import { writerOf, requestIdOf, sendDocument } from '../http/request-context.js';
+import { sendDocument } from '../http/request-context.js';
 import { ApiEventWrite, ApiTaggedRead } from '../openapi/openapi.decorators.js';
 import {
   DefaultPolicyListSchema,
@@ -39,7 +26,7 @@ const POLICY_ENV_PATTERN = `^(\\${ANY_ENV}|${ENV_PATTERN.source.slice(1, -1)})$`
 export class PoliciesController {
   constructor(
     private readonly policies: PoliciesService,
-    private readonly gateway: EventGateway,
+    private readonly writes: WritesService,
   ) {}
 
   @Get('policies')
@@ -67,29 +54,20 @@ export class PoliciesController {
     description: 'Applies to every service and environment without an override of the type.',
   })
   @ApiEventWrite({ resource: DefaultPolicyResourceSchema, creates: true })
-  async setDefault(
+  setDefault(
     @Param('type', PolicyTypeParam) type: PolicyType,
     @Body() body: SetDefaultPolicyDto,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('prefer') prefer?: string,
-    @Headers('if-match') ifMatch?: string,
+    @WriteContext() write: WriteContext,
   ) {
-    const wait = preferredWait(prefer);
-    const submitted = await this.gateway.submit(
+    return this.writes.submit(
+      write,
+      'default-policy.set',
+      { ...body, type },
       {
-        type: 'default-policy.set',
-        data: { ...body, type },
-        ...writerOf(request),
-        expectedVersion: expectedVersion(ifMatch),
-        requestId: requestIdOf(request),
+        creates: 'first-version',
+        load: () => this.policies.loadDefault(type),
       },
-      wait,
     );
-    return answerWrite(reply, submitted, wait, {
-      created: submitted.outcome?.version === 1,
-      load: () => this.policies.loadDefault(type),
-    });
   }
 
   @Get('services/:slug/policies')
@@ -111,30 +89,21 @@ export class PoliciesController {
       '`env` `*` applies to every environment; a named environment overrides `*`. `spec` is checked against the type: errors name `spec.<field>`.',
   })
   @ApiEventWrite({ resource: PolicyResourceSchema, creates: true })
-  async set(
+  set(
     @Param('slug', SlugParam) slug: string,
     @Param('type', PolicyTypeParam) type: PolicyType,
     @Body() body: SetPolicyDto,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('prefer') prefer?: string,
-    @Headers('if-match') ifMatch?: string,
+    @WriteContext() write: WriteContext,
   ) {
-    const wait = preferredWait(prefer);
-    const submitted = await this.gateway.submit(
+    return this.writes.submit(
+      write,
+      'policy.set',
+      { ...body, slug, type },
       {
-        type: 'policy.set',
-        data: { ...body, slug, type },
-        ...writerOf(request),
-        expectedVersion: expectedVersion(ifMatch),
-        requestId: requestIdOf(request),
+        creates: 'first-version',
+        load: () => this.policies.loadPolicy(slug, type, body.env),
       },
-      wait,
     );
-    return answerWrite(reply, submitted, wait, {
-      created: submitted.outcome?.version === 1,
-      load: () => this.policies.loadPolicy(slug, type, body.env),
-    });
   }
 
   @Delete('services/:slug/policies/:type')
@@ -146,34 +115,14 @@ export class PoliciesController {
     description: '`*` or the environment of the override to remove',
     schema: { type: 'string', pattern: POLICY_ENV_PATTERN },
   })
-  @ApiBody({
-    type: ReasonDto,
-    required: false,
-    description: 'An optional change message for the audit',
-  })
   @ApiEventWrite({ removes: true })
-  async remove(
+  remove(
     @Param('slug', SlugParam) slug: string,
     @Param('type', PolicyTypeParam) type: PolicyType,
     @Query('env') env: string | undefined,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('prefer') prefer?: string,
-    @Headers('if-match') ifMatch?: string,
-    @Body() body?: unknown,
+    @Body() body: RemovePolicyDto,
+    @WriteContext() write: WriteContext,
   ) {
-    const wait = preferredWait(prefer);
-    const reason = (body as { reason?: unknown } | undefined)?.reason;
-    const submitted = await this.gateway.submit(
-      {
-        type: 'policy.removed',
-        data: { slug, type, env, ...(reason !== undefined ? { reason } : {}) },
-        ...writerOf(request),
-        expectedVersion: expectedVersion(ifMatch),
-        requestId: requestIdOf(request),
-      },
-      wait,
-    );
-    return answerWrite(reply, submitted, wait, { deleted: true });
+    return this.writes.submit(write, 'policy.removed', { ...body, slug, type, env });
   }
 }

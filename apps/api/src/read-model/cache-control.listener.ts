@@ -1,27 +1,21 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { WARDEN_CONFIG } from '#config/config.constants';
-import type { WardenConfig } from '#config/warden-config';
-import { CACHE_KEYS } from '#caching/caching.constants';
+import { CACHE_CONTROL_SUBSCRIBER, CACHE_KEYS } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
 import { CacheControlBus, type CacheCommand } from '#caching/cache-control.bus';
-import { createRedis, type RedisConnection } from '#caching/redis-client';
-import { LOGGER } from '../api.constants.js';
+import { LOGGER } from '#observability/observability.constants';
 import { CatalogCache } from './catalog-cache.service.js';
+import type { RedisConnection } from '#caching/redis-client';
 
 /** Applies admins' invalidations, from whichever API instance they came, to this instance's memory. */
 @Injectable()
-export class CacheControlListener implements OnModuleInit, OnApplicationShutdown {
-  private readonly subscriber: RedisConnection;
-
+export class CacheControlListener implements OnModuleInit {
   constructor(
-    @Inject(WARDEN_CONFIG) config: WardenConfig,
+    @Inject(CACHE_CONTROL_SUBSCRIBER) private readonly subscriber: RedisConnection,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly catalog: CatalogCache,
-  ) {
-    this.subscriber = createRedis(config, 'warden-cache-control');
-  }
+  ) {}
 
   async onModuleInit(): Promise<void> {
     await CacheControlBus.subscribe(
@@ -38,9 +32,5 @@ export class CacheControlListener implements OnModuleInit, OnApplicationShutdown
   apply(command: CacheCommand): void {
     if (command.kind === 'flush') this.catalog.clear();
     else this.catalog.invalidate({ aggregate: command.aggregate });
-  }
-
-  onApplicationShutdown(): void {
-    this.subscriber.disconnect();
   }
 }

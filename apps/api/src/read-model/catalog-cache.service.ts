@@ -12,7 +12,7 @@ import {
   type ServiceSnapshot,
 } from '#domain/effective-view';
 import { versionEtag } from '#domain/etag';
-import { OutcomeListener } from '../writes/outcome-listener.service.js';
+import { OutcomeListener } from '../outcomes/outcome-listener.service.js';
 import { ProblemException } from '../http/problem.js';
 import { RecordHealth } from './record-health.service.js';
 import { CatalogChanges } from './catalog-changes.js';

@@ -1,41 +1,37 @@
-import { Global, Module } from '@nestjs/common';
-import { CACHE_OBSERVER } from '#caching/caching.constants';
-import type { CacheObserver } from '#caching/tiered-cache';
-import { API_METRICS, type ApiMetrics } from '../api.constants.js';
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { CachingModule } from '#caching/caching.module';
+import { CACHE_CONTROL_SUBSCRIBER } from '#caching/caching.constants';
+import { subscriberProvider, type RedisConnection } from '#caching/redis-client';
+import { PersistenceModule } from '#persistence/persistence.module';
+import { OutcomesModule } from '../outcomes/outcomes.module.js';
+import { AccessModule } from '../auth/access.module.js';
+import { CatalogCache } from './catalog-cache.service.js';
+import { CatalogChanges } from './catalog-changes.js';
 import { RecordHealth } from './record-health.service.js';
 import { CacheControlListener } from './cache-control.listener.js';
 import { EffectiveFastPath } from './effective-fast-path.js';
-import { AccessModule } from '../auth/access.module.js';
-
-/** Counts hits and misses per tier on `/metrics`, with the label children bound once (hot path). */
-function metricsObserver(metrics: ApiMetrics): CacheObserver {
-  const hits = {
-    l1: metrics.cacheHits.labels('l1'),
-    l2: metrics.cacheHits.labels('l2'),
-    db: metrics.cacheHits.labels('db'),
-  };
-  const misses = { l1: metrics.cacheMisses.labels('l1'), l2: metrics.cacheMisses.labels('l2') };
-  return {
-    hit: (tier) => hits[tier].inc(),
-    miss: (tier) => misses[tier].inc(),
-  };
-}
 
 /**
- * What the read path needs besides the cache itself: PostgreSQL's health as reads see
- * it, the listener for admins' invalidations, the metrics the tiers report to, and the
- * fast lane that answers effective views from memory.
- * (`CatalogCache` is provided with the writes, whose outcomes it listens to.)
+ * The read path: `CatalogCache` over the tiers, which drops what the worker's outcomes
+ * and the admins' invalidations touch, PostgreSQL's health as reads see it, and the fast
+ * lane that answers effective views from memory.
  */
-@Global()
 @Module({
-  imports: [AccessModule],
+  imports: [PersistenceModule, CachingModule, OutcomesModule, AccessModule],
   providers: [
+    subscriberProvider(CACHE_CONTROL_SUBSCRIBER, 'warden-cache-control'),
+    CatalogCache,
+    CatalogChanges,
     RecordHealth,
     CacheControlListener,
     EffectiveFastPath,
-    { provide: CACHE_OBSERVER, inject: [API_METRICS], useFactory: metricsObserver },
   ],
-  exports: [RecordHealth, CacheControlListener, EffectiveFastPath, CACHE_OBSERVER],
+  exports: [CatalogCache, CatalogChanges, RecordHealth, CacheControlListener, EffectiveFastPath],
 })
-export class ReadModelModule {}
+export class ReadModelModule implements OnApplicationShutdown {
+  constructor(@Inject(CACHE_CONTROL_SUBSCRIBER) private readonly subscriber: RedisConnection) {}
+
+  onApplicationShutdown(): void {
+    this.subscriber.disconnect();
+  }
+}

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { DATABASE } from '#persistence/persistence.constants';
 import type { Database } from '#persistence/database';
-import { LOGGER } from '../api.constants.js';
+import { LOGGER } from '#observability/observability.constants';
 
 const PROBE_INTERVAL_MS = 1000;
 const PROBE_TIMEOUT_MS = 1000;

@@ -1,27 +1,19 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ListServicesQueryDto, RegisterServiceDto, UpdateServiceDto } from '#domain/service.dto';
+import {
+  DeleteServiceDto,
+  ListServicesQueryDto,
+  RegisterServiceDto,
+  UpdateServiceDto,
+} from '#domain/service.dto';
 import { ServicesService, type ServicePage } from './services.service.js';
 import { CatalogCache } from '../read-model/catalog-cache.service.js';
-import { EventGateway } from '../writes/event-gateway.service.js';
-import { answerWrite } from '../writes/write-responder.js';
+import { WritesService } from '../writes/writes.service.js';
+import { WriteContext } from '../writes/write-context.decorator.js';
 import { RequireRole } from '../auth/roles.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { SlugParam } from '../http/validation.js';
-import { expectedVersion, preferredWait } from '../http/preferences.js';
-import { writerOf, requestIdOf, sendDocument } from '../http/request-context.js';
+import { sendDocument } from '../http/request-context.js';
 import { ProblemException } from '../http/problem.js';
 
 @Controller('v1/services')
@@ -29,31 +21,14 @@ export class ServicesController {
   constructor(
     private readonly services: ServicesService,
     private readonly cache: CatalogCache,
-    private readonly gateway: EventGateway,
+    private readonly writes: WritesService,
   ) {}
 
   @Post()
   @RequireRole('writer')
-  async register(
-    @Body() body: RegisterServiceDto,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('prefer') prefer?: string,
-    @Headers('if-match') ifMatch?: string,
-  ) {
-    const wait = preferredWait(prefer);
-    const submitted = await this.gateway.submit(
-      {
-        type: 'service.registered',
-        data: { ...body },
-        ...writerOf(request),
-        expectedVersion: expectedVersion(ifMatch),
-        requestId: requestIdOf(request),
-      },
-      wait,
-    );
-    return answerWrite(reply, submitted, wait, {
-      created: true,
+  register(@Body() body: RegisterServiceDto, @WriteContext() write: WriteContext) {
+    return this.writes.submit(write, 'service.registered', body, {
+      creates: 'always',
       load: () => this.services.loadFresh(body.slug),
     });
   }
@@ -76,50 +51,28 @@ export class ServicesController {
 
   @Patch(':slug')
   @RequireRole('writer')
-  async update(
+  update(
     @Param('slug', SlugParam) slug: string,
     @Body() body: UpdateServiceDto,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('prefer') prefer?: string,
-    @Headers('if-match') ifMatch?: string,
+    @WriteContext() write: WriteContext,
   ) {
-    const wait = preferredWait(prefer);
-    const submitted = await this.gateway.submit(
+    return this.writes.submit(
+      write,
+      'service.updated',
+      { ...body, slug },
       {
-        type: 'service.updated',
-        data: { ...body, slug },
-        ...writerOf(request),
-        expectedVersion: expectedVersion(ifMatch),
-        requestId: requestIdOf(request),
+        load: () => this.services.loadFresh(slug),
       },
-      wait,
     );
-    return answerWrite(reply, submitted, wait, { load: () => this.services.loadFresh(slug) });
   }
 
   @Delete(':slug')
   @RequireRole('writer')
-  async remove(
+  remove(
     @Param('slug', SlugParam) slug: string,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('prefer') prefer?: string,
-    @Headers('if-match') ifMatch?: string,
-    @Body() body?: unknown,
+    @Body() body: DeleteServiceDto,
+    @WriteContext() write: WriteContext,
   ) {
-    const wait = preferredWait(prefer);
-    const reason = (body as { reason?: unknown } | undefined)?.reason;
-    const submitted = await this.gateway.submit(
-      {
-        type: 'service.deleted',
-        data: { slug, ...(reason !== undefined ? { reason } : {}) },
-        ...writerOf(request),
-        expectedVersion: expectedVersion(ifMatch),
-        requestId: requestIdOf(request),
-      },
-      wait,
-    );
-    return answerWrite(reply, submitted, wait, { deleted: true });
+    return this.writes.submit(write, 'service.deleted', { ...body, slug });
   }
 }

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
-import { governanceRepositoryProvider } from '#persistence/governance.provider';
+import { PersistenceModule } from '#persistence/persistence.module';
+import { WritesModule } from '../writes/writes.module.js';
 import { TransferController } from './transfer.controller.js';
 import { TransferService } from './transfer.service.js';
 
+/** Export and import of a service's whole governance state as one document. */
 @Module({
+  imports: [PersistenceModule, WritesModule],
   controllers: [TransferController],
-  providers: [TransferService, governanceRepositoryProvider],
+  providers: [TransferService],
 })
 export class TransferModule {}

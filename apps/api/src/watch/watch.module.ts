@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { CachingModule } from '#caching/caching.module';
+import { PersistenceModule } from '#persistence/persistence.module';
+import { ReadModelModule } from '../read-model/read-model.module.js';
 import { DeliveryReport } from './delivery-report.service.js';
 import { ViewHub } from './view-hub.service.js';
 import { WatchController } from './watch.controller.js';
@@ -11,6 +14,7 @@ import { WatchMetrics } from './watch.metrics.js';
  * model's change notifications (`CatalogChanges`), with delivery reports across instances.
  */
 @Module({
+  imports: [PersistenceModule, CachingModule, ReadModelModule],
   controllers: [WatchController],
   providers: [ViewHub, WatchStreams, WatchLimits, WatchMetrics, DeliveryReport],
   exports: [WatchStreams],

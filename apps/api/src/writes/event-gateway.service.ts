@@ -13,9 +13,9 @@ import { aggregateOfData, validateEventData } from '#domain/event-validation';
 import { SCHEMA_VERSION, type EventEnvelope, type EventType } from '#domain/event.model';
 import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
-import { OutcomeListener } from './outcome-listener.service.js';
+import { OutcomeListener } from '../outcomes/outcome-listener.service.js';
 import { WriteAuthorizer } from './write-authorizer.service.js';
-import { LOGGER } from '../api.constants.js';
+import { LOGGER } from '#observability/observability.constants';
 
 export interface WriteCommand {
   type: EventType;
@@ -141,6 +141,7 @@ export class EventGateway implements BeforeApplicationShutdown {
       { requestId: command.requestId, eventId: envelope.id, type: envelope.type, aggregate },
       'event accepted',
     );
+    // Lets GET /v1/events/{id} answer "accepted" before the worker has seen it.
     if (!waiter || !waitSeconds) return { eventId: envelope.id, aggregate };
     const outcome = await this.waitFor(envelope.id, waiter, waitSeconds * 1000);
     return { eventId: envelope.id, aggregate, outcome };

@@ -9,10 +9,9 @@ export interface LoadedResource {
 }
 
 export interface WriteAnswer {
-  /** 201 when the applied change created the resource, 200 otherwise. */
-  created?: boolean;
-  deleted?: boolean;
-  /** Reads the resource from the record after the change was applied. */
+  /** 201 when the applied change created the resource (always, or when it made version 1), else 200. */
+  creates?: 'always' | 'first-version';
+  /** Reads the resource from the record after the change was applied; without it, a `204`. */
   load?: () => Promise<LoadedResource | undefined>;
 }
 
@@ -44,7 +43,7 @@ export async function answerWrite(
     throw problem;
   }
   void reply.header('x-event-id', eventId);
-  if (answer.deleted || !answer.load) {
+  if (!answer.load) {
     void reply.status(204);
     return undefined;
   }
@@ -54,7 +53,9 @@ export async function answerWrite(
     void reply.status(202).header('location', `/v1/events/${eventId}`);
     return { eventId, status: 'applied' };
   }
-  void reply.status(answer.created ? 201 : 200).header('etag', resource.etag);
+  const created =
+    answer.creates === 'always' || (answer.creates === 'first-version' && outcome.version === 1);
+  void reply.status(created ? 201 : 200).header('etag', resource.etag);
   if (resource.location) void reply.header('location', resource.location);
   return resource.body;
 }

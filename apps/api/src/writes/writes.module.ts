@@ -1,14 +1,16 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { MessagingModule } from '#messaging/messaging.module';
+import { PersistenceModule } from '#persistence/persistence.module';
+import { OutcomesModule } from '../outcomes/outcomes.module.js';
+import { ReadModelModule } from '../read-model/read-model.module.js';
 import { EventGateway } from './event-gateway.service.js';
-import { OutcomeListener } from './outcome-listener.service.js';
+import { WritesService } from './writes.service.js';
 import { WriteAuthorizer } from './write-authorizer.service.js';
-import { CatalogCache } from '../read-model/catalog-cache.service.js';
-import { CatalogChanges } from '../read-model/catalog-changes.js';
 
-/** The write path (events out) and what listens for their outcomes. */
-@Global()
+/** The write path: a validated write becomes an event on Kafka, answered as HTTP. */
 @Module({
-  providers: [EventGateway, OutcomeListener, CatalogCache, CatalogChanges, WriteAuthorizer],
-  exports: [EventGateway, OutcomeListener, CatalogCache, CatalogChanges],
+  imports: [PersistenceModule, MessagingModule, ReadModelModule, OutcomesModule],
+  providers: [EventGateway, WriteAuthorizer, WritesService],
+  exports: [EventGateway, WritesService],
 })
 export class WritesModule {}

@@ -1,14 +1,12 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { WARDEN_CONFIG } from '#config/config.constants';
-import type { WardenConfig } from '#config/warden-config';
-import { CACHE_KEYS, REDIS } from '#caching/caching.constants';
+import { CACHE_KEYS, OUTCOMES_SUBSCRIBER } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
+import { AcceptedEventsStore } from '#caching/accepted-events.store';
 import { OutcomeBus, type EventOutcomeMessage } from '#caching/outcome-bus';
-import { createRedis, type RedisConnection } from '#caching/redis-client';
-import { API_METRICS, LOGGER, type ApiMetrics } from '../api.constants.js';
-
-const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
+import { LOGGER } from '#observability/observability.constants';
+import { API_METRICS, type ApiMetrics } from '../api.constants.js';
+import type { RedisConnection } from '#caching/redis-client';
 
 type OutcomeHandler = (message: EventOutcomeMessage) => void;
 
@@ -18,22 +16,19 @@ type OutcomeHandler = (message: EventOutcomeMessage) => void;
  * change from a stale copy afterwards.
  */
 @Injectable()
-export class OutcomeListener implements OnModuleInit, OnApplicationShutdown {
-  private readonly subscriber: RedisConnection;
+export class OutcomeListener implements OnModuleInit {
   private readonly invalidators: OutcomeHandler[] = [];
   private readonly resyncs: (() => void)[] = [];
   private readonly waiters = new Map<string, (message: EventOutcomeMessage) => void>();
   private readonly acceptedAt = new Map<string, number>();
 
   constructor(
-    @Inject(WARDEN_CONFIG) config: WardenConfig,
+    @Inject(OUTCOMES_SUBSCRIBER) private readonly subscriber: RedisConnection,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
-    @Inject(REDIS) private readonly redis: RedisConnection,
+    private readonly accepted: AcceptedEventsStore,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(API_METRICS) private readonly metrics: ApiMetrics,
-  ) {
-    this.subscriber = createRedis(config, 'warden-outcomes');
-  }
+  ) {}
 
   async onModuleInit(): Promise<void> {
     await OutcomeBus.subscribe(
@@ -67,9 +62,7 @@ export class OutcomeListener implements OnModuleInit, OnApplicationShutdown {
 
   /** Kafka acknowledged the event: GET /v1/events/{id} says `accepted` until the worker decides. */
   markAccepted(eventId: string, aggregate: string): void {
-    this.redis
-      .set(this.keys.acceptedEvent(eventId), aggregate, 'EX', ACCEPTED_TTL_SECONDS)
-      .catch(() => undefined);
+    this.accepted.record(eventId, aggregate);
     this.acceptedAt.set(eventId, Date.now());
     // Bounded: entries for events whose outcome this instance never hears are dropped.
     if (this.acceptedAt.size > 100_000) this.acceptedAt.clear();
@@ -90,9 +83,5 @@ export class OutcomeListener implements OnModuleInit, OnApplicationShutdown {
       this.waiters.delete(message.eventId);
       waiter(message);
     }
-  }
-
-  onApplicationShutdown(): void {
-    this.subscriber.disconnect();
   }
 }

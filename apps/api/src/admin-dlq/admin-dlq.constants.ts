@@ -1,1 +1,0 @@
-export const DEAD_LETTERS = Symbol('DEAD_LETTERS');

@@ -1,0 +1,35 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import { expectedVersion, preferredWait } from '../http/preferences.js';
+import type { TokenGrant } from '#config/warden-config';
+import { requestIdOf, writerOf } from '../http/request-context.js';
+
+/** What a write handler needs besides its body and path: who writes, and how to answer. */
+export interface WriteContext {
+  actor: string;
+  /** The writer's token: the write must lie within its teams and environments. */
+  grant: TokenGrant;
+  requestId: string;
+  /** `Prefer: wait=N`: answer with the outcome, waiting up to N seconds. */
+  waitSeconds?: number;
+  /** `If-Match`: the version the write expects (a malformed value is a 400). */
+  expectedVersion?: number;
+  /** The reply the answer's status and headers are set on; its body is the handler's return. */
+  reply: FastifyReply;
+}
+
+/** The write context of the request, read once from the token's grant and the headers. */
+export const WriteContext = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): WriteContext => {
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthenticatedRequest>();
+    return {
+      ...writerOf(request),
+      requestId: requestIdOf(request),
+      waitSeconds: preferredWait(request.headers.prefer),
+      expectedVersion: expectedVersion(request.headers['if-match']),
+      reply: http.getResponse<FastifyReply>(),
+    };
+  },
+);
