@@ -21,6 +21,8 @@ export function validationFailed(errors: FieldError[]): ProblemException {
  */
 class ExactInputValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A custom parameter (the write context) is built by the server, not sent.
+    if (metadata.type === 'custom') return super.transform(value, metadata);
     const metatype = metadata.metatype ?? Object;
     const errors = jsonInputErrors(metatype, value);
     if (errors.length > 0) throw validationFailed(errors);
