@@ -17,9 +17,17 @@ import { BenchProcess } from './support/bench-process.js';
 import { round } from './support/load.js';
 import { measurePropagation, type PropagationFigures } from './support/propagation.js';
 import { quietRoundStart, type RoundStart } from './support/quiet.js';
+import {
+  scrapeStages,
+  stageDelta,
+  stageQuantiles,
+  stagesMarkdown,
+  type StageQuantiles,
+} from './support/write-stages.js';
 
 const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const WRITER = { authorization: 'Bearer dev-writer', 'content-type': 'application/json' };
+const ADMIN = { authorization: 'Bearer dev-admin' };
 const SERVICES = 200;
 const BACKLOG = Number(process.env.BENCH_WRITE_BACKLOG ?? 40_000);
 /** Writes per second of each propagation run; 0 is one write at a time. */
@@ -43,7 +51,7 @@ interface AcceptFigures {
   failed: number;
 }
 
-type PropagationRuns = (PropagationFigures & RoundStart)[];
+type PropagationRuns = (PropagationFigures & RoundStart & { stages: StageQuantiles[] })[];
 
 interface WritePathFigures {
   apply: ApplyFigures & RoundStart;
@@ -329,8 +337,13 @@ async function propagation(bench: WriteBench, context: BenchContext): Promise<Pr
   try {
     // The accept phase left a backlog: measure only once the worker is idle.
     await bench.caughtUp(300_000);
+    const metricsOf = [writer, reader, worker].map((p) => ({
+      url: `${p.baseUrl}/metrics`,
+      headers: ADMIN,
+    }));
     const runs: PropagationRuns = [];
     for (const writesPerSecond of PROPAGATION_RATES) {
+      const before = await scrapeStages(metricsOf);
       const start = await quietRoundStart();
       const figures = await measurePropagation({
         writerUrl: writer.baseUrl,
@@ -348,8 +361,10 @@ async function propagation(bench: WriteBench, context: BenchContext): Promise<Pr
       context.log(
         `propagation at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(figures)}`,
       );
-      runs.push({ ...figures, ...start });
       await bench.caughtUp(60_000);
+      const stages = stageQuantiles(stageDelta(await scrapeStages(metricsOf), before));
+      context.log(`stages at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(stages)}`);
+      runs.push({ ...figures, ...start, stages });
     }
     return runs;
   } finally {
@@ -390,6 +405,19 @@ function markdown(f: WritePathFigures): string {
       'apply ratio says how much of the time goes to that work rather than to Kafka. The API ' +
       'gathers concurrent writes into one `sendBatch`, which is why it can outrun a producer ' +
       'that sends one message per request.',
+    '',
+    'Where the propagation time went: the per-stage histograms `warden_write_stage_seconds` ' +
+      'of both APIs and the worker, scraped before and after each run (quantiles interpolated ' +
+      'within buckets; the p50s of the stages do not add up to the p50 of the whole).',
+    ...f.propagation.map((p) =>
+      [
+        '',
+        stagesMarkdown(
+          p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one at a time',
+          p.stages,
+        ),
+      ].join('\n'),
+    ),
   ].join('\n');
 }
 

@@ -197,6 +197,22 @@ describe('operating the write path: dead letters, replay, consumers, request ids
     );
   });
 
+  it('times each step of a write on the /metrics of the API and of the worker', async () => {
+    expect((await client.post('/v1/services', aService(), WAIT)).status).toBe(201);
+    const stageCount = (metrics: string, stage: string, app: string) =>
+      metrics
+        .split('\n')
+        .filter((line) => line.startsWith('warden_write_stage_seconds_count{'))
+        .filter((line) => line.includes(`stage="${stage}"`) && line.includes(`app="${app}"`))
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    await eventually(async () => {
+      const metrics = (await admin.get('/metrics')).body as string;
+      for (const stage of ['appended', 'dropped']) {
+        expect(stageCount(metrics, stage, 'api')).toBeGreaterThan(0);
+      }
+    });
+  });
+
   it('rebuilds the projections from the log with a fresh consumer group, ending in the same state', async () => {
     const service = aService();
     const slug = String(service.slug);

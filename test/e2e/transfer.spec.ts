@@ -30,10 +30,10 @@ async function dispose(deployment: Deployment | undefined): Promise<void> {
 const ENVIRONMENTS = ['prod', 'staging', 'dev'];
 
 /** What a gateway sees, without what only says when it was computed. */
-async function views(client: WardenClient, slugs: string[]) {
+async function views(client: WardenClient, slugs: string[], environments = ENVIRONMENTS) {
   const seen: Record<string, unknown> = {};
   for (const slug of slugs) {
-    for (const environment of ENVIRONMENTS) {
+    for (const environment of environments) {
       const r = await client.as('reader').get(`/v1/services/${slug}/effective?env=${environment}`);
       expect(r.status).toBe(200);
       const { computedAt: _c, version: _v, ...view } = r.body as Record<string, unknown>;
@@ -50,7 +50,9 @@ describe('export and import between two Wardens, end to end', () => {
   const ledger = uniqueSlug('ledger');
 
   beforeAll(async () => {
-    [source, target] = await Promise.all([deploy('transfer-source'), deploy('transfer-target')]);
+    // One after the other: four cold starts at once can starve a busy machine.
+    source = await deploy('transfer-source');
+    target = await deploy('transfer-target');
     const { client } = source;
     const write = async (method: 'put' | 'post', path: string, body: unknown) => {
       const r = await client[method](path, body, WAIT);
@@ -93,7 +95,8 @@ describe('export and import between two Wardens, end to end', () => {
     });
     await write('put', `/v1/services/${checkout}/config/staging/flags`, { value: null });
     await write('put', `/v1/services/${ledger}/config/dev/debug`, { value: true });
-  });
+    // Two deployments start side by side: on a busy machine that takes longer than a test.
+  }, 180_000);
 
   afterAll(async () => {
     await Promise.all([dispose(source), dispose(target)]);
@@ -105,16 +108,32 @@ describe('export and import between two Wardens, end to end', () => {
     return r.body as Record<string, any>;
   }
 
+  /** What the source's `GET /v1/export` answers, sent back unchanged (a change message added). */
   async function importDocument() {
-    const defaults = (await source.client.get('/v1/policies')).body.items.map(
-      ({ type, enabled, spec }: Record<string, unknown>) => ({ type, enabled, spec }),
-    );
-    return {
-      reason: 'migrate',
-      defaults,
-      services: [await exported(checkout), await exported(ledger)],
-    };
+    const r = await source.client.as('reader').get('/v1/export');
+    expect(r.status).toBe(200);
+    return { reason: 'migrate', ...(r.body as { services: any[]; defaults: any[] }) };
   }
+
+  it('exports every service, or those of one owner or tag, always with the global defaults', async () => {
+    const all = (await source.client.as('reader').get('/v1/export')).body;
+    expect(all.services).toEqual([await exported(checkout), await exported(ledger)]);
+    expect(all.defaults).toEqual([
+      {
+        type: 'circuit-breaker',
+        enabled: false,
+        spec: { errorRatePercent: 50, windowSeconds: 10, cooldownSeconds: 30 },
+      },
+      { type: 'rate-limit', enabled: true, spec: { requestsPerSecond: 100, burst: 20 } },
+    ]);
+    const tagged = (await source.client.get('/v1/export?tag=payments')).body;
+    expect(tagged.services.map((s: any) => s.service.slug)).toEqual([checkout]);
+    expect(tagged.defaults).toEqual(all.defaults);
+    const owned = (await source.client.get('/v1/export?owner=team-commerce')).body;
+    expect(owned.services.map((s: any) => s.service.slug)).toEqual([checkout, ledger]);
+    expect((await source.client.get('/v1/export?owner=team-nobody')).body.services).toEqual([]);
+    expect((await source.client.get('/v1/export?owner=Not%20A%20Team')).status).toBe(400);
+  });
 
   it("exports a service's fields, policies and configuration of every environment as one document", async () => {
     const document = await exported(checkout);
@@ -246,6 +265,14 @@ describe('export and import between two Wardens, end to end', () => {
       { resource: 'config', slug: ledger, env: 'prod', key: 'debug', action: 'create' },
     ]);
     expect(dryRun.body.summary).toEqual({ create: 1, update: 3, unchanged: 8 });
+    const diffs = dryRun.body.services;
+    expect(diffs.map((d: { slug: string }) => d.slug)).toEqual([checkout, ledger]);
+    expect(diffs[0].before).toEqual(await exported(checkout));
+    expect(diffs[0].after.service.tier).toBe(3);
+    expect(diffs[1].after.config).toEqual([
+      { env: 'dev', key: 'debug', value: true },
+      { env: 'prod', key: 'debug', value: false },
+    ]);
 
     const applied = await target.client.post('/v1/import', document);
     expect(applied.status).toBe(202);
@@ -264,6 +291,42 @@ describe('export and import between two Wardens, end to end', () => {
       `/v1/services/${checkout}/config/prod/timeouts.upstreamMs`,
     );
     expect(entry.body).toMatchObject({ value: 1000, version: 2 });
+  });
+
+  it("imports one service's export unchanged, renaming environments as envMap says", async () => {
+    const single = { ...(await exported(checkout)), envMap: { prod: 'qa' } };
+    const dryRun = await target.client.post('/v1/import?dryRun=true', single);
+    expect(dryRun.status).toBe(200);
+    const created = dryRun.body.changes.filter((c: { action: string }) => c.action === 'create');
+    expect(created).toEqual([
+      { resource: 'policy', slug: checkout, type: 'rate-limit', env: 'qa', action: 'create' },
+      { resource: 'config', slug: checkout, env: 'qa', key: 'flags', action: 'create' },
+      {
+        resource: 'config',
+        slug: checkout,
+        env: 'qa',
+        key: 'timeouts.upstreamMs',
+        action: 'create',
+      },
+    ]);
+    expect((await target.client.get(`/v1/services/${checkout}/config/qa`)).body.items).toEqual([]);
+
+    const imported = await target.client.post('/v1/import', single, { prefer: 'wait=20' });
+    expect(imported.status).toBe(200);
+    const qa = await views(target.client, [checkout], ['qa']);
+    const prod = await views(source.client, [checkout], ['prod']);
+    expect(qa[`${checkout}/qa`]).toEqual(prod[`${checkout}/prod`]);
+
+    const bad = await target.client.post('/v1/import', {
+      ...(await exported(checkout)),
+      config: [
+        { env: 'prod', key: 'x', value: 1 },
+        { env: 'prod', key: 'x', value: 2 },
+      ],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['config.1']);
+    expect((await target.client.post('/v1/import', { envMap: { prod: 'qa' } })).status).toBe(400);
   });
 
   it('keeps the workers healthy throughout', async () => {

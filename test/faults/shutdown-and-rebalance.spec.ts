@@ -100,14 +100,24 @@ describe('fault: workers stop (SIGTERM) and join while a backlog is applied; the
     // Graceful: everything it applied is committed, so nothing is delivered twice.
     expect(await committedOffsets()).toBe(await processed());
     expect(await processed()).toBeLessThan(messages.length);
+    // In this order: the run in flight finishes and is committed, the member leaves the
+    // group, then the outbox is flushed (the pool is still open for it), then the process ends.
     const lines = logLines(first).map((l) => l.msg);
-    expect(lines).toEqual(
-      expect.arrayContaining([
-        'worker stopping',
-        'offsets committed; left the consumer group',
-        'worker stopped',
-      ]),
-    );
+    const order = [
+      'worker stopping',
+      'stopping: finishing the batch in flight',
+      'offsets committed; left the consumer group',
+      'outbox flushed',
+      'worker stopped',
+    ].map((msg) => lines.indexOf(msg));
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    // The flush came after the last commit: nothing of the applied batches is left owed.
+    const owed = await env.db
+      .selectFrom('outbox_messages')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(owed.n)).toBe(0);
 
     const [second, third] = await Promise.all([
       apps.start('worker', env.processEnv({ LOG_LEVEL: 'warn' })),

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import type { AsyncMicroserviceOptions } from '@nestjs/microservices';
+import { EventLogServer } from '#messaging/event-log.server';
 import { loadConfig, ConfigError } from '#config/warden-config';
 import { createLogger } from '#observability/logger';
 import { createRegistry } from '#observability/metrics';
@@ -17,12 +19,18 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger('worker', config.logLevel);
-  const app = await NestFactory.createApplicationContext(
+  const app = await NestFactory.createMicroservice<AsyncMicroserviceOptions>(
     WorkerModule.forRoot(config, log, createRegistry('worker')),
-    { logger: ['error', 'warn'] },
+    {
+      logger: ['error', 'warn'],
+      inject: [EventLogServer],
+      useFactory: (server: EventLogServer) => ({ strategy: server }),
+    },
   );
-  // A stop signal finishes the batch in flight, commits it, leaves the group and closes
-  // the connections (see EventsConsumer) before the process exits with 0.
+  await app.listen();
+  // A stop signal first closes the transport (the batch in flight finishes and is
+  // committed, the member leaves the group), then the shutdown hooks flush the outbox,
+  // then the connections close; the process exits with 0.
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

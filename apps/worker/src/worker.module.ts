@@ -10,7 +10,12 @@ import { workerMetrics } from '#observability/metrics';
 import { DATABASE } from '#persistence/persistence.constants';
 import type { Database } from '#persistence/database';
 import { OutboxRepository } from '#persistence/outbox.repository';
-import { EventsConsumer } from './events/events.consumer.js';
+import { EventRunsHandler } from './events/event-runs.handler.js';
+import { eventLogServerProvider } from './events/event-log.provider.js';
+import { OutcomeAnnouncer } from './events/outcome-announcer.js';
+import { LagReporter } from './events/lag-reporter.js';
+import { ConsumerMonitor } from './events/consumer-monitor.js';
+import { OutboxMessages } from './outbox/outbox-messages.js';
 import { CacheRefresher } from './events/cache-refresher.js';
 import { WorkerHttpServer } from './health/worker-http.server.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
@@ -22,6 +27,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, MessagingModule, CachingModule],
+      controllers: [EventRunsHandler],
       providers: [
         { provide: LOGGER, useValue: log },
         { provide: METRICS_REGISTRY, useValue: registry },
@@ -31,9 +37,13 @@ export class WorkerModule {
           inject: [DATABASE],
           useFactory: (db: Database) => new OutboxRepository(db),
         },
+        eventLogServerProvider,
         OutboxRelay,
+        OutboxMessages,
         CacheRefresher,
-        EventsConsumer,
+        OutcomeAnnouncer,
+        LagReporter,
+        ConsumerMonitor,
         WorkerHttpServer,
       ],
     };

@@ -8,8 +8,43 @@ export function createRegistry(app: 'api' | 'worker'): Registry {
   return registry;
 }
 
+/**
+ * The steps of one write, each timed from the end of the step before it: `appended`
+ * (accepted by the API → acknowledged by Kafka), `fetched` (Kafka's message timestamp →
+ * the worker's handler has the run), `committed` (→ the PostgreSQL transaction
+ * committed), `cached` (→ Redis written), `announced` (→ the outcome published) and
+ * `dropped` (the worker's announce time → this API instance dropped its copies).
+ */
+export type WriteStage = 'appended' | 'fetched' | 'committed' | 'cached' | 'announced' | 'dropped';
+
+export const WRITE_STAGE_METRIC = 'warden_write_stage_seconds';
+
+/** One histogram for every stage; API and worker each record the stages they see. */
+export class WriteStages {
+  private readonly histogram: Histogram<'stage'>;
+
+  constructor(registry: Registry) {
+    this.histogram = new Histogram({
+      name: WRITE_STAGE_METRIC,
+      help: 'Time spent in each step of a write (see docs/operations.md)',
+      labelNames: ['stage'] as const,
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
+      registers: [registry],
+    });
+  }
+
+  /** Milliseconds between two wall-clock instants; the processes share one clock, but a
+   * negative difference (clock steps, rounding) counts as none. */
+  observe(stage: WriteStage, fromMs: number, toMs: number, times = 1): void {
+    const seconds = Math.max(0, toMs - fromMs) / 1000;
+    const child = this.histogram.labels(stage);
+    for (let i = 0; i < times; i++) child.observe(seconds);
+  }
+}
+
 export function apiMetrics(registry: Registry) {
   return {
+    writeStages: new WriteStages(registry),
     cacheHits: new Counter({
       name: 'warden_cache_hits_total',
       help: 'Cache hits per tier (l1 memory, l2 redis, db the record)',
@@ -40,6 +75,7 @@ export function workerMetrics(registry: Registry) {
   });
   return {
     events,
+    writeStages: new WriteStages(registry),
     retries: new Counter({
       name: 'warden_event_retries_total',
       help: 'Retries of an event after a failure',

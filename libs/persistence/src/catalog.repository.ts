@@ -168,15 +168,27 @@ export class CatalogRepository {
     return row && toConfigResource(row);
   }
 
-  async configHistory(slug: string, env: string, key: string) {
-    const rows = await this.db
+  /**
+   * An entry's versions, newest first: all of them, those older than `before`, at most
+   * `limit`, or exactly the `versions` asked for.
+   */
+  async configHistory(
+    slug: string,
+    env: string,
+    key: string,
+    page: { before?: number; limit?: number; versions?: readonly number[] } = {},
+  ) {
+    let query = this.db
       .selectFrom('config_history')
       .select(['version', 'value', 'description', 'change', 'event_id', 'created_at'])
       .where('slug', '=', slug)
       .where('env', '=', env)
       .where('key', '=', key)
-      .orderBy('version', 'desc')
-      .execute();
+      .orderBy('version', 'desc');
+    if (page.before !== undefined) query = query.where('version', '<', page.before);
+    if (page.versions !== undefined) query = query.where('version', 'in', page.versions);
+    if (page.limit !== undefined) query = query.limit(page.limit);
+    const rows = await query.execute();
     return rows.map((r) => ({
       version: r.version,
       value: r.value,

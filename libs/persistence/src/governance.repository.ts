@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Database } from './database.js';
 import {
   toConfigResource,
@@ -86,6 +87,15 @@ export class GovernanceRepository {
       ]);
       return { items: rows.map(toDefaultPolicyResource), revision: revision?.revision ?? 0 };
     });
+  }
+
+  /** The slugs of every service, or of those with this owner and/or tag, in slug order. */
+  async serviceSlugs(filter: { owner?: string; tag?: string }): Promise<string[]> {
+    let query = this.db.selectFrom('services').select('slug').orderBy('slug');
+    if (filter.owner !== undefined) query = query.where('owner', '=', filter.owner);
+    if (filter.tag !== undefined)
+      query = query.where(sql<boolean>`tags @> ARRAY[${filter.tag}]::text[]`);
+    return (await query.execute()).map((row) => row.slug);
   }
 
   /** The services among `slugs` that exist, each with its policies and every environment's config. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventLogRepository, type AuditEntry } from '#persistence/event-log.repository';
 import type { AuditQueryDto } from './audit-query.dto.js';
 import { validationFailed } from '../http/validation.js';
+import { decodeBeforeCursor, encodeBeforeCursor } from '../http/paging.js';
 
 export type AuditView = Omit<AuditEntry, 'seq'>;
 
@@ -40,19 +41,5 @@ export class AuditService {
 }
 
 /** Cursors are opaque to clients: base64url of the last sequence number of the page. */
-export function encodeAuditCursor(seq: number): string {
-  return Buffer.from(JSON.stringify({ before: seq }), 'utf8').toString('base64url');
-}
-
-export function decodeAuditCursor(cursor: string): number {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
-      before?: unknown;
-    };
-    if (Number.isSafeInteger(parsed.before) && (parsed.before as number) > 0)
-      return parsed.before as number;
-  } catch {
-    // falls through to the validation error
-  }
-  throw validationFailed([{ field: 'cursor', message: 'cursor is not one this API issued' }]);
-}
+export const encodeAuditCursor = encodeBeforeCursor;
+export const decodeAuditCursor = decodeBeforeCursor;

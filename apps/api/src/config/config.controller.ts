@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, Param, Post, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DeleteConfigDto, RollbackConfigDto, SetConfigDto } from '#domain/config.dto';
 import { ConfigEntriesService } from './config.service.js';
+import { ConfigHistoryQueryDto } from './config-history.dto.js';
 import { WritesService } from '../writes/writes.service.js';
 import { WriteContext } from '../writes/write-context.decorator.js';
 import { RequireRole } from '../auth/roles.decorator.js';
@@ -76,16 +77,22 @@ export class ConfigEntriesController {
   }
 
   @Get(':key/history')
-  @ApiOperation({ summary: 'Every version the entry has had, newest first' })
+  @ApiOperation({
+    summary: 'The versions the entry has had, newest first, paged; or the JSON Patch between two',
+    description:
+      '`limit` (≤ 200, default 100) and the opaque `cursor` page the versions. With `from` and `to`, the answer is instead the JSON Patch (RFC 6902, `application/json-patch+json`) that turns the value of version `from` into the value of version `to`.',
+  })
   @ApiTaggedRead(ConfigHistorySchema, 'The service does not exist or never had the entry')
   async history(
     @Param('slug', SlugParam) slug: string,
     @Param('env', EnvParam) env: string,
     @Param('key', KeyParam) key: string,
+    @Query() query: ConfigHistoryQueryDto,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendDocument(request, reply, await this.config.history(slug, env, key));
+    const history = await this.config.history(slug, env, key, query);
+    sendDocument(request, reply, history, history.contentType);
   }
 
   @Post(':key/rollback')

@@ -61,13 +61,55 @@ describe(ConfigEntriesService.name, () => {
       { version: 1, value: 800, change: 'set', eventId: 'e', createdAt: entry.createdAt },
     ];
     const document = await service({ revision: 5, history }).history('checkout', 'prod', 'timeout');
-    expect(JSON.parse(document.json)).toEqual({ items: history });
+    expect(JSON.parse(document.json)).toEqual({ items: history, nextCursor: null });
     expect(document.etag).toBe('"r5"');
     await expect(
       service({ revision: 5 }).history('checkout', 'prod', 'nope'),
     ).rejects.toMatchObject({
       problem: { status: 404, detail: 'Service checkout never had a config entry nope in prod' },
     });
+  });
+
+  it('answers the JSON Patch from one version to another as a JSON Patch document', async () => {
+    const history = [
+      { version: 3, value: { regions: ['eu', 'us'], beta: false } },
+      { version: 1, value: { regions: ['eu'], beta: true } },
+    ];
+    const document = await service({ revision: 5, history }).history('checkout', 'prod', 'f', {
+      from: 1,
+      to: 3,
+    });
+    expect(document.contentType).toBe('application/json-patch+json');
+    expect(JSON.parse(document.json)).toEqual([
+      { op: 'add', path: '/regions/1', value: 'us' },
+      { op: 'replace', path: '/beta', value: false },
+    ]);
+    await expect(
+      service({ revision: 5, history }).history('checkout', 'prod', 'f', { from: 1, to: 2 }),
+    ).rejects.toMatchObject({ problem: { status: 404 } });
+    await expect(
+      service({ revision: 5, history }).history('checkout', 'prod', 'f', { from: 1 }),
+    ).rejects.toMatchObject({ problem: { status: 400 } });
+  });
+
+  it('pages the history with a cursor that starts below the last version it answered', async () => {
+    const asked: unknown[] = [];
+    const versions = [5, 4, 3].map((version) => ({ version, value: version }));
+    const governance = { serviceRevision: async () => 9 } as unknown as GovernanceRepository;
+    const catalog = {
+      configHistory: async (_s: string, _e: string, _k: string, page: unknown) => {
+        asked.push(page);
+        return versions;
+      },
+    } as unknown as CatalogRepository;
+    const configs = new ConfigEntriesService(governance, catalog);
+    const first = JSON.parse((await configs.history('c', 'prod', 'k', { limit: 2 })).json);
+    expect(first.items.map((v: { version: number }) => v.version)).toEqual([5, 4]);
+    await configs.history('c', 'prod', 'k', { limit: 2, cursor: first.nextCursor });
+    expect(asked).toEqual([
+      { before: undefined, limit: 3 },
+      { before: 4, limit: 3 },
+    ]);
   });
 
   it('reads an entry back with a location that escapes nothing a key may hold', async () => {

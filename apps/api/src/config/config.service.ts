@@ -2,9 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { CatalogRepository } from '#persistence/catalog.repository';
 import { GovernanceRepository } from '#persistence/governance.repository';
 import { versionEtag } from '#domain/etag';
+import { diffJson } from '#domain/json-patch';
 import { ProblemException } from '../http/problem.js';
+import { validationFailed } from '../http/validation.js';
+import { decodeBeforeCursor, encodeBeforeCursor } from '../http/paging.js';
+import type { ConfigHistoryQueryDto } from './config-history.dto.js';
 import type { LoadedResource } from '../writes/write-responder.js';
 import type { TaggedDocument } from '../policies/policies.service.js';
+
+const DEFAULT_HISTORY_PAGE = 100;
+export const JSON_PATCH_TYPE = 'application/json-patch+json';
 
 /**
  * Configuration reads from the record. An environment's listing and an entry's history
@@ -34,14 +41,49 @@ export class ConfigEntriesService {
     throw new ProblemException(404, `Service ${slug} has no config entry ${key} in ${env}`);
   }
 
-  async history(slug: string, env: string, key: string): Promise<TaggedDocument> {
+  /**
+   * A page of the entry's versions, newest first; with `from` and `to`, the JSON Patch
+   * (RFC 6902) that turns the value of version `from` into that of version `to`.
+   */
+  async history(
+    slug: string,
+    env: string,
+    key: string,
+    query: ConfigHistoryQueryDto = {},
+  ): Promise<TaggedDocument & { contentType?: string }> {
+    if ((query.from === undefined) !== (query.to === undefined)) {
+      const missing = query.from === undefined ? 'from' : 'to';
+      throw validationFailed([{ field: missing, message: 'from and to go together' }]);
+    }
     // The revision is read before the history, so the history is never older than its tag.
     const revision = await this.governance.serviceRevision(slug);
     if (revision === undefined) throw serviceNotFound(slug);
-    const items = await this.catalog.configHistory(slug, env, key);
-    if (items.length === 0)
+    const etag = `"r${revision}"`;
+    if (query.from !== undefined && query.to !== undefined) {
+      const versions = await this.catalog.configHistory(slug, env, key, {
+        versions: [query.from, query.to],
+      });
+      const valueOf = (version: number) => {
+        const found = versions.find((v) => v.version === version);
+        if (!found)
+          throw new ProblemException(
+            404,
+            `Config entry ${key} in ${env} has no version ${version}`,
+          );
+        return found.value;
+      };
+      const patch = diffJson(valueOf(query.from), valueOf(query.to));
+      return { json: JSON.stringify(patch), etag, stale: false, contentType: JSON_PATCH_TYPE };
+    }
+    const limit = query.limit ?? DEFAULT_HISTORY_PAGE;
+    const before = query.cursor !== undefined ? decodeBeforeCursor(query.cursor) : undefined;
+    const rows = await this.catalog.configHistory(slug, env, key, { before, limit: limit + 1 });
+    if (rows.length === 0 && before === undefined)
       throw new ProblemException(404, `Service ${slug} never had a config entry ${key} in ${env}`);
-    return { json: JSON.stringify({ items }), etag: `"r${revision}"`, stale: false };
+    const items = rows.slice(0, limit);
+    const nextCursor =
+      rows.length > limit ? encodeBeforeCursor(items[items.length - 1].version) : null;
+    return { json: JSON.stringify({ items, nextCursor }), etag, stale: false };
   }
 
   /** Reads one entry back from the record after a waited write. */

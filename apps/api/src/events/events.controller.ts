@@ -1,9 +1,12 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { AcceptedEventsStore } from '#caching/accepted-events.store';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { EventLogRepository } from '#persistence/event-log.repository';
 import type { EventStatus } from '#domain/event.model';
 import { EventIdParam } from '../http/validation.js';
 import { ProblemException } from '../http/problem.js';
+import { ApiValidationProblem } from '../openapi/openapi.decorators.js';
+import { EventStatusSchema } from '../openapi/response.schemas.js';
 
 export interface EventStatusView {
   eventId: string;
@@ -22,6 +25,10 @@ export class EventsController {
 
   /** The worker's verdict once there is one; `accepted` while the event waits in Kafka. */
   @Get(':eventId')
+  @ApiOperation({ summary: "What became of a write's event" })
+  @ApiOkResponse({ type: EventStatusSchema })
+  @ApiValidationProblem()
+  @ApiNotFoundResponse({ description: 'No event with this id is known' })
   async status(@Param('eventId', EventIdParam) eventId: string): Promise<EventStatusView> {
     const outcome = await this.eventLog.outcome(eventId);
     if (outcome) {

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { sql } from 'kysely';
 import { DATABASE } from '#persistence/persistence.constants';
@@ -11,6 +12,8 @@ import { Public } from '../auth/roles.decorator.js';
 
 type Check = 'up' | 'down';
 
+const STATUS = { schema: { type: 'object', properties: { status: { type: 'string' } } } };
+
 @Controller('admin/health')
 @Public()
 export class HealthController {
@@ -21,12 +24,17 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiOperation({ summary: 'Liveness' })
+  @ApiOkResponse(STATUS)
   live() {
     return { status: 'ok' };
   }
 
   /** Ready when Kafka (writes) and PostgreSQL (the record) answer; Redis only speeds reads. */
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness, with the state of Kafka, PostgreSQL and Redis' })
+  @ApiOkResponse(STATUS)
+  @ApiServiceUnavailableResponse({ description: 'Kafka or PostgreSQL is not reachable' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const [kafka, postgres, redis] = await Promise.all([
       this.checkKafka(),

@@ -23,6 +23,7 @@ export function sendDocument(
   request: AuthenticatedRequest,
   reply: FastifyReply,
   document: { json: string; etag: string; stale: boolean },
+  contentType = 'application/json; charset=utf-8',
 ): void {
   void reply.header('etag', document.etag).header('cache-control', 'no-cache');
   if (document.stale)
@@ -31,5 +32,5 @@ export function sendDocument(
     void reply.status(304).send();
     return;
   }
-  void reply.type('application/json; charset=utf-8').send(document.json);
+  void reply.type(contentType).send(document.json);
 }

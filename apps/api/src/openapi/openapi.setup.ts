@@ -15,7 +15,6 @@ import { ENV_PATTERN, POLICY_TYPES } from '#domain/policy.model';
 import { CONFIG_KEY_PATTERN } from '#domain/config.model';
 import { REQUIRED_ROLE } from '../auth/roles.decorator.js';
 import { documentFromValidation, type Class } from './validation-schema.js';
-import { documentCatalogOperations } from './catalog.openapi.js';
 import * as responses from './response.schemas.js';
 import { ConfigItemDto, DefaultPolicyEntryDto, PolicyEntryDto } from '../transfer/transfer.dto.js';
 
@@ -66,7 +65,6 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
     ...handlerParameterTypes(controllers),
   ];
   for (const model of models) documentFromValidation(model, documented);
-  documentCatalogOperations();
 
   const config = new DocumentBuilder()
     .setTitle('Warden')

@@ -193,6 +193,13 @@ export class ConfigVersionSchema {
 export class ConfigHistorySchema {
   @ApiProperty({ type: [ConfigVersionSchema], description: 'Newest first' })
   items: ConfigVersionSchema[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last',
+  })
+  nextCursor: string | null;
 }
 
 export class EffectiveServiceSchema {

@@ -34,7 +34,7 @@ export class OutcomeListener implements OnModuleInit {
     await OutcomeBus.subscribe(
       this.keys.outcomesChannel(),
       this.subscriber,
-      (message) => this.dispatch(message),
+      (message) => this.dispatch(message, true),
       () => {
         this.log.warn('outcome channel reconnected: dropping in-process caches');
         for (const resync of this.resyncs) resync();
@@ -69,9 +69,13 @@ export class OutcomeListener implements OnModuleInit {
   }
 
   /** Applies an outcome learnt another way (polling) exactly as an announcement. */
-  dispatch(message: EventOutcomeMessage): void {
+  dispatch(message: EventOutcomeMessage, announced = false): void {
     if (message.status === 'applied') {
       for (const invalidate of this.invalidators) invalidate(message);
+      // `at` is the worker's announce time; a polled outcome has no announcement to time.
+      if (announced && typeof message.at === 'number') {
+        this.metrics.writeStages.observe('dropped', message.at, Date.now());
+      }
     }
     const accepted = this.acceptedAt.get(message.eventId);
     if (accepted !== undefined) {

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
   DeleteServiceDto,
@@ -15,6 +16,12 @@ import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { SlugParam } from '../http/validation.js';
 import { sendDocument } from '../http/request-context.js';
 import { ProblemException } from '../http/problem.js';
+import {
+  ApiEventWrite,
+  ApiTaggedRead,
+  ApiValidationProblem,
+} from '../openapi/openapi.decorators.js';
+import { ServicePageSchema, ServiceResourceSchema } from '../openapi/response.schemas.js';
 
 @Controller('v1/services')
 export class ServicesController {
@@ -26,6 +33,8 @@ export class ServicesController {
 
   @Post()
   @RequireRole('writer')
+  @ApiOperation({ summary: 'Register a service' })
+  @ApiEventWrite({ resource: ServiceResourceSchema, creates: true })
   register(@Body() body: RegisterServiceDto, @WriteContext() write: WriteContext) {
     return this.writes.submit(write, 'service.registered', body, {
       creates: 'always',
@@ -34,11 +43,18 @@ export class ServicesController {
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'List services, filtered, one page at a time (`limit` ≤ 200, opaque `cursor`)',
+  })
+  @ApiOkResponse({ type: ServicePageSchema })
+  @ApiValidationProblem()
   list(@Query() query: ListServicesQueryDto): Promise<ServicePage> {
     return this.services.list(query);
   }
 
   @Get(':slug')
+  @ApiOperation({ summary: 'One service' })
+  @ApiTaggedRead(ServiceResourceSchema, 'The service does not exist')
   async get(
     @Param('slug', SlugParam) slug: string,
     @Req() request: AuthenticatedRequest,
@@ -51,6 +67,11 @@ export class ServicesController {
 
   @Patch(':slug')
   @RequireRole('writer')
+  @ApiOperation({
+    summary: 'Change a service with a JSON merge patch',
+    description: '`null` removes `description`, `tags` or `links`; `slug` cannot change.',
+  })
+  @ApiEventWrite({ resource: ServiceResourceSchema })
   update(
     @Param('slug', SlugParam) slug: string,
     @Body() body: UpdateServiceDto,
@@ -68,6 +89,8 @@ export class ServicesController {
 
   @Delete(':slug')
   @RequireRole('writer')
+  @ApiOperation({ summary: 'Remove a service with its policies and configuration' })
+  @ApiEventWrite({ removes: true })
   remove(
     @Param('slug', SlugParam) slug: string,
     @Body() body: DeleteServiceDto,

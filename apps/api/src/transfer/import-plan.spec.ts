@@ -1,5 +1,5 @@
 import { planImport, sameJson, type CurrentState } from './import-plan.js';
-import type { ImportDocumentDto } from './transfer.dto.js';
+import type { ImportContents } from './import-plan.js';
 import type { ServiceHoldings } from '#persistence/governance.repository';
 
 const stamp = { createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' };
@@ -44,7 +44,7 @@ function holdings(overrides: Partial<ServiceHoldings> = {}): ServiceHoldings {
   };
 }
 
-const doc = (document: Record<string, unknown>) => document as unknown as ImportDocumentDto;
+const doc = (document: Record<string, unknown>) => document as unknown as ImportContents;
 const nothing: CurrentState = { services: new Map(), defaults: [] };
 const existing: CurrentState = { services: new Map([['checkout', holdings()]]), defaults: [] };
 

@@ -4,11 +4,14 @@ import type { FieldError } from '#domain/validation';
 import type { DefaultPolicyState, PolicyType } from '#domain/policy.model';
 import type { Versioned } from '#domain/service.model';
 import type { ServiceHoldings } from '#persistence/governance.repository';
-import type {
-  DefaultPolicyEntryDto,
-  ImportDocumentDto,
-  ServiceDocumentDto,
-} from './transfer.dto.js';
+import type { DefaultPolicyEntryDto, ServiceDocumentDto } from './transfer.dto.js';
+
+/** The services and defaults a document lists, in one shape (see import-document.ts). */
+export interface ImportContents {
+  reason?: string;
+  services: readonly ServiceDocumentDto[];
+  defaults?: readonly DefaultPolicyEntryDto[];
+}
 
 export type ImportAction = 'create' | 'update' | 'unchanged';
 
@@ -61,7 +64,7 @@ const SERVICE_FIELDS = [
  * is validated as its HTTP write would be, so a plan without errors publishes nothing
  * that the worker will dead-letter; errors name the document's field (`services.0.policies.1.spec.burst`).
  */
-export function planImport(document: ImportDocumentDto, current: CurrentState): ImportPlan {
+export function planImport(document: ImportContents, current: CurrentState): ImportPlan {
   const changes: PlannedChange[] = [];
   const errors: FieldError[] = [];
   const reason = document.reason !== undefined ? { reason: document.reason } : {};

@@ -19,7 +19,13 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ImportDocumentDto, ImportQueryDto, ServiceDocumentDto } from './transfer.dto.js';
+import {
+  ExportDocumentDto,
+  ExportQueryDto,
+  ImportDocumentDto,
+  ImportQueryDto,
+  ServiceDocumentDto,
+} from './transfer.dto.js';
 import { TransferService, type ImportReport } from './transfer.service.js';
 import { RequireRole } from '../auth/roles.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
@@ -48,13 +54,24 @@ export class TransferController {
     sendDocument(request, reply, await this.transfer.exportService(slug));
   }
 
+  @Get('export')
+  @ApiOperation({
+    summary: 'Every service (or those of one `owner`, or with one `tag`) and the global defaults',
+    description: 'What `POST /v1/import` takes back unchanged.',
+  })
+  @ApiOkResponse({ type: ExportDocumentDto })
+  @ApiValidationProblem()
+  async exportAll(@Query() query: ExportQueryDto): Promise<ExportDocumentDto> {
+    return this.transfer.exportAll(query);
+  }
+
   @Post('import')
   @RequireRole('writer')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Create services or bring them to the state a document describes, as events',
     description:
-      'Each service the document lists is registered or patched, and each policy and config entry it lists is set, unless already equal; what the document does not list stays as it is. The whole document is validated before anything is published. Each event expects the version the import saw, so a concurrent change makes it `rejected` rather than overwritten. `dryRun=true` answers the same report and publishes nothing.',
+      'Takes what `GET /v1/export` answers, or one service\'s export as is; `envMap` (`{"staging": "prod"}`) renames environments on the way in. Each service the document lists is registered or patched, and each policy and config entry it lists is set, unless already equal; what the document does not list stays as it is. The whole document is validated before anything is published. Each event expects the version the import saw, so a concurrent change makes it `rejected` rather than overwritten. `dryRun=true` answers the same report, with each changed service\'s export document before and after, and publishes nothing.',
   })
   @ApiHeader({
     name: 'Prefer',

@@ -1,4 +1,4 @@
-import { OmitType } from '@nestjs/swagger';
+import { IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -6,14 +6,19 @@ import {
   IsDefined,
   IsIn,
   IsOptional,
+  IsString,
   Matches,
+  MaxLength,
+  ValidateBy,
   ValidateNested,
+  type ValidationOptions,
 } from 'class-validator';
 import { ReasonDto, RegisterServiceDto } from '#domain/service.dto';
 import { SetDefaultPolicyDto, SetPolicyDto } from '#domain/policy.dto';
 import { SetConfigDto } from '#domain/config.dto';
 import { ENV_PATTERN, POLICY_TYPES, type PolicyType } from '#domain/policy.model';
 import { CONFIG_KEY_PATTERN } from '#domain/config.model';
+import { TEAM_PATTERN } from '#domain/service.model';
 
 // The export document and the import document's parts are built from the write DTOs,
 // so an exported service validates exactly as the writes that made it did. A policy's
@@ -64,16 +69,45 @@ export class ServiceDocumentDto {
   config?: ConfigItemDto[];
 }
 
+/** `{ "staging": "prod" }`: every name an environment, each value an environment. */
+function IsEnvMap(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isEnvMap',
+      validator: {
+        validate: (value: unknown) =>
+          value !== null &&
+          typeof value === 'object' &&
+          !Array.isArray(value) &&
+          Object.entries(value).every(
+            ([from, to]) =>
+              ENV_PATTERN.test(from) && typeof to === 'string' && ENV_PATTERN.test(to),
+          ),
+        defaultMessage: () =>
+          'envMap must map environment names to environment names (^[a-z][a-z0-9-]{0,31}$)',
+      },
+    },
+    options,
+  );
+}
+
 /**
  * Services to create or bring to the state the document describes, and optionally the
- * global defaults. What the document does not list is left as it is.
+ * global defaults: either what `GET /v1/export` answers (`services`, `defaults`) or, as
+ * is, what `GET /v1/services/{slug}/export` answers (`service`, `policies`, `config`).
+ * What the document does not list is left as it is.
  */
-export class ImportDocumentDto extends ReasonDto {
+export class ImportDocumentDto extends IntersectionType(
+  ReasonDto,
+  // One service's export (`service`, `policies`, `config`), given as is instead of `services`.
+  PartialType(ServiceDocumentDto),
+) {
+  @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_IMPORTED_SERVICES)
   @ValidateNested({ each: true })
   @Type(() => ServiceDocumentDto)
-  services: ServiceDocumentDto[];
+  services?: ServiceDocumentDto[];
 
   @IsOptional()
   @IsArray()
@@ -81,6 +115,29 @@ export class ImportDocumentDto extends ReasonDto {
   @ValidateNested({ each: true })
   @Type(() => DefaultPolicyEntryDto)
   defaults?: DefaultPolicyEntryDto[];
+
+  /** Renames environments on the way in: `{ "staging": "prod" }` imports staging as prod. */
+  @IsOptional()
+  @IsEnvMap()
+  envMap?: Record<string, string>;
+}
+
+/** Which services `GET /v1/export` answers; none given: all of them. */
+export class ExportQueryDto {
+  @IsOptional()
+  @Matches(TEAM_PATTERN, { message: 'owner must be a team slug (^[a-z][a-z0-9-]{0,62}$)' })
+  owner?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  tag?: string;
+}
+
+/** What `GET /v1/export` answers and `POST /v1/import` takes back unchanged. */
+export class ExportDocumentDto {
+  services: ServiceDocumentDto[];
+  defaults: DefaultPolicyEntryDto[];
 }
 
 export class ImportQueryDto {

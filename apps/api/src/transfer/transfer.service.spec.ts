@@ -65,6 +65,16 @@ describe(TransferService.name, () => {
           { resource: 'policy', slug: 'alpha', type: 'quota', env: '*', action: 'create' },
           { resource: 'config', slug: 'alpha', env: 'prod', key: 'timeout', action: 'create' },
         ],
+        services: [
+          {
+            slug: 'alpha',
+            before: null,
+            after: {
+              ...aService('alpha'),
+              service: { ...aService('alpha').service, tags: [], links: [] },
+            },
+          },
+        ],
       });
     });
 

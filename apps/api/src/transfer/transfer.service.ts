@@ -9,7 +9,18 @@ import {
   type PlannedChange,
 } from './import-plan.js';
 import { aggregateOfData } from '#domain/event-validation';
-import type { ImportDocumentDto, ServiceDocumentDto } from './transfer.dto.js';
+import type {
+  ExportDocumentDto,
+  ExportQueryDto,
+  ImportDocumentDto,
+  ServiceDocumentDto,
+} from './transfer.dto.js';
+import {
+  nameFieldAsSent,
+  serviceDiffs,
+  toImportRequest,
+  type ServiceDiff,
+} from './import-document.js';
 import { EventGateway } from '../writes/event-gateway.service.js';
 import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
@@ -35,6 +46,8 @@ export interface ImportReport {
   dryRun: boolean;
   summary: Record<ImportAction, number>;
   changes: ReportedChange[];
+  /** Each service the import changes, its export document before and after (dry runs). */
+  services?: ServiceDiff[];
 }
 
 /** Export of one service, and import of many as ordinary events. */
@@ -55,6 +68,22 @@ export class TransferService {
     };
   }
 
+  /** Every service (or those of one owner, or with one tag) and the global defaults. */
+  async exportAll(filter: ExportQueryDto): Promise<ExportDocumentDto> {
+    const slugs = await this.governance.serviceSlugs(filter);
+    const [holdings, defaults] = await Promise.all([
+      this.governance.serviceHoldings(slugs),
+      this.governance.defaultPolicies(),
+    ]);
+    return {
+      services: slugs.flatMap((slug) => {
+        const found = holdings.get(slug);
+        return found ? [toServiceDocument(found)] : [];
+      }),
+      defaults: defaults.items.map(({ type, enabled, spec }) => ({ type, enabled, spec })),
+    };
+  }
+
   /**
    * Plans the whole document first, so a document with one bad field publishes nothing.
    * Then publishes each aggregate's events in order (a service before its policies),
@@ -64,20 +93,30 @@ export class TransferService {
     document: ImportDocumentDto,
     options: ImportOptions,
   ): Promise<{ report: ImportReport; settled: boolean }> {
-    const slugs = document.services.map((s) => s.service.slug);
+    const shaped = toImportRequest(document);
+    if (!shaped.ok) throw validationFailed(shaped.errors);
+    const { request } = shaped;
+    const slugs = request.services.map((s) => s.service.slug);
     const [services, defaults] = await Promise.all([
       this.governance.serviceHoldings(slugs),
       this.governance.defaultPolicies(),
     ]);
-    const plan = planImport(document, { services, defaults: defaults.items });
-    if (plan.errors.length > 0) throw validationFailed(plan.errors);
+    const plan = planImport(request, { services, defaults: defaults.items });
+    if (plan.errors.length > 0)
+      throw validationFailed(plan.errors.map((e) => nameFieldAsSent(request, e)));
 
     const changes: ReportedChange[] = plan.changes.map(
       ({ command: _command, ...change }) => change,
     );
     const summary: Record<ImportAction, number> = { create: 0, update: 0, unchanged: 0 };
     for (const change of changes) summary[change.action] += 1;
-    if (options.dryRun) return { report: { dryRun: true, summary, changes }, settled: true };
+    if (options.dryRun) {
+      const changed = new Set(
+        changes.flatMap((c) => (c.action !== 'unchanged' && c.slug ? [c.slug] : [])),
+      );
+      const diffs = serviceDiffs(request, services, toServiceDocument, changed);
+      return { report: { dryRun: true, summary, changes, services: diffs }, settled: true };
+    }
 
     const deadline =
       options.waitSeconds !== undefined ? Date.now() + options.waitSeconds * 1000 : undefined;

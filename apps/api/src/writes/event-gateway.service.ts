@@ -16,6 +16,7 @@ import { validationFailed } from '../http/validation.js';
 import { OutcomeListener } from '../outcomes/outcome-listener.service.js';
 import { WriteAuthorizer } from './write-authorizer.service.js';
 import { LOGGER } from '#observability/observability.constants';
+import { API_METRICS, type ApiMetrics } from '../api.constants.js';
 
 export interface WriteCommand {
   type: EventType;
@@ -62,6 +63,7 @@ export class EventGateway implements BeforeApplicationShutdown {
     private readonly eventLog: EventLogRepository,
     private readonly authorizer: WriteAuthorizer,
     @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
+    @Inject(API_METRICS) private readonly metrics: ApiMetrics,
   ) {}
 
   /**
@@ -104,6 +106,7 @@ export class EventGateway implements BeforeApplicationShutdown {
     };
     const waiter = waitSeconds ? this.outcomes.expect(envelope.id) : undefined;
     const value = JSON.stringify(envelope);
+    const acceptedAt = Date.now();
     const published = this.publisher.publish({
       topic: this.topics.Events,
       key: aggregate,
@@ -136,6 +139,7 @@ export class EventGateway implements BeforeApplicationShutdown {
     } finally {
       this.publishing.delete(published);
     }
+    this.metrics.writeStages.observe('appended', acceptedAt, Date.now());
     this.outcomes.markAccepted(envelope.id, aggregate);
     this.log.info(
       { requestId: command.requestId, eventId: envelope.id, type: envelope.type, aggregate },

@@ -1,10 +1,18 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { TIERED_CACHE } from '#caching/caching.constants';
+import { CACHE_KEYS, TIERED_CACHE } from '#caching/caching.constants';
+import type { CacheKeys } from '#caching/cache-keys';
 import type { TieredCache } from '#caching/tiered-cache';
 import { ReadModelWriter } from '#caching/read-model.writer';
 import type { VersionedValue } from '#caching/versioned-redis.store';
+import type { AggregateDocument } from '#persistence/projection.repository';
 
 const RETRY_INTERVAL_MS = 1000;
+
+interface CacheEntry {
+  aggregate: string;
+  key: string;
+  value: VersionedValue;
+}
 
 /**
  * Writes the new state of an aggregate to Redis after its transaction committed. A
@@ -19,12 +27,14 @@ export class CacheRefresher implements OnApplicationShutdown {
 
   constructor(
     @Inject(TIERED_CACHE) private readonly cache: TieredCache,
+    @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
     private readonly writer: ReadModelWriter,
   ) {
     this.timer = setInterval(() => void this.retryPending(), RETRY_INTERVAL_MS);
     this.timer.unref();
   }
 
+  /** Reloads an aggregate from PostgreSQL and writes it; false (and retried later) on failure. */
   async refresh(aggregate: string): Promise<boolean> {
     try {
       await this.writer.write(aggregate);
@@ -37,18 +47,34 @@ export class CacheRefresher implements OnApplicationShutdown {
   }
 
   /**
-   * Writes documents the caller already holds (the worker's batch) in one pipelined
-   * round; an aggregate whose write fails is retried from PostgreSQL like a refresh.
+   * Writes the documents of a batch, which the worker already holds, in one pipelined
+   * round (the commands go out back to back on one connection). An aggregate whose
+   * write failed is refreshed from PostgreSQL, which keeps retrying while Redis is away.
    */
-  async store(entries: { aggregate: string; key: string; value: VersionedValue }[]): Promise<void> {
+  async writeDocuments(documents: AggregateDocument[]): Promise<void> {
+    const entries = documents.flatMap((d) => this.entriesOf(d));
     const results = await Promise.allSettled(entries.map((e) => this.cache.putL2(e.key, e.value)));
     const failed = new Set(
       entries.filter((_, i) => results[i].status === 'rejected').map((e) => e.aggregate),
     );
-    for (const { aggregate } of entries) {
-      if (failed.has(aggregate)) this.pending.add(aggregate);
-      else this.pending.delete(aggregate);
-    }
+    for (const aggregate of failed) void this.refresh(aggregate);
+  }
+
+  /** The Redis entries of a document: the defaults, or a service and its snapshot. */
+  private entriesOf(document: AggregateDocument): CacheEntry[] {
+    const entry = (key: string, value: unknown): CacheEntry => ({
+      aggregate: document.aggregate,
+      key,
+      value: {
+        revision: document.revision,
+        json: value === undefined ? undefined : JSON.stringify(value),
+      },
+    });
+    if (document.kind === 'defaults') return [entry(this.keys.defaults(), document.defaults)];
+    return [
+      entry(this.keys.service(document.slug), document.service),
+      entry(this.keys.snapshot(document.slug), document.snapshot),
+    ];
   }
 
   private async retryPending(): Promise<void> {

@@ -13,7 +13,8 @@ import { DATABASE } from '#persistence/persistence.constants';
 import type { Database } from '#persistence/database';
 import { REDIS } from '#caching/caching.constants';
 import type { RedisConnection } from '#caching/redis-client';
-import { EventsConsumer } from '../events/events.consumer.js';
+import { EventLogServer } from '#messaging/event-log.server';
+import { LagReporter } from '../events/lag-reporter.js';
 import { METRICS_REGISTRY } from '../worker.constants.js';
 
 /** The worker's own small port: liveness, readiness and Prometheus metrics, no token. */
@@ -26,7 +27,8 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
     @Inject(DATABASE) private readonly db: Database,
     @Inject(REDIS) private readonly redis: RedisConnection,
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
-    private readonly consumer: EventsConsumer,
+    private readonly transport: EventLogServer,
+    private readonly lag: LagReporter,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -51,7 +53,7 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
     if (url === '/health/live') return json(200, { status: 'ok' });
     if (url === '/health/ready') {
       const checks = {
-        kafka: this.consumer.isReady() ? 'up' : 'down',
+        kafka: this.transport.isJoined() ? 'up' : 'down',
         postgres: await sql`select 1`.execute(this.db).then(
           () => 'up',
           () => 'down',
@@ -67,7 +69,7 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
     if (url === '/metrics') {
       // Lag from the broker's offsets: it grows even while this worker is stuck (a
       // database away), which the offsets it commits alone would not show.
-      await withTimeout(this.consumer.refreshLag(), 1000).catch(() => undefined);
+      await withTimeout(this.lag.refresh(), 1000).catch(() => undefined);
       return { status: 200, type: this.registry.contentType, body: await this.registry.metrics() };
     }
     return json(404, { type: 'about:blank', title: 'Not Found', status: 404 });

@@ -1,4 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Logger } from 'pino';
 import { EVENT_PUBLISHER } from '#messaging/messaging.constants';
 import type { EventPublisher } from '#messaging/event-publisher';
@@ -22,7 +27,7 @@ const GATHER_MS = 20;
  * or by a broker that was away go out once Kafka answers again.
  */
 @Injectable()
-export class OutboxRelay {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private gathering?: NodeJS.Timeout;
@@ -35,6 +40,20 @@ export class OutboxRelay {
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  /**
+   * Runs after the transport closed (Nest closes it before any shutdown hook), so the
+   * last batch's messages are in the outbox; the pool closes only after this.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+    if (this.failing) this.log.warn('outbox not flushed; it goes out with the next worker');
+    else this.log.info('outbox flushed');
+  }
 
   start(): void {
     this.stopped = false;

@@ -1,0 +1,63 @@
+import { Controller, Inject, UseFilters } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import type { IncomingMessage } from '#messaging/event-consumer';
+import { readEnvelopes, unreadableMessage } from '#messaging/envelope-reader';
+import {
+  EventLogPatterns,
+  PassErrorsToTransport,
+  type PoisonMessage,
+} from '#messaging/event-log.server';
+import { ProjectionRepository } from '#persistence/projection.repository';
+import { CacheRefresher } from './cache-refresher.js';
+import { OutcomeAnnouncer } from './outcome-announcer.js';
+import { OutboxMessages } from '../outbox/outbox-messages.js';
+import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { WORKER_METRICS, type WorkerMetrics } from '../worker.constants.js';
+
+/**
+ * Applies `governance.events`: each run of messages of a partition is read, applied in
+ * one transaction (state, audit, outcomes, dead letters and the change feed's outbox
+ * together), then written to Redis in one pipelined round and announced. The transport
+ * commits the offsets only after the handler settled; an error thrown here reaches it
+ * unchanged, to be retried in place (a server away) or set aside (`Poison`).
+ */
+@Controller()
+@UseFilters(PassErrorsToTransport)
+export class EventRunsHandler {
+  constructor(
+    private readonly projection: ProjectionRepository,
+    private readonly relay: OutboxRelay,
+    private readonly refresher: CacheRefresher,
+    private readonly announcer: OutcomeAnnouncer,
+    private readonly outgoing: OutboxMessages,
+    @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics,
+  ) {}
+
+  @EventPattern(EventLogPatterns.Run)
+  async apply(@Payload() messages: IncomingMessage[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    const { events, unreadable } = readEnvelopes(messages);
+    const deadLetters = unreadable.map((letter) => this.outgoing.deadLetter(letter));
+    const requestIds = new Map(events.map((e) => [e.event.id, e.requestId]));
+    const result = await this.projection.applyBatch({
+      events: events.map((e) => e.event),
+      deadLetters,
+      feed: (event, change) => this.outgoing.changeFeed(event, change, requestIds.get(event.id)),
+    });
+    this.metrics.events.inc({ outcome: 'consumed' }, messages.length);
+    this.relay.soon();
+    await this.refresher.writeDocuments(result.documents);
+    await this.announcer.settle(events, result, deadLetters);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (let i = 0; i < messages.length; i++) this.metrics.applyLatency.observe(seconds);
+  }
+
+  /** A message that failed too often on its own. */
+  @EventPattern(EventLogPatterns.Poison)
+  async setAside(@Payload() { message, reason }: PoisonMessage): Promise<void> {
+    const letter = this.outgoing.deadLetter(unreadableMessage(message, reason));
+    await this.projection.recordDeadLetter(letter);
+    this.relay.soon();
+    await this.announcer.settleDeadLetter(letter);
+  }
+}

@@ -1,0 +1,107 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { OUTCOME_BUS } from '#caching/caching.constants';
+import type { OutcomeBus, EventOutcomeMessage } from '#caching/outcome-bus';
+import type { ReadEvent } from '#messaging/envelope-reader';
+import { DeadLetterHeaders } from '#messaging/topics';
+import type { BatchResult, DeadLetter } from '#persistence/projection.repository';
+import { CacheRefresher } from './cache-refresher.js';
+import { LOGGER, WORKER_METRICS, type WorkerMetrics } from '../worker.constants.js';
+
+/**
+ * Tells the API instances what became of each event once its batch is committed and
+ * cached: it logs, counts and announces every outcome on the Redis channel. The outcomes
+ * are already in PostgreSQL; a lost announcement only delays caches by a TTL and makes a
+ * waiting writer fall back to polling.
+ */
+@Injectable()
+export class OutcomeAnnouncer {
+  constructor(
+    @Inject(OUTCOME_BUS) private readonly outcomes: OutcomeBus,
+    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics,
+    private readonly refresher: CacheRefresher,
+  ) {}
+
+  async settle(events: ReadEvent[], result: BatchResult, deadLetters: DeadLetter[]): Promise<void> {
+    const at = Date.now();
+    const announcements: EventOutcomeMessage[] = [];
+    const redelivered = new Set<string>();
+    events.forEach((read, index) => {
+      const announcement = this.outcomeOf(read, result, index, at);
+      if (!announcement) return;
+      announcements.push(announcement);
+      if (result.outcomes[index].status === 'duplicate' && announcement.status === 'applied') {
+        redelivered.add(read.event.aggregate);
+      }
+    });
+    for (const letter of deadLetters) {
+      const announcement = this.deadLettered(letter, at);
+      if (announcement) announcements.push(announcement);
+    }
+    await Promise.all([...redelivered].map((aggregate) => this.refresher.refresh(aggregate)));
+    await this.announce(announcements);
+  }
+
+  /** The poison path: one message set aside on its own. */
+  async settleDeadLetter(letter: DeadLetter): Promise<void> {
+    const announcement = this.deadLettered(letter, Date.now());
+    if (announcement) await this.announce([announcement]);
+  }
+
+  private outcomeOf(
+    { event, requestId }: ReadEvent,
+    result: BatchResult,
+    index: number,
+    at: number,
+  ): EventOutcomeMessage | undefined {
+    const outcome = result.outcomes[index];
+    const context = { eventId: event.id, type: event.type, aggregate: event.aggregate, requestId };
+    const base = { eventId: event.id, aggregate: event.aggregate, at };
+    this.metrics.events.inc({ outcome: outcome.status });
+    switch (outcome.status) {
+      case 'duplicate': {
+        this.log.info(context, 'event already processed; no second effect');
+        // A re-delivery means a worker may have died between the commit and the cache
+        // write or the announcement: write the record's state again and announce what
+        // the first delivery decided (a waiting writer gets that).
+        const earlier = result.earlier.get(event.id);
+        return earlier && { ...base, ...earlier };
+      }
+      case 'rejected':
+        this.log.info({ ...context, reason: outcome.reason }, 'event rejected');
+        return { ...base, status: 'rejected', code: outcome.code, reason: outcome.reason };
+      case 'applied': {
+        const { version, revision } = outcome.change;
+        this.log.info({ ...context, version, revision }, 'event applied');
+        return { ...base, status: 'applied', revision, version };
+      }
+    }
+  }
+
+  private deadLettered(letter: DeadLetter, at: number): EventOutcomeMessage | undefined {
+    this.metrics.events.inc({ outcome: 'dead-lettered' });
+    this.log.warn(
+      {
+        partition: letter.partition,
+        offset: letter.offset,
+        eventId: letter.eventId,
+        requestId: letter.headers[DeadLetterHeaders.RequestId],
+        reason: letter.reason,
+      },
+      'event dead-lettered',
+    );
+    if (!letter.eventId) return undefined;
+    return {
+      eventId: letter.eventId,
+      status: 'dead-lettered',
+      aggregate: letter.key ?? '',
+      reason: letter.reason,
+      at,
+    };
+  }
+
+  private async announce(announcements: EventOutcomeMessage[]): Promise<void> {
+    await Promise.all(announcements.map((m) => this.outcomes.publish(m).catch(() => undefined)));
+  }
+}
