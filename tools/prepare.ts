@@ -46,7 +46,11 @@ async function main(): Promise<void> {
   } finally {
     await db.destroy();
   }
-  const kafka = createKafka({ clientId: 'warden-prepare', brokers: config.kafkaBrokers });
+  const kafka = createKafka({
+    clientId: 'warden-prepare',
+    brokers: config.kafkaBrokers,
+    security: config.kafkaSecurity,
+  });
   const createdTopics = await ensureTopics(kafka, topicNames(config.namespace));
   console.log(
     `[prepare] topics created: ${createdTopics.length ? createdTopics.join(', ') : 'none (present)'}`,

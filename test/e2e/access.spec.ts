@@ -6,7 +6,7 @@ import { tokenDigest } from '#config/access-tokens';
 import { TestEnvironment } from '../support/test-environment.js';
 import { AppProcess } from '../support/app-process.js';
 import { WardenClient, WAIT } from '../support/http-client.js';
-import { aService } from '../support/builders.js';
+import { aService, anEnvelope } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 
 const TOKEN = {
@@ -187,5 +187,134 @@ describe('access: hashed tokens from a file, scoped to teams and environments', 
     expect(run.stderr).toContain('WARDEN_TOKENS holds plaintext tokens');
     expect(run.stderr).toContain('WARDEN_TOKENS: the writer token is a development token');
     expect(run.stderr).toContain('WARDEN_TOKENS: the admin token is shorter than 24 characters');
+  });
+
+  describe('input kept exactly or refused clearly', () => {
+    const fieldsOf = (body: { errors?: { field: string }[] }) =>
+      (body.errors ?? []).map((e) => e.field);
+
+    async function produce(key: string, envelope: object): Promise<void> {
+      const producer = env.kafka.producer();
+      await producer.connect();
+      await producer.send({
+        topic: env.topics.Events,
+        acks: -1,
+        messages: [{ key, value: JSON.stringify(envelope) }],
+      });
+      await producer.disconnect();
+    }
+
+    async function statusOf(eventId: string): Promise<{ status: string; reason?: string }> {
+      return eventually(
+        async () => {
+          const r = await as(TOKEN.reader).get(`/v1/events/${eventId}`);
+          expect(['applied', 'rejected', 'dead-lettered']).toContain(r.body.status);
+          return r.body as { status: string; reason?: string };
+        },
+        { timeoutMs: 20_000 },
+      );
+    }
+
+    it('stores constructor, __proto__ and prototype in a value as plain data and reads them back', async () => {
+      const slug = await registeredBy(TOKEN.platform, 'search');
+      const value =
+        '{"constructor":1,"__proto__":{"a":[1]},"prototype":{"constructor":{"prototype":2}}}';
+      const set = await as(TOKEN.platform).request('PUT', `/v1/services/${slug}/config/prod/k`, {
+        rawBody: `{"value":${value}}`,
+        headers: WAIT,
+      });
+      expect(set.status).toBe(201);
+      // PostgreSQL's jsonb orders keys its own way: compare the keys and values, not the order.
+      const canonical = (json: string): string =>
+        JSON.stringify(JSON.parse(json), (_key, v: unknown) =>
+          v && typeof v === 'object' && !Array.isArray(v)
+            ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+            : v,
+        );
+      const read = await as(TOKEN.reader).get(`/v1/services/${slug}/config/prod/k`);
+      const effective = await as(TOKEN.reader).get(`/v1/services/${slug}/effective?env=prod`);
+      expect(Object.keys(read.body.value)).toEqual(
+        expect.arrayContaining(['constructor', '__proto__', 'prototype']),
+      );
+      expect(canonical(JSON.stringify(read.body.value))).toBe(canonical(value));
+      expect(canonical(JSON.stringify(effective.body.config.k))).toBe(canonical(value));
+    });
+
+    it('refuses what it would otherwise lose or choke on, naming the field', async () => {
+      const slug = await registeredBy(TOKEN.platform, 'search');
+      const deep = (n: number): unknown => (n === 0 ? 1 : [deep(n - 1)]);
+      const cases: [string, string, string, string][] = [
+        [
+          'a key a DTO would drop',
+          'PUT',
+          `/v1/services/${slug}/policies/quota`,
+          '{"env":"*","enabled":true,"spec":{"limit":1,"period":"day","constructor":1}}',
+        ],
+        [
+          'a reserved key in a link',
+          'POST',
+          '/v1/services',
+          JSON.stringify({
+            ...aService({ owner: 'search' }),
+            links: [{ title: 't', url: 'https://x.dev', ['__proto__']: 1 }],
+          }),
+        ],
+        [
+          'a value nested 33 deep',
+          'PUT',
+          `/v1/services/${slug}/config/prod/deep`,
+          JSON.stringify({ value: deep(33) }),
+        ],
+        [
+          'a value of 100 000 levels',
+          'PUT',
+          `/v1/services/${slug}/config/prod/deeper`,
+          `{"value":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+        ],
+        [
+          'a NUL in a value',
+          'PUT',
+          `/v1/services/${slug}/config/prod/nul`,
+          '{"value":{"a":"x\\u0000y"}}',
+        ],
+        [
+          'a NUL in a description',
+          'PUT',
+          `/v1/services/${slug}/config/prod/nul`,
+          '{"value":1,"description":"\\u0000"}',
+        ],
+      ];
+      for (const [what, method, url, rawBody] of cases) {
+        const response = await as(TOKEN.platform).request(method, url, { rawBody });
+        expect({ what, status: response.status }).toEqual({ what, status: 400 });
+      }
+      const [policy, link, deep33] = await Promise.all(
+        cases
+          .slice(0, 3)
+          .map(([, method, url, rawBody]) => as(TOKEN.platform).request(method, url, { rawBody })),
+      );
+      expect(fieldsOf(policy.body)).toEqual(['spec.constructor']);
+      expect(fieldsOf(link.body)).toEqual(['links[0].__proto__']);
+      expect(fieldsOf(deep33.body)).toEqual(['value']);
+      expect((await as(TOKEN.reader).get('/v1/services?q=%00')).status).toBe(400);
+      const entries = await as(TOKEN.reader).get(`/v1/services/${slug}/config/prod`);
+      expect(JSON.stringify(entries.body)).not.toMatch(/"(deep|deeper|nul)"/);
+    });
+
+    it('dead-letters at once, with the reason, a NUL from Kafka and an event keyed other than by its aggregate', async () => {
+      const slug = await registeredBy(TOKEN.platform, 'search');
+      const nul = anEnvelope('config.set', { slug, env: 'prod', key: 'k', value: 'a\u0000b' });
+      const misKeyed = anEnvelope('config.set', { slug, env: 'prod', key: 'k', value: 1 });
+      await produce(nul.aggregate, nul);
+      await produce('service:somebody-else', misKeyed);
+      expect(await statusOf(nul.id)).toMatchObject({
+        status: 'dead-lettered',
+        reason: expect.stringContaining('NUL'),
+      });
+      expect(await statusOf(misKeyed.id)).toMatchObject({
+        status: 'dead-lettered',
+        reason: expect.stringContaining('is not the aggregate'),
+      });
+    });
   });
 });

@@ -23,6 +23,10 @@ export async function createApiApp(config: WardenConfig): Promise<NestFastifyApp
   // before the ones the adapter adds in its constructor.
   const instance = Fastify({
     bodyLimit: MAX_BODY_BYTES,
+    // `__proto__` and `constructor` are plain data inside configuration values (JSON.parse
+    // makes them own properties); elsewhere the validation pipe refuses them by name.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     // Config keys may be 128 characters long; Fastify's default stops path parameters at 100.
     routerOptions: { maxParamLength: 256 },
     genReqId: frontDoor.requestId,

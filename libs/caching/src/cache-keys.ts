@@ -42,6 +42,11 @@ export class CacheKeys {
     return `${this.prefix}evt:${eventId}`;
   }
 
+  /** The request count of one token in one second, shared by every API instance. */
+  rateWindow(tokenName: string, second: number): string {
+    return `${this.prefix}rate:${tokenName}:${second}`;
+  }
+
   /** Pub/sub channel on which the worker announces every outcome. */
   outcomesChannel(): string {
     return `${this.prefix}outcomes`;

@@ -74,8 +74,12 @@ describe('loadConfig in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', ...env })).toThrow(/WARDEN_TOKENS/);
   });
 
-  it('lets the worker start without tokens: it serves none', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }, { app: 'worker' }).production).toBe(true);
+  it('lets the worker start without tokens (it serves none), not without a signing key', () => {
+    const key = { WARDEN_SIGNING_KEY: 'k'.repeat(40) };
+    expect(loadConfig({ NODE_ENV: 'production', ...key }, { app: 'worker' }).production).toBe(true);
+    expect(() => loadConfig({ NODE_ENV: 'production' }, { app: 'worker' })).toThrow(
+      /WARDEN_SIGNING_KEY/,
+    );
   });
 
   it('names WARDEN_TOKENS_FILE when the file is missing', () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parsePlainTokens, parseTokensFile, type TokenGrant } from './access-tokens.js';
+import { loadKafkaSecurity, loadSigningKey, type KafkaSecurity } from './producer-identity.js';
 
 export type { Role, TokenGrant } from './access-tokens.js';
 export type EvictionPolicy = 'lru' | 'lfu' | 'fifo';
@@ -19,6 +20,14 @@ export interface WardenConfig {
   tokensFile?: string;
   /** NODE_ENV=production. */
   production: boolean;
+  /** WARDEN_SIGNING_KEY: the API signs each envelope with it, the worker checks it. */
+  signingKey: string;
+  /** WARDEN_RATE_LIMIT: requests per second per token across all API instances; 0: none. */
+  rateLimit: number;
+  /** WORKER_REQUIRE_SIGNED: dead-letter events the API did not sign. */
+  requireSigned: boolean;
+  /** Credentials and TLS for the brokers (KAFKA_SASL_*, KAFKA_SSL*). */
+  kafkaSecurity: KafkaSecurity;
   /** Prefixes topics, Redis keys and the consumer group: lets test suites share servers. */
   namespace: string;
   /** PostgreSQL schema of the projections (tests give each suite its own). */
@@ -174,6 +183,11 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): W
     tokens,
     ...(env.WARDEN_TOKENS_FILE ? { tokensFile: env.WARDEN_TOKENS_FILE } : {}),
     production,
+    signingKey: loadSigningKey(env, production && (options.app ?? 'api') !== 'tool', problems),
+    requireSigned: bool('WORKER_REQUIRE_SIGNED', false),
+    // Off in development (tests, benchmarks, `npm run up`), on by default in production.
+    rateLimit: int('WARDEN_RATE_LIMIT', production ? 1000 : 0, 0),
+    kafkaSecurity: loadKafkaSecurity(env, problems),
     namespace,
     databaseSchema,
     cache: {

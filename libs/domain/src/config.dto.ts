@@ -9,6 +9,7 @@ import {
 } from 'class-validator';
 import { ReasonDto } from './service.dto.js';
 import { MAX_CONFIG_VALUE_BYTES, jsonSize } from './config.model.js';
+import { FreeFormJson } from './json-limits.js';
 
 function MaxJsonSize(bytes: number, options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -36,6 +37,7 @@ export class SetConfigDto extends ReasonDto {
     },
   })
   @MaxJsonSize(MAX_CONFIG_VALUE_BYTES)
+  @FreeFormJson()
   value: unknown;
 
   @IsOptional()

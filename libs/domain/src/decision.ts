@@ -55,9 +55,12 @@ export function serviceMissing<S extends AggregateState>(slug: string): Decision
   return refused(new Rejection('not-found', `service ${slug} does not exist`));
 }
 
-/** The time an event's change takes effect, as the resources' timestamps carry it. */
+/**
+ * The time an event's change takes effect, as the resources' timestamps carry it: the
+ * worker's clock, not the `occurredAt` a producer claims (kept in the audit as such).
+ */
 export function timeOf(event: DomainEvent): string {
-  return new Date(event.occurredAt).toISOString();
+  return new Date(event.receivedAt ?? event.occurredAt).toISOString();
 }
 
 /** `list` with the first item that `matches` replaced by `item`, or `item` appended. */

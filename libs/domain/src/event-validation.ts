@@ -11,8 +11,18 @@ import {
 
 /** A validated envelope, discriminated by `type` so handlers switch exhaustively. */
 export type DomainEvent = {
-  [T in EventType]: EventEnvelope<EventDataByType[T]> & { type: T };
+  [T in EventType]: EventEnvelope<EventDataByType[T]> & { type: T } & EventReceipt;
 }[EventType];
+
+/** What the worker learnt receiving an event, beyond what its producer claims. */
+export interface EventReceipt {
+  /** `api` when the API signed it; `kafka` for any other producer. */
+  source?: 'api' | 'kafka';
+  /** The actor is a token's name (true) or only what the producer claims (false). */
+  actorVerified?: boolean;
+  /** The worker's clock when it read the event: the resources' timestamps. */
+  receivedAt?: string;
+}
 
 export type EventParse =
   | { ok: true; event: DomainEvent }
@@ -41,8 +51,12 @@ export function aggregateOfData(type: EventType, data: { slug?: string; type?: s
     : serviceAggregate(String(data.slug));
 }
 
-/** Turns raw bytes from Kafka into a domain event, or says why they are not one. */
-export function parseEnvelope(raw: Buffer | string | null): EventParse {
+/**
+ * Turns raw bytes from Kafka into a domain event, or says why they are not one. With the
+ * message's key, an event keyed other than by its aggregate is refused too: it would be
+ * ordered on a partition that its aggregate's other events are not on.
+ */
+export function parseEnvelope(raw: Buffer | string | null, key?: string | null): EventParse {
   if (raw === null) return { ok: false, reason: 'empty message', errors: [] };
   let plain: unknown;
   try {
@@ -66,6 +80,14 @@ export function parseEnvelope(raw: Buffer | string | null): EventParse {
   if (aggregate !== expected) {
     return invalid(eventId, [
       { field: 'aggregate', message: `aggregate must be ${expected} for this data` },
+    ]);
+  }
+  if (key !== undefined && key !== aggregate) {
+    return invalid(eventId, [
+      {
+        field: 'key',
+        message: `Kafka key ${JSON.stringify(key)} is not the aggregate ${aggregate}`,
+      },
     ]);
   }
   // Keep the validated plain data, not the class instance: handlers store it as JSON.

@@ -19,6 +19,7 @@ import { EVENT_TYPES, SCHEMA_VERSION, type EventType } from './event.model.js';
 import { SLUG_PATTERN } from './service.model.js';
 import { ANY_ENV, ENV_PATTERN, POLICY_TYPES, type PolicyType } from './policy.model.js';
 import { CONFIG_KEY_PATTERN } from './config.model.js';
+import { FreeFormJson } from './json-limits.js';
 
 const AGGREGATE_PATTERN = /^(service:[a-z][a-z0-9-]{1,62}|defaults:[a-z-]{1,32})$/;
 
@@ -50,6 +51,7 @@ export class EventEnvelopeDto {
 
   /** Checked separately against the data class of `type` (see EVENT_DATA). */
   @IsObject()
+  @FreeFormJson({ checkedElsewhere: true })
   data: Record<string, unknown>;
 }
 

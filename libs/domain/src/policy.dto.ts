@@ -15,6 +15,7 @@ import {
 import { ReasonDto } from './service.dto.js';
 import { ANY_ENV, ENV_PATTERN, type PolicyType } from './policy.model.js';
 import { SLUG_PATTERN } from './service.model.js';
+import { FreeFormJson } from './json-limits.js';
 
 export class RateLimitSpec {
   @IsNumber({ allowNaN: false, allowInfinity: false })
@@ -85,6 +86,7 @@ export class SetPolicyDto extends ReasonDto {
 
   /** Checked against the spec class of the path's policy type (see POLICY_SPECS). */
   @IsObject()
+  @FreeFormJson()
   spec: Record<string, unknown>;
 }
 
@@ -94,5 +96,6 @@ export class SetDefaultPolicyDto extends ReasonDto {
   enabled?: boolean;
 
   @IsObject()
+  @FreeFormJson()
   spec: Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { detachFreeForm, jsonInputErrors } from './json-limits.js';
 
 /** One invalid field, named by its dotted path in the submitted document. */
 export interface FieldError {
@@ -20,7 +21,16 @@ export function validatePlain<T extends object>(cls: Constructor<T>, plain: unkn
   if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
     return { ok: false, errors: [{ field: '', message: 'must be a JSON object' }] };
   }
-  const instance = plainToInstance(cls, plain, { exposeDefaultValues: true });
+  const refused = jsonInputErrors(cls, plain);
+  if (refused.length > 0) return { ok: false, errors: refused };
+  const restore = detachFreeForm(cls, plain);
+  let instance: T;
+  try {
+    instance = plainToInstance(cls, plain, { exposeDefaultValues: true });
+  } finally {
+    restore(undefined);
+  }
+  restore(instance);
   const errors = validateSync(instance, {
     whitelist: true,
     forbidNonWhitelisted: true,

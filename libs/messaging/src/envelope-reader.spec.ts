@@ -1,12 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { anEnvelope, aService } from '../../../test/support/builders.js';
-import { readEnvelopes, unreadableMessage, type LogMessage } from './envelope-reader.js';
+import {
+  readEnvelopes as readWith,
+  unreadableMessage,
+  type LogMessage,
+  type SignatureCheck,
+} from './envelope-reader.js';
+import { signatureOf } from './envelope-signature.js';
 
-function aMessage(value: string | null, headers: Record<string, string> = {}): LogMessage {
+const KEY = 'a-signing-key-of-at-least-32-characters';
+const OPEN: SignatureCheck = { signingKey: KEY, requireSigned: false };
+const readEnvelopes = (messages: LogMessage[], check = OPEN) => readWith(messages, check);
+
+function aMessage(
+  value: string | null,
+  headers: Record<string, string> = {},
+  key = 'service:checkout',
+): LogMessage {
   return {
     partition: 2,
     offset: '41',
-    key: 'service:checkout',
+    key,
     value: value === null ? null : Buffer.from(value),
     headers,
   };
@@ -50,9 +64,9 @@ describe('readEnvelopes', () => {
     const first = anEnvelope('service.registered', aService({ slug: 'alpha' }));
     const second = anEnvelope('service.registered', aService({ slug: 'beta' }));
     const { events, unreadable } = readEnvelopes([
-      aMessage(JSON.stringify(first)),
+      aMessage(JSON.stringify(first), {}, first.aggregate),
       aMessage('nonsense'),
-      aMessage(JSON.stringify(second)),
+      aMessage(JSON.stringify(second), {}, second.aggregate),
     ]);
     expect(events.map((e) => e.event.id)).toEqual([first.id, second.id]);
     expect(unreadable.map((u) => u.offset)).toEqual(['41']);
@@ -64,5 +78,32 @@ describe('unreadableMessage', () => {
     const envelope = anEnvelope('service.registered', aService());
     const letter = unreadableMessage(aMessage(JSON.stringify(envelope)), 'failed 5 times');
     expect(letter).toMatchObject({ eventId: envelope.id, reason: 'failed 5 times' });
+  });
+
+  it('tells a signed API envelope from a claimed one, and refuses either kind when required', () => {
+    const envelope = JSON.stringify(
+      anEnvelope('service.registered', aService({ slug: 'checkout' })),
+    );
+    const signed = aMessage(envelope, { 'x-warden-signature': signatureOf(envelope, KEY) });
+    const forged = aMessage(envelope, { 'x-warden-signature': signatureOf(envelope, 'other') });
+    const unsigned = aMessage(envelope);
+    expect(readEnvelopes([signed]).events[0].event).toMatchObject({
+      source: 'api',
+      actorVerified: true,
+    });
+    expect(readEnvelopes([forged]).events[0].event).toMatchObject({
+      source: 'kafka',
+      actorVerified: false,
+    });
+    const strict = { signingKey: KEY, requireSigned: true };
+    expect(
+      readEnvelopes([signed, unsigned, forged], strict).unreadable.map((u) => u.reason),
+    ).toEqual(['unsigned', 'bad signature']);
+  });
+
+  it('sets aside an event keyed other than by its aggregate', () => {
+    const envelope = anEnvelope('service.registered', aService({ slug: 'checkout' }));
+    const { unreadable } = readEnvelopes([aMessage(JSON.stringify(envelope), {}, 'service:other')]);
+    expect(unreadable[0]?.reason).toContain('is not the aggregate service:checkout');
   });
 });

@@ -2,6 +2,14 @@ import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
 import { isUuid } from '#domain/event.model';
 import type { IncomingMessage } from './event-consumer.js';
 import { DeadLetterHeaders } from './topics.js';
+import { provenanceOf, SIGNATURE_HEADER } from './envelope-signature.js';
+
+/** How the log's producers are told apart: the API signs with the shared key. */
+export interface SignatureCheck {
+  signingKey: string;
+  /** Refuse (dead-letter) what the API did not sign. */
+  requireSigned: boolean;
+}
 
 /** A message of the event log as the readers of the log see it. */
 export type LogMessage = Omit<IncomingMessage, 'topic'>;
@@ -31,29 +39,46 @@ export type EnvelopeRead =
  * Reads one message of `governance.events`: its envelope is validated exactly as the API
  * validates writes. This is the single place where the log's bytes become an event.
  */
-export function readEnvelope(message: LogMessage): EnvelopeRead {
-  const parsed = parseEnvelope(message.value);
-  if (parsed.ok) {
+export function readEnvelope(
+  message: LogMessage,
+  signatures: SignatureCheck,
+  receivedAt = new Date().toISOString(),
+): EnvelopeRead {
+  const parsed = parseEnvelope(message.value, message.key);
+  const origin = provenanceOf(
+    message.value,
+    message.headers[SIGNATURE_HEADER],
+    signatures.signingKey,
+    signatures.requireSigned,
+  );
+  if (parsed.ok && origin.ok) {
+    const { source, actorVerified } = origin;
     return {
       ok: true,
-      read: { event: parsed.event, requestId: message.headers[DeadLetterHeaders.RequestId] },
+      read: {
+        event: { ...parsed.event, source, actorVerified, receivedAt },
+        requestId: message.headers[DeadLetterHeaders.RequestId],
+      },
     };
   }
-  return {
-    ok: false,
-    unreadable: { ...unreadable(message, parsed.reason), eventId: eventIdOf(parsed.eventId) },
-  };
+  const reason = parsed.ok ? (origin as { reason: string }).reason : parsed.reason;
+  const eventId = parsed.ok ? parsed.event.id : parsed.eventId;
+  return { ok: false, unreadable: { ...unreadable(message, reason), eventId: eventIdOf(eventId) } };
 }
 
 /** Sorts a stretch of log into valid events and unreadable messages; the worker and a replay read alike. */
-export function readEnvelopes(messages: LogMessage[]): {
+export function readEnvelopes(
+  messages: LogMessage[],
+  signatures: SignatureCheck,
+): {
   events: ReadEvent[];
   unreadable: UnreadableMessage[];
 } {
   const events: ReadEvent[] = [];
   const rejects: UnreadableMessage[] = [];
+  const receivedAt = new Date().toISOString();
   for (const message of messages) {
-    const result = readEnvelope(message);
+    const result = readEnvelope(message, signatures, receivedAt);
     if (result.ok) events.push(result.read);
     else rejects.push(result.unreadable);
   }

@@ -1,8 +1,11 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { KafkaSecurity } from '#config/producer-identity';
 
 export interface KafkaClientOptions {
   clientId: string;
   brokers: string[];
+  /** SASL credentials and TLS (KAFKA_SASL_*, KAFKA_SSL*); none: plaintext. */
+  security?: KafkaSecurity;
   /** Receives kafkajs's own log lines (warnings and errors only). */
   log?: (level: 'warn' | 'error', message: string, extra: Record<string, unknown>) => void;
 }
@@ -11,6 +14,10 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...(options.security?.sasl ? { sasl: options.security.sasl as SASLOptions } : {}),
+    ...(options.security?.ssl
+      ? { ssl: options.security.ssl.ca ? { ca: [options.security.ssl.ca] } : true }
+      : {}),
     connectionTimeout: 3000,
     requestTimeout: 10_000,
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 5 },

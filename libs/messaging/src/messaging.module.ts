@@ -15,7 +15,11 @@ import { topicNames } from './topics.js';
       provide: KAFKA,
       inject: [WARDEN_CONFIG],
       useFactory: (config: WardenConfig) =>
-        createKafka({ clientId: `warden-${process.pid}`, brokers: config.kafkaBrokers }),
+        createKafka({
+          clientId: `warden-${process.pid}`,
+          brokers: config.kafkaBrokers,
+          security: config.kafkaSecurity,
+        }),
     },
     {
       provide: TOPICS,

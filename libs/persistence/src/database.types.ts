@@ -88,6 +88,8 @@ export interface AuditLogTable {
   after: Json | null;
   occurred_at: Timestamp;
   applied_at: Timestamp;
+  source: string;
+  actor_verified: boolean;
 }
 
 export interface DeadLettersTable {

@@ -35,6 +35,9 @@ export interface AuditEntry {
   after: unknown;
   occurredAt: string;
   appliedAt: string;
+  /** `api`: signed by the API, the actor is a token's name; `kafka`: the actor is as claimed. */
+  source: string;
+  actorVerified: boolean;
 }
 
 /** What the worker has done with each event: outcomes, the audit trail and dead letters. */
@@ -80,6 +83,8 @@ export class EventLogRepository {
       after: r.after,
       occurredAt: new Date(r.occurred_at).toISOString(),
       appliedAt: new Date(r.applied_at).toISOString(),
+      source: r.source,
+      actorVerified: r.actor_verified,
     }));
   }
 }

@@ -62,6 +62,8 @@ export interface AuditRow {
   after: string | null;
   occurred_at: string;
   applied_at: Date;
+  source: string;
+  actor_verified: boolean;
 }
 
 export const AUDIT_COLUMNS: BulkColumn<AuditRow>[] = [
@@ -75,6 +77,8 @@ export const AUDIT_COLUMNS: BulkColumn<AuditRow>[] = [
   ['after', 'jsonb', (a) => a.after],
   ['occurred_at', 'timestamptz', (a) => a.occurred_at],
   ['applied_at', 'timestamptz', (a) => a.applied_at],
+  ['source', 'text', (a) => a.source],
+  ['actor_verified', 'boolean', (a) => a.actor_verified],
 ];
 
 export const OUTBOX_COLUMNS: BulkColumn<OutboxMessage>[] = [

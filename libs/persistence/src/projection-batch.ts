@@ -153,6 +153,8 @@ export async function applyBatchWithin(
       after: after === undefined ? null : json(after),
       occurred_at: event.occurredAt,
       applied_at: now,
+      source: event.source ?? 'kafka',
+      actor_verified: event.actorVerified ?? false,
     });
     if (batch.feed && !batch.replay) outbox.push(batch.feed(event, change));
   }

@@ -1,3 +1,5 @@
+import { WARDEN_CONFIG } from '#config/config.constants';
+import type { WardenConfig } from '#config/warden-config';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { KAFKA, KAFKA_ADMIN, TOPICS } from '#messaging/messaging.constants';
@@ -28,6 +30,7 @@ export class LogReplayer {
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(KAFKA_ADMIN) private readonly admin: KafkaAdminClient,
     @Inject(TOPICS) private readonly topics: TopicNames,
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
   ) {}
 
   /** The offsets of `from` in every partition; refuses when events before it would be lost. */
@@ -103,7 +106,7 @@ export class LogReplayer {
       if (end === undefined) return;
       const messages = run.filter((m) => BigInt(m.offset) < end);
       try {
-        const { events, unreadable } = readEnvelopes(messages);
+        const { events, unreadable } = readEnvelopes(messages, this.config);
         await session.apply({ events: events.map((e) => e.event), deadLetters: unreadable });
       } catch (error) {
         return fail(error);

@@ -13,6 +13,8 @@ function anEntry(seq: number): AuditEntry {
     before: null,
     after: { value: seq },
     occurredAt: '2026-01-01T00:00:00.000Z',
+    source: 'api',
+    actorVerified: true,
     appliedAt: '2026-01-01T00:00:01.000Z',
   };
 }

@@ -1,4 +1,5 @@
-import { ValidationPipe, type PipeTransform } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { detachFreeForm, jsonInputErrors } from '#domain/json-limits';
 import { flattenValidationErrors, type FieldError } from '#domain/validation';
 import { SLUG_PATTERN } from '#domain/service.model';
 import { ENV_PATTERN, isPolicyType } from '#domain/policy.model';
@@ -12,9 +13,38 @@ export function validationFailed(errors: FieldError[]): ProblemException {
   });
 }
 
+/**
+ * Nest's pipe, but input is kept exactly or refused: what class-transformer would drop
+ * or choke on (a NUL, nesting too deep, `constructor`/`__proto__` keys outside free-form
+ * values) is a 400 first, and free-form values are not stripped of those keys — they are
+ * data there, taken as sent by `@FreeFormJson()`, and never merged into an object.
+ */
+class ExactInputValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A custom parameter (the write context) is built by the server, not sent.
+    if (metadata.type === 'custom') return super.transform(value, metadata);
+    const metatype = metadata.metatype ?? Object;
+    const errors = jsonInputErrors(metatype, value);
+    if (errors.length > 0) throw validationFailed(errors);
+    const restore = detachFreeForm(metatype, value);
+    let built: unknown;
+    try {
+      built = await super.transform(value, metadata);
+    } finally {
+      restore(undefined);
+    }
+    restore(built);
+    return built;
+  }
+
+  protected override stripProtoKeys(): void {
+    // Refused above where they would be lost; kept as data in free-form values.
+  }
+}
+
 /** Bodies and queries: whitelist, no unknown fields, conversion; errors name the field. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ExactInputValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

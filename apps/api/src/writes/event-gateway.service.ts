@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { EVENT_PUBLISHER, TOPICS } from '#messaging/messaging.constants';
 import { BrokerUnavailableError, type EventPublisher } from '#messaging/event-publisher';
 import { DeadLetterHeaders, type TopicNames } from '#messaging/topics';
-import type { TokenGrant } from '#config/warden-config';
+import type { TokenGrant, WardenConfig } from '#config/warden-config';
+import { WARDEN_CONFIG } from '#config/config.constants';
+import { SIGNATURE_HEADER, signatureOf } from '#messaging/envelope-signature';
 import type { EventOutcomeMessage } from '#caching/outcome-bus';
 import { EventLogRepository } from '#persistence/event-log.repository';
 import { aggregateOfData, validateEventData } from '#domain/event-validation';
@@ -60,6 +62,7 @@ export class EventGateway implements BeforeApplicationShutdown {
     private readonly outcomes: OutcomeListener,
     private readonly eventLog: EventLogRepository,
     private readonly authorizer: WriteAuthorizer,
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
     @Inject(API_METRICS) private readonly metrics: ApiMetrics,
   ) {}
 
@@ -102,12 +105,17 @@ export class EventGateway implements BeforeApplicationShutdown {
       data: command.data,
     };
     const waiter = waitSeconds ? this.outcomes.expect(envelope.id) : undefined;
+    const value = JSON.stringify(envelope);
     const acceptedAt = Date.now();
     const published = this.publisher.publish({
       topic: this.topics.Events,
       key: aggregate,
-      value: JSON.stringify(envelope),
-      headers: { [DeadLetterHeaders.RequestId]: command.requestId },
+      value,
+      // The worker trusts the actor of a signed envelope: it is this token's name.
+      headers: {
+        [DeadLetterHeaders.RequestId]: command.requestId,
+        [SIGNATURE_HEADER]: signatureOf(value, this.config.signingKey),
+      },
     });
     this.publishing.add(published);
     try {

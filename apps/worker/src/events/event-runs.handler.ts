@@ -1,3 +1,5 @@
+import { WARDEN_CONFIG } from '#config/config.constants';
+import type { WardenConfig } from '#config/warden-config';
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { IncomingMessage } from '#messaging/event-consumer';
@@ -31,6 +33,7 @@ export class EventRunsHandler {
     private readonly announcer: OutcomeAnnouncer,
     private readonly outgoing: OutboxMessages,
     @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics,
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
   ) {}
 
   @EventPattern(EventLogPatterns.Run)
@@ -41,7 +44,7 @@ export class EventRunsHandler {
     for (const message of messages) {
       if (message.timestamp) stages.observe('fetched', Number(message.timestamp), fetchedAt);
     }
-    const { events, unreadable } = readEnvelopes(messages);
+    const { events, unreadable } = readEnvelopes(messages, this.config);
     const deadLetters = unreadable.map((letter) => this.outgoing.deadLetter(letter));
     const requestIds = new Map(events.map((e) => [e.event.id, e.requestId]));
     const result = await this.projection.applyBatch({

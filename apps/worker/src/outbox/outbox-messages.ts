@@ -20,6 +20,8 @@ export class OutboxMessages {
         type: change.type,
         aggregate: change.aggregate,
         actor: event.actor,
+        source: event.source ?? 'kafka',
+        actorVerified: event.actorVerified ?? false,
         version: change.version,
         revision: change.revision,
         state: change.after ?? null,
