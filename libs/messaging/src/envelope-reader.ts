@@ -76,13 +76,25 @@ export function readEnvelopes(
 } {
   const events: ReadEvent[] = [];
   const rejects: UnreadableMessage[] = [];
-  const receivedAt = new Date().toISOString();
+  const now = new Date().toISOString();
   for (const message of messages) {
-    const result = readEnvelope(message, signatures, receivedAt);
+    const result = readEnvelope(message, signatures, appendedAt(message) ?? now);
     if (result.ok) events.push(result.read);
     else rejects.push(result.unreadable);
   }
   return { events, unreadable: rejects };
+}
+
+/**
+ * When the log took the message: the events topic stamps messages with the broker's own
+ * clock (`message.timestamp.type=LogAppendTime`), so no producer can date its change, and
+ * a replay of the same log gives every resource the same timestamps again.
+ */
+function appendedAt(message: LogMessage): string | undefined {
+  const millis = Number(message.timestamp);
+  return message.timestamp && Number.isFinite(millis) && millis > 0
+    ? new Date(millis).toISOString()
+    : undefined;
 }
 
 /** A message set aside for another reason than its envelope (it failed too often). */

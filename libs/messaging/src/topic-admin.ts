@@ -20,7 +20,12 @@ export async function ensureTopics(kafka: Kafka, topics: TopicNames): Promise<st
     const replication = replicationFor(brokers.length);
     const existing = new Set(await admin.listTopics());
     const wanted = [
-      { topic: topics.Events, numPartitions: EVENTS_PARTITIONS },
+      {
+        topic: topics.Events,
+        numPartitions: EVENTS_PARTITIONS,
+        // The broker's clock dates each event (see envelope-reader.ts), not the producer's.
+        extra: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+      },
       { topic: topics.DeadLetters, numPartitions: 1 },
       { topic: topics.Changes, numPartitions: EVENTS_PARTITIONS },
     ].filter((t) => !existing.has(t.topic));
@@ -28,11 +33,13 @@ export async function ensureTopics(kafka: Kafka, topics: TopicNames): Promise<st
       await admin.createTopics({
         waitForLeaders: true,
         topics: wanted.map((t) => ({
-          ...t,
+          topic: t.topic,
+          numPartitions: t.numPartitions,
           replicationFactor: replication.factor,
           configEntries: [
             { name: 'retention.ms', value: '-1' },
             { name: 'min.insync.replicas', value: String(replication.minInSync) },
+            ...(('extra' in t && t.extra) || []),
           ],
         })),
       });
