@@ -72,12 +72,3 @@ export interface EarlierOutcome {
   reason?: string;
   version?: number;
 }
-
-/** A message as the log holds it. */
-export interface LogMessage {
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
