@@ -1,6 +1,6 @@
 import { TestEnvironment } from '../support/test-environment.js';
 import { AppProcess } from '../support/app-process.js';
-import { WardenClient, WAIT } from '../support/http-client.js';
+import { WardenClient, WAIT, type HttpResult } from '../support/http-client.js';
 import { aService, anEnvelope } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 
@@ -9,7 +9,7 @@ async function allEntries(client: WardenClient, query: string): Promise<any[]> {
   const entries: any[] = [];
   let cursor: string | null = null;
   do {
-    const page = await client.get(
+    const page: HttpResult = await client.get(
       `/v1/audit?${query}&limit=200${cursor ? `&cursor=${cursor}` : ''}`,
     );
     expect(page.status).toBe(200);
