@@ -1,4 +1,7 @@
+import { sql } from 'kysely';
 import type { Database } from './database.js';
+import { POLICY_TYPES } from '#domain/policy.model';
+import { defaultsRevisionAggregate } from './revisions.js';
 import type { EventStatus } from '#domain/event.model';
 import type { RejectionCode } from '#domain/rejection';
 
@@ -38,6 +41,17 @@ export interface AuditEntry {
   /** `api`: signed by the API, the actor is a token's name; `kafka`: the actor is as claimed. */
   source: string;
   actorVerified: boolean;
+}
+
+/**
+ * Which revision an applied change brought an effective view's inputs to: the service's
+ * aggregate revision, or for a change of a global default the defaults revision.
+ */
+export interface ChangeRevision {
+  eventId: string;
+  aggregate: string;
+  input: 'service' | 'defaults';
+  revision: number;
 }
 
 /** What the worker has done with each event: outcomes, the audit trail and dead letters. */
@@ -86,5 +100,40 @@ export class EventLogRepository {
       source: r.source,
       actorVerified: r.actor_verified,
     }));
+  }
+
+  /**
+   * The revision the applied change `eventId` brought the inputs of `slug`'s effective
+   * views to, or undefined when it changed neither that service nor a global default.
+   * Each applied change bumps its aggregate's revision by one and writes one audit row
+   * (a default's change also bumps the defaults revision), and a replay rebuilds both
+   * together, so the revision then is today's revision less the changes audited since.
+   */
+  async changeRevision(eventId: string, slug: string): Promise<ChangeRevision | undefined> {
+    const aggregates = [`service:${slug}`, ...POLICY_TYPES.map((type) => `defaults:${type}`)];
+    const { rows } = await sql<{ aggregate: string; defaults: boolean; revision: string | null }>`
+      WITH change AS (
+        SELECT seq, aggregate, type = 'default-policy.set' AS defaults
+        FROM audit_log
+        WHERE aggregate = ANY(${aggregates}::text[]) AND event_id = ${eventId}::uuid
+        ORDER BY seq LIMIT 1
+      )
+      SELECT c.aggregate, c.defaults,
+        (SELECT revision FROM aggregates
+           WHERE aggregate = CASE WHEN c.defaults THEN ${defaultsRevisionAggregate} ELSE c.aggregate END)
+        - (SELECT count(*) FROM audit_log l
+           WHERE l.seq > c.seq
+             AND CASE WHEN c.defaults THEN l.type = 'default-policy.set' ELSE l.aggregate = c.aggregate END)
+          AS revision
+      FROM change c`.execute(this.db);
+    const row = rows[0];
+    if (!row || row.revision === null || row.aggregate.startsWith('defaults:') !== row.defaults)
+      return undefined;
+    return {
+      eventId,
+      aggregate: row.aggregate,
+      input: row.defaults ? 'defaults' : 'service',
+      revision: Number(row.revision),
+    };
   }
 }
