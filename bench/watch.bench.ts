@@ -285,6 +285,9 @@ export const watchSuite: BenchSuite = {
       const services = registrations();
       await env.publish(services);
       await env.applied(services.length, 120_000);
+      // Warm-up: the first writes of fresh processes pay for connections and compilation.
+      if (context.options.warmupSeconds > 0)
+        await push(writer, reader, RATES[0], context.options.warmupSeconds);
       const pushRuns: PushFigures[] = [];
       for (const rate of RATES) {
         const quiet = await quietRoundStart();

@@ -1,5 +1,7 @@
-import { sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { sql, type Selectable } from 'kysely';
 import type { Database } from './database.js';
+import type { AuditLogTable } from './database.types.js';
 import { POLICY_TYPES } from '#domain/policy.model';
 import { defaultsRevisionAggregate } from './revisions.js';
 import type { EventStatus } from '#domain/event.model';
@@ -54,6 +56,17 @@ export interface ChangeRevision {
   revision: number;
 }
 
+/** An admin's action outside the event log, as the audit keeps it. */
+export interface AdminActionRecord {
+  type: string;
+  /** What the action acts on, in the audit's `aggregate` column. */
+  target: string;
+  actor: string;
+  reason?: string;
+  before?: unknown;
+  after?: unknown;
+}
+
 /** What the worker has done with each event: outcomes, the audit trail and dead letters. */
 export class EventLogRepository {
   constructor(private readonly db: Database) {}
@@ -76,6 +89,33 @@ export class EventLogRepository {
     };
   }
 
+  /**
+   * Appends an admin action to the audit. It has an id of its own in `event_id` (no event
+   * carries it) and, as the API saw the token, a verified actor.
+   */
+  async recordAdminAction(action: AdminActionRecord): Promise<AuditEntry> {
+    const now = new Date();
+    const row = await this.db
+      .insertInto('audit_log')
+      .values({
+        event_id: randomUUID(),
+        type: action.type,
+        aggregate: action.target,
+        actor: action.actor,
+        reason: action.reason ?? null,
+        version: null,
+        before: action.before === undefined ? null : JSON.stringify(action.before),
+        after: action.after === undefined ? null : JSON.stringify(action.after),
+        occurred_at: now,
+        applied_at: now,
+        source: 'api',
+        actor_verified: true,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAuditEntry(row);
+  }
+
   async audit(query: AuditQuery): Promise<AuditEntry[]> {
     let q = this.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(query.limit);
     if (query.aggregate) q = q.where('aggregate', '=', query.aggregate);
@@ -85,29 +125,16 @@ export class EventLogRepository {
     if (query.until) q = q.where('applied_at', '<', query.until);
     if (query.before !== undefined) q = q.where('seq', '<', String(query.before));
     const rows = await q.execute();
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      eventId: r.event_id,
-      type: r.type,
-      aggregate: r.aggregate,
-      actor: r.actor,
-      ...(r.reason !== null ? { reason: r.reason } : {}),
-      ...(r.version !== null ? { version: r.version } : {}),
-      before: r.before,
-      after: r.after,
-      occurredAt: new Date(r.occurred_at).toISOString(),
-      appliedAt: new Date(r.applied_at).toISOString(),
-      source: r.source,
-      actorVerified: r.actor_verified,
-    }));
+    return rows.map(toAuditEntry);
   }
 
   /**
    * The revision the applied change `eventId` brought the inputs of `slug`'s effective
    * views to, or undefined when it changed neither that service nor a global default.
-   * Each applied change bumps its aggregate's revision by one and writes one audit row
-   * (a default's change also bumps the defaults revision), and a replay rebuilds both
-   * together, so the revision then is today's revision less the changes audited since.
+   * Each applied change bumps its aggregate's revision by one and has one audit row (a
+   * default's change also bumps the defaults revision; a replay re-applies the same
+   * changes to the same revisions), so the revision then is today's revision less the
+   * changes audited since. Admin actions name other targets (`cache:…`), never these.
    */
   async changeRevision(eventId: string, slug: string): Promise<ChangeRevision | undefined> {
     const aggregates = [`service:${slug}`, ...POLICY_TYPES.map((type) => `defaults:${type}`)];
@@ -136,4 +163,22 @@ export class EventLogRepository {
       revision: Number(row.revision),
     };
   }
+}
+
+function toAuditEntry(r: Selectable<AuditLogTable>): AuditEntry {
+  return {
+    seq: Number(r.seq),
+    eventId: r.event_id,
+    type: r.type,
+    aggregate: r.aggregate,
+    actor: r.actor,
+    ...(r.reason !== null ? { reason: r.reason } : {}),
+    ...(r.version !== null ? { version: r.version } : {}),
+    before: r.before,
+    after: r.after,
+    occurredAt: new Date(r.occurred_at).toISOString(),
+    appliedAt: new Date(r.applied_at).toISOString(),
+    source: r.source,
+    actorVerified: r.actor_verified,
+  };
 }
