@@ -136,8 +136,7 @@ async function push(
       inFlight.push(
         put(writer, slugOf(i), keyOf(i), `v-${i}`).then(() => {
           write.acceptedAt = performance.now();
-          if (write.seenAt !== undefined)
-            finish(i % SERVICES, i, write.acceptedAt, write.seenAt);
+          if (write.seenAt !== undefined) finish(i % SERVICES, i, write.acceptedAt, write.seenAt);
         }),
       );
     }
@@ -172,9 +171,11 @@ async function fanOut(
 ): Promise<Omit<FanOutFigures, keyof RoundStart>> {
   const watchers = new CountingWatchers(WATCHERS);
   // The view is composed and cached before the baseline, so that it is not counted per watcher.
-  await (await fetch(`${reader.baseUrl}/v1/services/${FAN_OUT_SLUG}/effective?env=prod`, {
-    headers: READER,
-  })).arrayBuffer();
+  await (
+    await fetch(`${reader.baseUrl}/v1/services/${FAN_OUT_SLUG}/effective?env=prod`, {
+      headers: READER,
+    })
+  ).arrayBuffer();
   const rssBefore = reader.rssBytes();
   const openedAt = performance.now();
   try {

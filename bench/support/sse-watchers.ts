@@ -15,11 +15,15 @@ export class ParsedWatcher {
     const parser = new SseParser((event) => {
       if (event.event === 'view') onView(event.data, performance.now());
     });
-    this.request = http.get(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => parser.push(chunk));
-      ready(res.statusCode ?? 0);
-    });
+    this.request = http.get(
+      url,
+      { headers: { accept: 'text/event-stream', ...headers } },
+      (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => parser.push(chunk));
+        ready(res.statusCode ?? 0);
+      },
+    );
     this.request.on('error', () => ready(0));
   }
 
