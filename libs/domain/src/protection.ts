@@ -42,11 +42,8 @@ export interface Protection {
  * (registration, patch, deletion) and `*` policies reach every environment's effective
  * view; a global default reaches every service in every environment.
  */
-export function reachOf(
-  type: EventType,
-  data: { slug?: unknown; env?: unknown; tier?: unknown },
-  currentTier?: number,
-): ChangeReach {
+export function reachOf(type: EventType, eventData: object, currentTier?: number): ChangeReach {
+  const data = eventData as { slug?: unknown; env?: unknown; tier?: unknown };
   if (type === 'default-policy.set') return { services: EVERY, tiers: EVERY, envs: EVERY };
   const services = typeof data.slug === 'string' ? [data.slug] : [];
   const tiers = currentTier === undefined ? [] : [currentTier];

@@ -38,6 +38,13 @@ export interface AuditEntry {
   /** `api`: signed by the API, the actor is a token's name; `kafka`: the actor is as claimed. */
   source: string;
   actorVerified: boolean;
+  /**
+   * True when the change came from outside the API (`source: kafka`) to a target that
+   * protection rules cover: it was applied without the change request a direct write needs.
+   */
+  protectionBypassed: boolean;
+  /** The rules it bypassed, when it did. */
+  bypassedRules?: string[];
 }
 
 /** What the worker has done with each event: outcomes, the audit trail and dead letters. */
@@ -85,6 +92,8 @@ export class EventLogRepository {
       appliedAt: new Date(r.applied_at).toISOString(),
       source: r.source,
       actorVerified: r.actor_verified,
+      protectionBypassed: (r.bypassed_rules?.length ?? 0) > 0,
+      ...(r.bypassed_rules?.length ? { bypassedRules: r.bypassed_rules } : {}),
     }));
   }
 }

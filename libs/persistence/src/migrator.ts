@@ -3,12 +3,14 @@ import type { Database } from './database.js';
 import * as initial from './migrations/001-initial.js';
 import * as reliableWritePath from './migrations/002-reliable-write-path.js';
 import * as eventProvenance from './migrations/003-event-provenance.js';
+import * as protectionRules from './migrations/005-protection-rules.js';
 
 /** Migrations are listed in code so the compiled apps carry them; names fix their order. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-reliable-write-path': reliableWritePath,
   '003-event-provenance': eventProvenance,
+  '005-protection-rules': protectionRules,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -24,6 +26,9 @@ export async function migrateToLatest(db: Database, schema: string): Promise<str
     db,
     provider: new StaticMigrationProvider(),
     migrationTableSchema: schema,
+    // Numbers are handed out to branches developed side by side, and each migration
+    // stands alone: a database that ran 005 before 004 landed must still take 004.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(JSON.stringify(error));
