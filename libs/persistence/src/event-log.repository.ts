@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
 import type { Database } from './database.js';
+import type { AuditLogTable } from './database.types.js';
 import type { EventStatus } from '#domain/event.model';
 import type { RejectionCode } from '#domain/rejection';
 
@@ -47,6 +50,17 @@ export interface AuditEntry {
   bypassedRules?: string[];
 }
 
+/** An admin's action outside the event log, as the audit keeps it. */
+export interface AdminActionRecord {
+  type: string;
+  /** What the action acts on, in the audit's `aggregate` column. */
+  target: string;
+  actor: string;
+  reason?: string;
+  before?: unknown;
+  after?: unknown;
+}
+
 /** What the worker has done with each event: outcomes, the audit trail and dead letters. */
 export class EventLogRepository {
   constructor(private readonly db: Database) {}
@@ -69,6 +83,33 @@ export class EventLogRepository {
     };
   }
 
+  /**
+   * Appends an admin action to the audit. It has an id of its own in `event_id` (no event
+   * carries it) and, as the API saw the token, a verified actor.
+   */
+  async recordAdminAction(action: AdminActionRecord): Promise<AuditEntry> {
+    const now = new Date();
+    const row = await this.db
+      .insertInto('audit_log')
+      .values({
+        event_id: randomUUID(),
+        type: action.type,
+        aggregate: action.target,
+        actor: action.actor,
+        reason: action.reason ?? null,
+        version: null,
+        before: action.before === undefined ? null : JSON.stringify(action.before),
+        after: action.after === undefined ? null : JSON.stringify(action.after),
+        occurred_at: now,
+        applied_at: now,
+        source: 'api',
+        actor_verified: true,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAuditEntry(row);
+  }
+
   async audit(query: AuditQuery): Promise<AuditEntry[]> {
     let q = this.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(query.limit);
     if (query.aggregate) q = q.where('aggregate', '=', query.aggregate);
@@ -78,22 +119,26 @@ export class EventLogRepository {
     if (query.until) q = q.where('applied_at', '<', query.until);
     if (query.before !== undefined) q = q.where('seq', '<', String(query.before));
     const rows = await q.execute();
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      eventId: r.event_id,
-      type: r.type,
-      aggregate: r.aggregate,
-      actor: r.actor,
-      ...(r.reason !== null ? { reason: r.reason } : {}),
-      ...(r.version !== null ? { version: r.version } : {}),
-      before: r.before,
-      after: r.after,
-      occurredAt: new Date(r.occurred_at).toISOString(),
-      appliedAt: new Date(r.applied_at).toISOString(),
-      source: r.source,
-      actorVerified: r.actor_verified,
-      protectionBypassed: (r.bypassed_rules?.length ?? 0) > 0,
-      ...(r.bypassed_rules?.length ? { bypassedRules: r.bypassed_rules } : {}),
-    }));
+    return rows.map(toAuditEntry);
   }
+}
+
+function toAuditEntry(r: Selectable<AuditLogTable>): AuditEntry {
+  return {
+    seq: Number(r.seq),
+    eventId: r.event_id,
+    type: r.type,
+    aggregate: r.aggregate,
+    actor: r.actor,
+    ...(r.reason !== null ? { reason: r.reason } : {}),
+    ...(r.version !== null ? { version: r.version } : {}),
+    before: r.before,
+    after: r.after,
+    occurredAt: new Date(r.occurred_at).toISOString(),
+    appliedAt: new Date(r.applied_at).toISOString(),
+    source: r.source,
+    actorVerified: r.actor_verified,
+    protectionBypassed: (r.bypassed_rules?.length ?? 0) > 0,
+    ...(r.bypassed_rules?.length ? { bypassedRules: r.bypassed_rules } : {}),
+  };
 }

@@ -189,10 +189,18 @@ export async function applyBatchWithin(
       FROM (${unnestRows(settled, SETTLED_COLUMNS)}) AS v
       WHERE p.id = v.id`);
   }
-  if (audit.length > 0) {
+  if (audit.length > 0 && !batch.replay) {
     writes.push(
       sql`INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)} ${unnestRows(audit, AUDIT_COLUMNS)}`,
     );
+  } else if (audit.length > 0) {
+    // The audit is append-only: a replay keeps every entry as it was and adds only those
+    // of events no worker had applied yet when it took the lock (they would otherwise be
+    // duplicates to the worker and never audited).
+    writes.push(sql`
+      INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)}
+      SELECT v.* FROM (${unnestRows(audit, AUDIT_COLUMNS)}) AS v
+      WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.event_id = v.event_id)`);
   }
   if (outbox.length > 0 && !batch.replay) {
     writes.push(

@@ -51,7 +51,8 @@ export interface ProjectionBatch {
   feed?: (event: DomainEvent, change: AppliedChange) => OutboxMessage;
   /**
    * A replay rebuilds state only: dead letters and feed messages went out the first
-   * time, so neither is recorded again.
+   * time, so neither is recorded again, and the audit keeps its entries (only an event
+   * it lacks gets one).
    */
   replay?: boolean;
 }
@@ -70,13 +71,4 @@ export interface EarlierOutcome {
   code?: Rejection['code'];
   reason?: string;
   version?: number;
-}
-
-/** A message as the log holds it. */
-export interface LogMessage {
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
 }

@@ -1,5 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ReasonDto } from '#domain/service.dto';
 import { RequireRole } from '../auth/roles.decorator.js';
+import { AdminTargets } from '#domain/admin-action.model';
+import { Actor } from '../admin-audit/actor.decorator.js';
+import { AdminAuditService } from '../admin-audit/admin-audit.service.js';
 import { ConsistencyQueryDto, InvalidateCacheDto } from './admin-cache.dto.js';
 import { CacheAdminService } from './cache-admin.service.js';
 import { ConsistencyAuditor } from './consistency-auditor.service.js';
@@ -10,6 +14,7 @@ export class AdminCacheController {
   constructor(
     private readonly caches: CacheAdminService,
     private readonly auditor: ConsistencyAuditor,
+    private readonly audit: AdminAuditService,
   ) {}
 
   /** Hit ratio and size per tier, as this instance sees them. */
@@ -20,14 +25,30 @@ export class AdminCacheController {
 
   @Post('cache/invalidate')
   @HttpCode(200)
-  invalidate(@Body() body: InvalidateCacheDto) {
-    return this.caches.invalidate(body);
+  async invalidate(@Body() body: InvalidateCacheDto, @Actor() actor: string) {
+    const report = await this.caches.invalidate(body);
+    await this.audit.record({
+      type: 'admin.cache.invalidate',
+      target: AdminTargets.cache(body.aggregate),
+      actor,
+      reason: body.reason,
+      after: report,
+    });
+    return report;
   }
 
   @Post('cache/rebuild')
   @HttpCode(200)
-  rebuild() {
-    return this.caches.rebuild();
+  async rebuild(@Body() body: ReasonDto, @Actor() actor: string) {
+    const report = await this.caches.rebuild();
+    await this.audit.record({
+      type: 'admin.cache.rebuild',
+      target: AdminTargets.cache(),
+      actor,
+      reason: body.reason,
+      after: report,
+    });
+    return report;
   }
 
   @Get('consistency')

@@ -8,6 +8,7 @@ import { VersionedRedisStore } from '#caching/versioned-redis.store';
 import { ReadModelLoader } from '#caching/read-model.loader';
 import { ReadModelWriter } from '#caching/read-model.writer';
 import { defaultsRevisionAggregate } from '#persistence/revisions';
+import { serviceAggregate } from '#domain/event.model';
 import { LOGGER } from '#observability/observability.constants';
 import { CacheControlListener } from '../read-model/cache-control.listener.js';
 import { RecordHealth } from '../read-model/record-health.service.js';
@@ -127,7 +128,7 @@ export class CacheAdminService {
       failed: 0,
       durationMs: 0,
     };
-    const aggregates = [...[...slugs].map((slug) => `service:${slug}`), defaultsRevisionAggregate];
+    const aggregates = [...[...slugs].map(serviceAggregate), defaultsRevisionAggregate];
     await forEachBounded(aggregates, REBUILD_CONCURRENCY, async (aggregate) => {
       try {
         const count = await this.writer.write(aggregate);

@@ -75,16 +75,19 @@ export class ProtectionRulesStore implements OnModuleInit {
     name: string,
     rule: { match: ProtectionMatch; approvals: number },
     actor: string,
-  ): Promise<{ rule: StoredProtectionRule; created: boolean }> {
+  ): Promise<{ rule: StoredProtectionRule; created: boolean; before?: StoredProtectionRule }> {
+    const before = (await this.current()).find((r) => r.name === name);
     const { created } = await this.repository.put({ name, ...rule }, actor);
     const rules = await this.changed();
-    return { rule: rules.find((r) => r.name === name)!, created };
+    return { rule: rules.find((r) => r.name === name)!, created, ...(created ? {} : { before }) };
   }
 
-  async remove(name: string): Promise<boolean> {
+  /** The rule removed, or undefined when there was none of that name. */
+  async remove(name: string): Promise<StoredProtectionRule | undefined> {
+    const before = (await this.current()).find((r) => r.name === name);
     const removed = await this.repository.delete(name);
     if (removed) await this.changed();
-    return removed;
+    return removed ? before : undefined;
   }
 
   /** This instance reads the rules again before answering; the others when they hear it. */

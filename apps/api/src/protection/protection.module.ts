@@ -3,6 +3,7 @@ import { CachingModule } from '#caching/caching.module';
 import { subscriberProvider, type RedisConnection } from '#caching/redis-client';
 import { PersistenceModule } from '#persistence/persistence.module';
 import { ReadModelModule } from '../read-model/read-model.module.js';
+import { AdminAuditModule } from '../admin-audit/admin-audit.module.js';
 import { PROTECTION_RULES_SUBSCRIBER } from './protection.constants.js';
 import { ProtectionRulesStore } from './protection-rules.store.js';
 import { ProtectionGate } from './protection-gate.service.js';
@@ -10,7 +11,7 @@ import { ProtectionRulesController } from './protection-rules.controller.js';
 
 /** Protection rules: the admins' endpoints, the rules in memory, and the check of writes against them. */
 @Module({
-  imports: [PersistenceModule, CachingModule, ReadModelModule],
+  imports: [PersistenceModule, CachingModule, ReadModelModule, AdminAuditModule],
   controllers: [ProtectionRulesController],
   providers: [
     subscriberProvider(PROTECTION_RULES_SUBSCRIBER, 'warden-protection-rules'),
