@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EventStatus } from '#domain/event.model';
 import { planPromotion, promotionWrites, type PromotionChange } from '#domain/promotion';
-import type { Protection } from '#domain/protection';
+import { describeProtection, type Protection } from '#domain/protection';
 import { GovernanceRepository } from '#persistence/governance.repository';
 import { EventGateway } from '../writes/event-gateway.service.js';
 import type { WriteContext } from '../writes/write-context.decorator.js';
 import { ProtectionGate, type ProposedChange } from '../protection/protection-gate.service.js';
 import { ProblemException } from '../http/problem.js';
+import { CHANGE_REQUEST_REQUIRED } from '../protection/protection.constants.js';
 import { validationFailed } from '../http/validation.js';
 import type { PromoteConfigDto } from './promote.dto.js';
 
@@ -104,7 +105,8 @@ export class PromotionService {
     _commands: ProposedChange[],
     protection: Protection,
   ): never {
-    throw new ProblemException(409, 'change requests are not available yet', {
+    throw new ProblemException(409, describeProtection(protection), {
+      type: CHANGE_REQUEST_REQUIRED,
       extensions: protectionSummary(protection),
     });
   }
