@@ -111,6 +111,7 @@ export async function applyBatchWithin(
     trx,
     batch.events.filter((_, index) => applying.has(index)),
     new Map(claimed.revisions.map(([aggregate, revision]) => [aggregate, Number(revision)])),
+    batch.limits,
   );
   const outcomes: ApplyOutcome[] = [];
   const audit: AuditRow[] = [];
