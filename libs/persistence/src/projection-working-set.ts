@@ -86,6 +86,13 @@ export class ProjectionWorkingSet {
     return set;
   }
 
+  /** The tier of the service an event belongs to, as the events so far left it. */
+  serviceTier(event: DomainEvent): number | undefined {
+    if (event.type === 'default-policy.set') return undefined;
+    const state = this.current.get(event.aggregate);
+    return state?.kind === 'service' ? state.service?.tier : undefined;
+  }
+
   /** Applies one event in memory, or answers why the rules refused it. */
   apply(
     event: DomainEvent,
