@@ -112,6 +112,7 @@ export async function applyBatchWithin(
     trx,
     batch.events.filter((_, index) => applying.has(index)),
     new Map(claimed.revisions.map(([aggregate, revision]) => [aggregate, Number(revision)])),
+    batch.limits,
   );
   const bypassed = await judgeBypasses(trx, batch.events);
   const outcomes: ApplyOutcome[] = [];
