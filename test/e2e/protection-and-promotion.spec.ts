@@ -76,6 +76,22 @@ describe('protection rules and promotion, end to end', () => {
       );
     });
 
+    it('puts a rule in force on every API instance, and lifts it on every one', async () => {
+      const second = await AppProcess.start('api', env.processEnv());
+      try {
+        const other = new WardenClient(second.baseUrl);
+        const slug = await register();
+        const write = () => other.put(`/v1/services/${slug}/config/dev/k`, { value: 1 });
+        expect((await write()).status).toBe(202);
+        await protect('everywhere', { services: [slug] }, 1);
+        await eventually(async () => expect((await write()).status).toBe(409));
+        expect((await admin.delete('/v1/protection-rules/everywhere')).status).toBe(204);
+        await eventually(async () => expect((await write()).status).toBe(202));
+      } finally {
+        await second.stop();
+      }
+    });
+
     it('refuses a writer (403) and a malformed rule (400)', async () => {
       const writer = await client.put('/v1/protection-rules/w', { match: {}, approvals: 1 });
       expect(writer.status).toBe(403);
