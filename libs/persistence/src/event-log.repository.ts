@@ -43,6 +43,13 @@ export interface AuditEntry {
   /** `api`: signed by the API, the actor is a token's name; `kafka`: the actor is as claimed. */
   source: string;
   actorVerified: boolean;
+  /**
+   * True when the change came from outside the API (`source: kafka`) to a target that
+   * protection rules cover: it was applied without the change request a direct write needs.
+   */
+  protectionBypassed: boolean;
+  /** The rules it bypassed, when it did. */
+  bypassedRules?: string[];
 }
 
 /**
@@ -180,5 +187,7 @@ function toAuditEntry(r: Selectable<AuditLogTable>): AuditEntry {
     appliedAt: new Date(r.applied_at).toISOString(),
     source: r.source,
     actorVerified: r.actor_verified,
+    protectionBypassed: (r.bypassed_rules?.length ?? 0) > 0,
+    ...(r.bypassed_rules?.length ? { bypassedRules: r.bypassed_rules } : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { Database } from './database.js';
 import * as initial from './migrations/001-initial.js';
 import * as reliableWritePath from './migrations/002-reliable-write-path.js';
 import * as eventProvenance from './migrations/003-event-provenance.js';
+import * as protectionRules from './migrations/005-protection-rules.js';
 import * as adminAudit from './migrations/007-admin-audit.js';
 
 /** Migrations are listed in code so the compiled apps carry them; names fix their order. */
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-reliable-write-path': reliableWritePath,
   '003-event-provenance': eventProvenance,
+  '005-protection-rules': protectionRules,
   '007-admin-audit': adminAudit,
 };
 

@@ -4,6 +4,7 @@ import { ProjectionWorkingSet } from './projection-working-set.js';
 import { defaultsRevisionAggregate } from './revisions.js';
 import { columnList, unnestRows } from './bulk-rows.js';
 import { ProjectionsRebuilding, projectionLockKey } from './projection-lock.js';
+import { judgeBypasses } from './protection-bypass.js';
 import {
   AUDIT_COLUMNS,
   CLAIM_COLUMNS,
@@ -111,7 +112,9 @@ export async function applyBatchWithin(
     trx,
     batch.events.filter((_, index) => applying.has(index)),
     new Map(claimed.revisions.map(([aggregate, revision]) => [aggregate, Number(revision)])),
+    batch.limits,
   );
+  const bypassed = await judgeBypasses(trx, batch.events);
   const outcomes: ApplyOutcome[] = [];
   const audit: AuditRow[] = [];
   const settled: Settled[] = [];
@@ -121,6 +124,7 @@ export async function applyBatchWithin(
       outcomes.push({ status: 'duplicate' });
       continue;
     }
+    const bypassedRules = bypassed(event, state.serviceTier(event));
     const result = state.apply(event);
     if (!result.ok) {
       const { code, message: reason } = result.rejection;
@@ -155,6 +159,7 @@ export async function applyBatchWithin(
       applied_at: now,
       source: event.source ?? 'kafka',
       actor_verified: event.actorVerified ?? false,
+      bypassed_rules: bypassedRules ? json(bypassedRules) : null,
     });
     if (batch.feed && !batch.replay) outbox.push(batch.feed(event, change));
   }

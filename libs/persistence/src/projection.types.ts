@@ -1,5 +1,6 @@
 import type { DomainEvent } from '#domain/event-validation';
 import type { Rejection } from '#domain/rejection';
+import type { GovernanceLimits } from '#domain/governance-limits';
 import type { AggregateDocument } from './projection-working-set.js';
 
 /** What applying one event changed: enough to refresh caches and answer a waiting writer. */
@@ -55,6 +56,8 @@ export interface ProjectionBatch {
    * it lacks gets one).
    */
   replay?: boolean;
+  /** The caps the rules apply (WARDEN_MAX_*); the domain's defaults when absent. */
+  limits?: GovernanceLimits;
 }
 
 export interface BatchResult {

@@ -5,14 +5,18 @@ import { AdminTargets } from '#domain/admin-action.model';
 import { Actor } from '../admin-audit/actor.decorator.js';
 import { AdminAuditService } from '../admin-audit/admin-audit.service.js';
 import { ConsistencyQueryDto, InvalidateCacheDto } from './admin-cache.dto.js';
-import { CacheAdminService } from './cache-admin.service.js';
+import { CacheStatistics } from './cache-statistics.service.js';
+import { CacheInvalidation } from './cache-invalidation.service.js';
+import { RedisRebuild } from './redis-rebuild.service.js';
 import { ConsistencyAuditor } from './consistency-auditor.service.js';
 
 @Controller('admin')
 @RequireRole('admin')
 export class AdminCacheController {
   constructor(
-    private readonly caches: CacheAdminService,
+    private readonly statistics: CacheStatistics,
+    private readonly invalidation: CacheInvalidation,
+    private readonly rebuilder: RedisRebuild,
     private readonly auditor: ConsistencyAuditor,
     private readonly audit: AdminAuditService,
   ) {}
@@ -20,13 +24,13 @@ export class AdminCacheController {
   /** Hit ratio and size per tier, as this instance sees them. */
   @Get('cache/stats')
   stats() {
-    return this.caches.stats();
+    return this.statistics.stats();
   }
 
   @Post('cache/invalidate')
   @HttpCode(200)
   async invalidate(@Body() body: InvalidateCacheDto, @Actor() actor: string) {
-    const report = await this.caches.invalidate(body);
+    const report = await this.invalidation.invalidate(body);
     await this.audit.record({
       type: 'admin.cache.invalidate',
       target: AdminTargets.cache(body.aggregate),
@@ -40,7 +44,7 @@ export class AdminCacheController {
   @Post('cache/rebuild')
   @HttpCode(200)
   async rebuild(@Body() body: ReasonDto, @Actor() actor: string) {
-    const report = await this.caches.rebuild();
+    const report = await this.rebuilder.rebuild();
     await this.audit.record({
       type: 'admin.cache.rebuild',
       target: AdminTargets.cache(),

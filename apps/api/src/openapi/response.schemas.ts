@@ -289,6 +289,18 @@ export class AuditEntrySchema {
 
   @ApiProperty({ format: 'date-time', description: 'When the worker applied it' })
   appliedAt: string;
+
+  @ApiProperty({
+    description:
+      'True when an outside producer (source kafka) changed a target that protection rules cover, without the change request a direct write needs',
+  })
+  protectionBypassed: boolean;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'The protection rules the change bypassed (only when protectionBypassed)',
+  })
+  bypassedRules?: string[];
 }
 
 export class AuditPageSchema {
