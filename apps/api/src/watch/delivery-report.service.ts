@@ -66,20 +66,22 @@ export class DeliveryReport implements OnModuleInit, OnApplicationShutdown {
     try {
       const ttlMs = this.config.watch.deliveryTtlSeconds * 1000;
       const pipeline = this.redis.pipeline();
-      const now = new Set<string>();
+      const now = new Map<string, InstanceReport>();
       let behind = 0;
       for (const topic of this.hub.watched()) {
         const entry = this.entryOf(topic);
         if (entry.watchers === 0) continue;
         behind += entry.watchers - (topic.frame?.etag ? (entry.held[topic.frame.etag] ?? 0) : 0);
+        // A view's masked and opened topics share its ETags: one report adds both up.
         const key = this.keys.delivery(topic.slug, topic.env);
-        now.add(key);
-        pipeline.hset(key, this.instance, JSON.stringify(entry)).pexpire(key, ttlMs);
+        now.set(key, merged(now.get(key), entry));
       }
+      for (const [key, entry] of now)
+        pipeline.hset(key, this.instance, JSON.stringify(entry)).pexpire(key, ttlMs);
       for (const key of this.reported) if (!now.has(key)) pipeline.hdel(key, this.instance);
       this.metrics.behind.set(behind);
       await pipeline.exec();
-      this.reported = now;
+      this.reported = new Set(now.keys());
     } catch {
       // Redis away: the entries age out, and the next report writes them again.
     } finally {
@@ -130,4 +132,11 @@ export class DeliveryReport implements OnModuleInit, OnApplicationShutdown {
     }
     return { watchers, held, at: Date.now() };
   }
+}
+
+function merged(a: InstanceReport | undefined, b: InstanceReport): InstanceReport {
+  if (!a) return b;
+  const held = { ...a.held };
+  for (const [etag, count] of Object.entries(b.held)) held[etag] = (held[etag] ?? 0) + count;
+  return { watchers: a.watchers + b.watchers, held, at: b.at };
 }

@@ -4,9 +4,8 @@ import type { Logger } from 'pino';
 import { EVENT_PUBLISHER, TOPICS } from '#messaging/messaging.constants';
 import { BrokerUnavailableError, type EventPublisher } from '#messaging/event-publisher';
 import { DeadLetterHeaders, type TopicNames } from '#messaging/topics';
-import type { TokenGrant, WardenConfig } from '#config/warden-config';
-import { WARDEN_CONFIG } from '#config/config.constants';
-import { SIGNATURE_HEADER, signatureOf } from '#messaging/envelope-signature';
+import type { TokenGrant } from '#config/warden-config';
+import { SIGNATURE_HEADER } from '#messaging/envelope-signature';
 import type { EventOutcomeMessage } from '#caching/outcome-bus';
 import { EventLogRepository } from '#persistence/event-log.repository';
 import { aggregateOfData, validateEventData } from '#domain/event-validation';
@@ -15,6 +14,7 @@ import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
 import { OutcomeListener } from '../outcomes/outcome-listener.service.js';
 import { WriteAuthorizer } from './write-authorizer.service.js';
+import { EnvelopeSealer } from './envelope-sealer.js';
 import { LOGGER } from '#observability/observability.constants';
 import { API_METRICS, type ApiMetrics } from '../api.constants.js';
 
@@ -62,7 +62,7 @@ export class EventGateway implements BeforeApplicationShutdown {
     private readonly outcomes: OutcomeListener,
     private readonly eventLog: EventLogRepository,
     private readonly authorizer: WriteAuthorizer,
-    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
+    private readonly sealer: EnvelopeSealer,
     @Inject(API_METRICS) private readonly metrics: ApiMetrics,
   ) {}
 
@@ -102,7 +102,7 @@ export class EventGateway implements BeforeApplicationShutdown {
       ...(command.expectedVersion !== undefined
         ? { expectedVersion: command.expectedVersion }
         : {}),
-      data: command.data,
+      data: this.sealer.sealed(command.type, command.data),
     };
     const waiter = waitSeconds ? this.outcomes.expect(envelope.id) : undefined;
     const value = JSON.stringify(envelope);
@@ -114,7 +114,7 @@ export class EventGateway implements BeforeApplicationShutdown {
       // The worker trusts the actor of a signed envelope: it is this token's name.
       headers: {
         [DeadLetterHeaders.RequestId]: command.requestId,
-        [SIGNATURE_HEADER]: signatureOf(value, this.config.signingKey),
+        [SIGNATURE_HEADER]: this.sealer.signature(value),
       },
     });
     this.publishing.add(published);

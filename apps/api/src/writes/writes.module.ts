@@ -6,11 +6,12 @@ import { ReadModelModule } from '../read-model/read-model.module.js';
 import { EventGateway } from './event-gateway.service.js';
 import { WritesService } from './writes.service.js';
 import { WriteAuthorizer } from './write-authorizer.service.js';
+import { EnvelopeSealer } from './envelope-sealer.js';
 
 /** The write path: a validated write becomes an event on Kafka, answered as HTTP. */
 @Module({
   imports: [PersistenceModule, MessagingModule, ReadModelModule, OutcomesModule],
-  providers: [EventGateway, WriteAuthorizer, WritesService],
+  providers: [EventGateway, EnvelopeSealer, WriteAuthorizer, WritesService],
   exports: [EventGateway, WritesService],
 })
 export class WritesModule {}

@@ -1,9 +1,12 @@
-import { WARDEN_CONFIG } from '#config/config.constants';
-import type { WardenConfig } from '#config/warden-config';
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { IncomingMessage } from '#messaging/event-consumer';
-import { readEnvelopes, unreadableMessage } from '#messaging/envelope-reader';
+import {
+  readEnvelopes,
+  unreadableMessage,
+  type LogReadingRules,
+} from '#messaging/envelope-reader';
+import { LOG_READING_RULES } from '#messaging/messaging.constants';
 import {
   EventLogPatterns,
   PassErrorsToTransport,
@@ -33,7 +36,7 @@ export class EventRunsHandler {
     private readonly announcer: OutcomeAnnouncer,
     private readonly outgoing: OutboxMessages,
     @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics,
-    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
+    @Inject(LOG_READING_RULES) private readonly reading: LogReadingRules,
   ) {}
 
   @EventPattern(EventLogPatterns.Run)
@@ -44,7 +47,7 @@ export class EventRunsHandler {
     for (const message of messages) {
       if (message.timestamp) stages.observe('fetched', Number(message.timestamp), fetchedAt);
     }
-    const { events, unreadable } = readEnvelopes(messages, this.config);
+    const { events, unreadable } = readEnvelopes(messages, this.reading);
     const deadLetters = unreadable.map((letter) => this.outgoing.deadLetter(letter));
     const requestIds = new Map(events.map((e) => [e.event.id, e.requestId]));
     const result = await this.projection.applyBatch({
