@@ -107,3 +107,42 @@ describe('unreadableMessage', () => {
     expect(unreadable[0]?.reason).toContain('is not the aggregate service:checkout');
   });
 });
+
+describe('readEnvelopes of a secret sent in the clear', () => {
+  const plain = JSON.stringify(
+    anEnvelope('config.set', {
+      slug: 'checkout',
+      env: 'prod',
+      key: 'db',
+      value: 'hunter2',
+      secret: true,
+    }),
+  );
+  const encrypted = {
+    alg: 'A256GCM' as const,
+    iv: 'AAAAAAAAAAAAAAAA',
+    tag: 'AAAAAAAAAAAAAAAAAAAAAA==',
+    ciphertext: 'AQID',
+  };
+
+  it('encrypts the value before anything downstream sees it', () => {
+    const { events } = readWith([aMessage(plain)], { ...OPEN, encryptSecret: () => encrypted });
+    expect(events[0].event.data).toEqual({
+      slug: 'checkout',
+      env: 'prod',
+      key: 'db',
+      secret: true,
+      encryptedValue: encrypted,
+    });
+    expect(JSON.stringify(events[0].event)).not.toContain('hunter2');
+  });
+
+  it('dead-letters it when this reader has no key', () => {
+    const noKey = () => {
+      throw new Error('WARDEN_SECRETS_KEY is not set');
+    };
+    const { events, unreadable } = readWith([aMessage(plain)], { ...OPEN, encryptSecret: noKey });
+    expect(events).toEqual([]);
+    expect(unreadable[0].reason).toBe('secret not encrypted: WARDEN_SECRETS_KEY is not set');
+  });
+});

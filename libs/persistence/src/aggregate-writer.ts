@@ -153,8 +153,8 @@ export async function writeRowChanges(
     parts.push(sql`
       INSERT INTO config_entries ${columnList(CONFIG_COLUMNS)} ${unnestRows(changes.config, CONFIG_COLUMNS)}
       ON CONFLICT (slug, env, key) DO UPDATE SET
-        value = excluded.value, description = excluded.description, version = excluded.version,
-        created_at = excluded.created_at, updated_at = excluded.updated_at`);
+        value = excluded.value, description = excluded.description, secret = excluded.secret,
+        version = excluded.version, created_at = excluded.created_at, updated_at = excluded.updated_at`);
   }
   if (changes.history.length > 0) {
     parts.push(
