@@ -7,6 +7,8 @@ import {
   type SignatureCheck,
 } from './envelope-reader.js';
 import { signatureOf } from './envelope-signature.js';
+import { SecretCipher } from '#config/secret-cipher';
+import type { EncryptedValue } from '#domain/secret-value';
 
 const KEY = 'a-signing-key-of-at-least-32-characters';
 const OPEN: SignatureCheck = { signingKey: KEY, requireSigned: false };
@@ -118,31 +120,28 @@ describe('readEnvelopes of a secret sent in the clear', () => {
       secret: true,
     }),
   );
-  const encrypted = {
-    alg: 'A256GCM' as const,
-    iv: 'AAAAAAAAAAAAAAAA',
-    tag: 'AAAAAAAAAAAAAAAAAAAAAA==',
-    ciphertext: 'AQID',
-  };
+  const secretsKey = Buffer.alloc(32, 5);
 
   it('encrypts the value before anything downstream sees it', () => {
-    const { events } = readWith([aMessage(plain)], { ...OPEN, encryptSecret: () => encrypted });
-    expect(events[0].event.data).toEqual({
+    const { events } = readWith([aMessage(plain)], { ...OPEN, secretsKey });
+    const data = events[0].event.data as unknown as Record<string, unknown>;
+    expect(data).toEqual({
       slug: 'checkout',
       env: 'prod',
       key: 'db',
       secret: true,
-      encryptedValue: encrypted,
+      encryptedValue: expect.objectContaining({ alg: 'A256GCM' }),
     });
     expect(JSON.stringify(events[0].event)).not.toContain('hunter2');
+    const opened = new SecretCipher(secretsKey).open(data.encryptedValue as EncryptedValue);
+    expect(opened).toEqual({ ok: true, value: 'hunter2' });
   });
 
   it('dead-letters it when this reader has no key', () => {
-    const noKey = () => {
-      throw new Error('WARDEN_SECRETS_KEY is not set');
-    };
-    const { events, unreadable } = readWith([aMessage(plain)], { ...OPEN, encryptSecret: noKey });
+    const { events, unreadable } = readWith([aMessage(plain)], OPEN);
     expect(events).toEqual([]);
-    expect(unreadable[0].reason).toBe('secret not encrypted: WARDEN_SECRETS_KEY is not set');
+    expect(unreadable[0].reason).toBe(
+      'secret not encrypted: secret values cannot be stored: WARDEN_SECRETS_KEY is not set',
+    );
   });
 });

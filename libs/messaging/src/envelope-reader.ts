@@ -1,5 +1,5 @@
 import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
-import type { EncryptedValue } from '#domain/secret-value';
+import { SecretCipher } from '#config/secret-cipher';
 import { isUuid } from '#domain/event.model';
 import type { IncomingMessage } from './event-consumer.js';
 import { DeadLetterHeaders } from './topics.js';
@@ -12,13 +12,13 @@ export interface SignatureCheck {
   requireSigned: boolean;
 }
 
-/** Everything a reader of the log applies to each message. */
+/** Everything a reader of the log applies to each message (the typed config is one). */
 export interface LogReadingRules extends SignatureCheck {
   /**
-   * Encrypts a secret that a producer other than the API sent in the clear (the API
-   * sends it encrypted); throws when this deployment has no key, which dead-letters it.
+   * WARDEN_SECRETS_KEY: encrypts a secret that a producer other than the API sent in the
+   * clear (the API sends it encrypted); without it such an event is dead-lettered.
    */
-  encryptSecret?: (value: unknown) => EncryptedValue;
+  secretsKey?: Buffer;
 }
 
 /** A message of the event log as the readers of the log see it. */
@@ -53,6 +53,7 @@ export function readEnvelope(
   message: LogMessage,
   rules: LogReadingRules,
   receivedAt = new Date().toISOString(),
+  cipher = new SecretCipher(rules.secretsKey),
 ): EnvelopeRead {
   const parsed = parseEnvelope(message.value, message.key);
   const origin = provenanceOf(
@@ -61,7 +62,7 @@ export function readEnvelope(
     rules.signingKey,
     rules.requireSigned,
   );
-  const secured = parsed.ok ? withSecretEncrypted(parsed.event, rules) : undefined;
+  const secured = parsed.ok ? withSecretEncrypted(parsed.event, cipher) : undefined;
   if (parsed.ok && origin.ok && secured?.ok) {
     const { source, actorVerified } = origin;
     return {
@@ -87,14 +88,13 @@ export function readEnvelope(
  */
 function withSecretEncrypted(
   event: DomainEvent,
-  rules: LogReadingRules,
+  cipher: SecretCipher,
 ): { ok: true; event: DomainEvent } | { ok: false; reason: string } {
   if (event.type !== 'config.set' || event.data.secret !== true) return { ok: true, event };
   if (event.data.encryptedValue !== undefined) return { ok: true, event };
   const { value, ...data } = event.data;
   try {
-    if (!rules.encryptSecret) throw new Error('this reader has no secrets key');
-    const encryptedValue = rules.encryptSecret(value);
+    const encryptedValue = cipher.encrypt(value);
     return { ok: true, event: { ...event, data: { ...data, encryptedValue } as typeof event.data } };
   } catch (error) {
     return { ok: false, reason: `secret not encrypted: ${(error as Error).message}` };
@@ -112,8 +112,9 @@ export function readEnvelopes(
   const events: ReadEvent[] = [];
   const rejects: UnreadableMessage[] = [];
   const now = new Date().toISOString();
+  const cipher = new SecretCipher(signatures.secretsKey);
   for (const message of messages) {
-    const result = readEnvelope(message, signatures, appendedAt(message) ?? now);
+    const result = readEnvelope(message, signatures, appendedAt(message) ?? now, cipher);
     if (result.ok) events.push(result.read);
     else rejects.push(result.unreadable);
   }

@@ -1,22 +1,13 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { SECRET_CIPHER, WARDEN_CONFIG } from '#config/config.constants';
+import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
-import type { SecretCipher } from '#config/secret-cipher';
-import {
-  EVENT_PUBLISHER,
-  KAFKA,
-  KAFKA_ADMIN,
-  LOG_READING_RULES,
-  TOPICS,
-} from './messaging.constants.js';
-import type { LogReadingRules } from './envelope-reader.js';
+import { EVENT_PUBLISHER, KAFKA, KAFKA_ADMIN, TOPICS } from './messaging.constants.js';
 import { createKafka } from './kafka-client.js';
 import { EventPublisher } from './event-publisher.js';
 import { KafkaAdminClient } from './kafka-admin.js';
 import { topicNames } from './topics.js';
 
-@Global()
 @Module({
   providers: [
     {
@@ -44,17 +35,8 @@ import { topicNames } from './topics.js';
       inject: [KAFKA],
       useFactory: (kafka: Kafka) => new KafkaAdminClient(kafka),
     },
-    {
-      provide: LOG_READING_RULES,
-      inject: [WARDEN_CONFIG, SECRET_CIPHER],
-      useFactory: (config: WardenConfig, cipher: SecretCipher): LogReadingRules => ({
-        signingKey: config.signingKey,
-        requireSigned: config.requireSigned,
-        encryptSecret: (value) => cipher.encrypt(value),
-      }),
-    },
   ],
-  exports: [KAFKA, TOPICS, EVENT_PUBLISHER, KAFKA_ADMIN, LOG_READING_RULES],
+  exports: [KAFKA, TOPICS, EVENT_PUBLISHER, KAFKA_ADMIN],
 })
 export class MessagingModule implements OnApplicationShutdown {
   constructor(

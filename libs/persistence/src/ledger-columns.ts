@@ -64,6 +64,8 @@ export interface AuditRow {
   applied_at: Date;
   source: string;
   actor_verified: boolean;
+  /** JSON array of rule names, or null. */
+  bypassed_rules: string | null;
 }
 
 export const AUDIT_COLUMNS: BulkColumn<AuditRow>[] = [
@@ -79,6 +81,7 @@ export const AUDIT_COLUMNS: BulkColumn<AuditRow>[] = [
   ['applied_at', 'timestamptz', (a) => a.applied_at],
   ['source', 'text', (a) => a.source],
   ['actor_verified', 'boolean', (a) => a.actor_verified],
+  ['bypassed_rules', 'jsonb', (a) => a.bypassed_rules],
 ];
 
 export const OUTBOX_COLUMNS: BulkColumn<OutboxMessage>[] = [

@@ -4,6 +4,7 @@ import { ProjectionWorkingSet } from './projection-working-set.js';
 import { defaultsRevisionAggregate } from './revisions.js';
 import { columnList, unnestRows } from './bulk-rows.js';
 import { ProjectionsRebuilding, projectionLockKey } from './projection-lock.js';
+import { judgeBypasses } from './protection-bypass.js';
 import {
   AUDIT_COLUMNS,
   CLAIM_COLUMNS,
@@ -111,7 +112,9 @@ export async function applyBatchWithin(
     trx,
     batch.events.filter((_, index) => applying.has(index)),
     new Map(claimed.revisions.map(([aggregate, revision]) => [aggregate, Number(revision)])),
+    batch.limits,
   );
+  const bypassed = await judgeBypasses(trx, batch.events);
   const outcomes: ApplyOutcome[] = [];
   const audit: AuditRow[] = [];
   const settled: Settled[] = [];
@@ -121,6 +124,7 @@ export async function applyBatchWithin(
       outcomes.push({ status: 'duplicate' });
       continue;
     }
+    const bypassedRules = bypassed(event, state.serviceTier(event));
     const result = state.apply(event);
     if (!result.ok) {
       const { code, message: reason } = result.rejection;
@@ -155,6 +159,7 @@ export async function applyBatchWithin(
       applied_at: now,
       source: event.source ?? 'kafka',
       actor_verified: event.actorVerified ?? false,
+      bypassed_rules: bypassedRules ? json(bypassedRules) : null,
     });
     if (batch.feed && !batch.replay) outbox.push(batch.feed(event, change));
   }
@@ -185,10 +190,18 @@ export async function applyBatchWithin(
       FROM (${unnestRows(settled, SETTLED_COLUMNS)}) AS v
       WHERE p.id = v.id`);
   }
-  if (audit.length > 0) {
+  if (audit.length > 0 && !batch.replay) {
     writes.push(
       sql`INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)} ${unnestRows(audit, AUDIT_COLUMNS)}`,
     );
+  } else if (audit.length > 0) {
+    // The audit is append-only: a replay keeps every entry as it was and adds only those
+    // of events no worker had applied yet when it took the lock (they would otherwise be
+    // duplicates to the worker and never audited).
+    writes.push(sql`
+      INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)}
+      SELECT v.* FROM (${unnestRows(audit, AUDIT_COLUMNS)}) AS v
+      WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.event_id = v.event_id)`);
   }
   if (outbox.length > 0 && !batch.replay) {
     writes.push(

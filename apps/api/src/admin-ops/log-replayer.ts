@@ -1,10 +1,12 @@
+import { WARDEN_CONFIG } from '#config/config.constants';
+import type { WardenConfig } from '#config/warden-config';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { KAFKA, KAFKA_ADMIN, LOG_READING_RULES, TOPICS } from '#messaging/messaging.constants';
+import { KAFKA, KAFKA_ADMIN, TOPICS } from '#messaging/messaging.constants';
 import type { TopicNames } from '#messaging/topics';
 import type { KafkaAdminClient } from '#messaging/kafka-admin';
 import { EventConsumer, type IncomingMessage } from '#messaging/event-consumer';
-import { readEnvelopes, type LogReadingRules } from '#messaging/envelope-reader';
+import { readEnvelopes } from '#messaging/envelope-reader';
 import type { RebuildSession } from '#persistence/projection-rebuild';
 import { ProblemException } from '../http/problem.js';
 
@@ -28,7 +30,7 @@ export class LogReplayer {
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(KAFKA_ADMIN) private readonly admin: KafkaAdminClient,
     @Inject(TOPICS) private readonly topics: TopicNames,
-    @Inject(LOG_READING_RULES) private readonly reading: LogReadingRules,
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
   ) {}
 
   /** The offsets of `from` in every partition; refuses when events before it would be lost. */
@@ -104,8 +106,12 @@ export class LogReplayer {
       if (end === undefined) return;
       const messages = run.filter((m) => BigInt(m.offset) < end);
       try {
-        const { events, unreadable } = readEnvelopes(messages, this.reading);
-        await session.apply({ events: events.map((e) => e.event), deadLetters: unreadable });
+        const { events, unreadable } = readEnvelopes(messages, this.config);
+        await session.apply({
+          events: events.map((e) => e.event),
+          deadLetters: unreadable,
+          limits: this.config.limits,
+        });
       } catch (error) {
         return fail(error);
       }

@@ -7,6 +7,7 @@ import type {
   WriteCommand,
 } from '../writes/event-gateway.service.js';
 import { ProblemException } from '../http/problem.js';
+import type { ProtectionGate } from '../protection/protection-gate.service.js';
 import { SecretCipher } from '#config/secret-cipher';
 
 const cipher = new SecretCipher(Buffer.alloc(32, 3));
@@ -42,6 +43,9 @@ function gateway(options: { refuse?: string[]; outcome?: SubmittedWrite['outcome
   return { gateway: fake as unknown as EventGateway, published };
 }
 
+/** No protection rule covers anything these tests import. */
+const unprotected = { admitDirect: async () => undefined } as unknown as ProtectionGate;
+
 const options = {
   dryRun: false,
   actor: 'alice',
@@ -57,6 +61,7 @@ describe(TransferService.name, () => {
       const { report, settled } = await new TransferService(
         nothingStored,
         fake,
+        unprotected,
         cipher,
       ).importDocument(doc({ services: [aService('alpha')] }), { ...options, dryRun: true });
       expect(published).toEqual([]);
@@ -87,6 +92,7 @@ describe(TransferService.name, () => {
       const { report, settled } = await new TransferService(
         nothingStored,
         fake,
+        unprotected,
         cipher,
       ).importDocument(doc({ services: [aService('alpha'), aService('beta')] }), options);
       const order = (slug: string) =>
@@ -115,6 +121,7 @@ describe(TransferService.name, () => {
       const { report, settled } = await new TransferService(
         nothingStored,
         fake,
+        unprotected,
         cipher,
       ).importDocument(doc({ services: [aService('alpha')] }), { ...options, waitSeconds: 10 });
       expect(published.every((c) => c.wait !== undefined && c.wait > 0 && c.wait <= 10)).toBe(true);
@@ -128,7 +135,7 @@ describe(TransferService.name, () => {
         ...aService('beta'),
         policies: [{ type: 'quota', env: '*', enabled: true, spec: { limit: 0, period: 'day' } }],
       };
-      const failure = await new TransferService(nothingStored, fake, cipher)
+      const failure = await new TransferService(nothingStored, fake, unprotected, cipher)
         .importDocument(doc({ services: [aService('alpha'), bad] }), options)
         .catch((error: unknown) => error);
       expect((failure as ProblemException).problem).toMatchObject({
@@ -143,13 +150,14 @@ describe(TransferService.name, () => {
       const { report } = await new TransferService(
         nothingStored,
         partly.gateway,
+        unprotected,
         cipher,
       ).importDocument(doc({ services: [aService('alpha')] }), options);
       expect(report.changes.map((c) => c.status)).toEqual(['accepted', 'not-accepted', undefined]);
 
       const none = gateway({ refuse: ['service.registered'] });
       await expect(
-        new TransferService(nothingStored, none.gateway, cipher).importDocument(
+        new TransferService(nothingStored, none.gateway, unprotected, cipher).importDocument(
           doc({ services: [aService('alpha')] }),
           options,
         ),
@@ -189,7 +197,7 @@ describe(TransferService.name, () => {
 
     it('refuses a masked secret with 422 naming the field, and publishes nothing', async () => {
       const { gateway: fake, published } = gateway();
-      const failure = await new TransferService(storedSecret('pw'), fake, cipher)
+      const failure = await new TransferService(storedSecret('pw'), fake, unprotected, cipher)
         .importDocument(doc(withSecret('***')), options)
         .catch((error: unknown) => error);
       expect((failure as ProblemException).problem).toMatchObject({
@@ -201,7 +209,7 @@ describe(TransferService.name, () => {
 
     it('compares plaintexts: the same secret sent again is unchanged, another one an update', async () => {
       const { gateway: fake } = gateway();
-      const service = new TransferService(storedSecret('pw'), fake, cipher);
+      const service = new TransferService(storedSecret('pw'), fake, unprotected, cipher);
       const same = await service.importDocument(doc(withSecret('pw')), {
         ...options,
         dryRun: true,

@@ -1,12 +1,9 @@
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { IncomingMessage } from '#messaging/event-consumer';
-import {
-  readEnvelopes,
-  unreadableMessage,
-  type LogReadingRules,
-} from '#messaging/envelope-reader';
-import { LOG_READING_RULES } from '#messaging/messaging.constants';
+import { WARDEN_CONFIG } from '#config/config.constants';
+import type { WardenConfig } from '#config/warden-config';
+import { readEnvelopes, unreadableMessage } from '#messaging/envelope-reader';
 import {
   EventLogPatterns,
   PassErrorsToTransport,
@@ -36,7 +33,7 @@ export class EventRunsHandler {
     private readonly announcer: OutcomeAnnouncer,
     private readonly outgoing: OutboxMessages,
     @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics,
-    @Inject(LOG_READING_RULES) private readonly reading: LogReadingRules,
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
   ) {}
 
   @EventPattern(EventLogPatterns.Run)
@@ -47,13 +44,14 @@ export class EventRunsHandler {
     for (const message of messages) {
       if (message.timestamp) stages.observe('fetched', Number(message.timestamp), fetchedAt);
     }
-    const { events, unreadable } = readEnvelopes(messages, this.reading);
+    const { events, unreadable } = readEnvelopes(messages, this.config);
     const deadLetters = unreadable.map((letter) => this.outgoing.deadLetter(letter));
     const requestIds = new Map(events.map((e) => [e.event.id, e.requestId]));
     const result = await this.projection.applyBatch({
       events: events.map((e) => e.event),
       deadLetters,
       feed: (event, change) => this.outgoing.changeFeed(event, change, requestIds.get(event.id)),
+      limits: this.config.limits,
     });
     const committedAt = Date.now();
     stages.observe('committed', fetchedAt, committedAt, messages.length);
