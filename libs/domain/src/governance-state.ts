@@ -73,6 +73,8 @@ export function serviceSnapshotOf(
   );
   const config = [...aggregate.config]
     .sort((a, b) => a.env.localeCompare(b.env) || a.key.localeCompare(b.key))
-    .map(({ env, key, value, secret }) => (secret ? { env, key, value, secret } : { env, key, value }));
+    .map(({ env, key, value, secret }) =>
+      secret ? { env, key, value, secret } : { env, key, value },
+    );
   return { service, policies, config, revision };
 }

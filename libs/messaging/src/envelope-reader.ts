@@ -95,7 +95,10 @@ function withSecretEncrypted(
   const { value, ...data } = event.data;
   try {
     const encryptedValue = cipher.encrypt(value);
-    return { ok: true, event: { ...event, data: { ...data, encryptedValue } as typeof event.data } };
+    return {
+      ok: true,
+      event: { ...event, data: { ...data, encryptedValue } as typeof event.data },
+    };
   } catch (error) {
     return { ok: false, reason: `secret not encrypted: ${(error as Error).message}` };
   }
