@@ -22,6 +22,7 @@ import { EffectiveViewModule } from './effective/effective.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { TransferModule } from './transfer/transfer.module.js';
 import { ConsoleModule } from './console/console.module.js';
+import { ChangeRequestsModule } from './change-requests/change-requests.module.js';
 import { EventsController } from './events/events.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -47,6 +48,7 @@ export class AppModule {
         EffectiveViewModule,
         AuditModule,
         TransferModule,
+        ChangeRequestsModule,
         ConsoleModule,
       ],
       controllers: [EventsController, HealthController, MetricsController],

@@ -1,4 +1,4 @@
-import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
+import { parseLoggedEnvelope, type LoggedEvent } from '#domain/event-validation';
 import { isUuid } from '#domain/event.model';
 import type { IncomingMessage } from './event-consumer.js';
 import { DeadLetterHeaders } from './topics.js';
@@ -16,7 +16,7 @@ export type LogMessage = Omit<IncomingMessage, 'topic'>;
 
 /** A valid event and the request that published it, for the logs. */
 export interface ReadEvent {
-  event: DomainEvent;
+  event: LoggedEvent;
   requestId?: string;
 }
 
@@ -44,7 +44,7 @@ export function readEnvelope(
   signatures: SignatureCheck,
   receivedAt = new Date().toISOString(),
 ): EnvelopeRead {
-  const parsed = parseEnvelope(message.value, message.key);
+  const parsed = parseLoggedEnvelope(message.value, message.key);
   const origin = provenanceOf(
     message.value,
     message.headers[SIGNATURE_HEADER],

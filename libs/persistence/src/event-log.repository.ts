@@ -16,6 +16,7 @@ export interface AuditQuery {
   aggregate?: string;
   actor?: string;
   type?: string;
+  changeRequestId?: string;
   since?: Date;
   until?: Date;
   /** Exclusive upper bound on the sequence: the last entry of the previous page. */
@@ -38,6 +39,8 @@ export interface AuditEntry {
   /** `api`: signed by the API, the actor is a token's name; `kafka`: the actor is as claimed. */
   source: string;
   actorVerified: boolean;
+  /** The change request that applied this change, if one did. */
+  changeRequestId?: string;
 }
 
 /** What the worker has done with each event: outcomes, the audit trail and dead letters. */
@@ -67,6 +70,7 @@ export class EventLogRepository {
     if (query.aggregate) q = q.where('aggregate', '=', query.aggregate);
     if (query.actor) q = q.where('actor', '=', query.actor);
     if (query.type) q = q.where('type', '=', query.type);
+    if (query.changeRequestId) q = q.where('change_request_id', '=', query.changeRequestId);
     if (query.since) q = q.where('applied_at', '>=', query.since);
     if (query.until) q = q.where('applied_at', '<', query.until);
     if (query.before !== undefined) q = q.where('seq', '<', String(query.before));
@@ -85,6 +89,7 @@ export class EventLogRepository {
       appliedAt: new Date(r.applied_at).toISOString(),
       source: r.source,
       actorVerified: r.actor_verified,
+      ...(r.change_request_id !== null ? { changeRequestId: r.change_request_id } : {}),
     }));
   }
 }

@@ -3,12 +3,14 @@ import type { Database } from './database.js';
 import * as initial from './migrations/001-initial.js';
 import * as reliableWritePath from './migrations/002-reliable-write-path.js';
 import * as eventProvenance from './migrations/003-event-provenance.js';
+import * as changeRequests from './migrations/004-change-requests.js';
 
 /** Migrations are listed in code so the compiled apps carry them; names fix their order. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-reliable-write-path': reliableWritePath,
   '003-event-provenance': eventProvenance,
+  '004-change-requests': changeRequests,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -7,7 +7,7 @@ import type {
   LogMessage,
   ProjectionBatch,
 } from './projection.types.js';
-import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
+import { parseLoggedEnvelope, type LoggedEvent } from '#domain/event-validation';
 
 export type { AggregateDocument } from './projection-working-set.js';
 export type * from './projection.types.js';
@@ -21,13 +21,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * writes) and dead letters with their reasons; the worker and a replay read it alike.
  */
 export function readLog(messages: LogMessage[]): {
-  events: { event: DomainEvent; requestId?: string }[];
+  events: { event: LoggedEvent; requestId?: string }[];
   deadLetters: DeadLetter[];
 } {
-  const events: { event: DomainEvent; requestId?: string }[] = [];
+  const events: { event: LoggedEvent; requestId?: string }[] = [];
   const deadLetters: DeadLetter[] = [];
   for (const message of messages) {
-    const parsed = parseEnvelope(message.value);
+    const parsed = parseLoggedEnvelope(message.value);
     if (parsed.ok) {
       events.push({ event: parsed.event, requestId: message.headers['x-request-id'] });
       continue;
@@ -56,7 +56,7 @@ export class ProjectionRepository {
   constructor(private readonly db: Database) {}
 
   /** One event in its own transaction. */
-  async apply(event: DomainEvent): Promise<ApplyOutcome> {
+  async apply(event: LoggedEvent): Promise<ApplyOutcome> {
     const { outcomes } = await this.applyBatch({ events: [event] });
     return outcomes[0];
   }

@@ -5,6 +5,7 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -33,6 +34,11 @@ export class AuditQueryDto {
   @IsOptional()
   @IsIn(EVENT_TYPES)
   type?: EventType;
+
+  /** The changes that this change request applied. */
+  @IsOptional()
+  @IsUUID()
+  changeRequestId?: string;
 
   /** Applied at or after this instant (ISO 8601). */
   @IsOptional()

@@ -36,6 +36,12 @@ export interface SubmittedWrite {
   outcome?: EventOutcomeMessage;
 }
 
+/** What `publish` sends: an envelope of section 4, or a change request's apply. */
+export type OutgoingEnvelope = Omit<EventEnvelope, 'type' | 'data'> & {
+  type: string;
+  data: object;
+};
+
 /** How long a stopping API waits for the writes it is publishing. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -79,23 +85,14 @@ export class EventGateway implements BeforeApplicationShutdown {
   }
 
   async submit(command: WriteCommand, waitSeconds?: number): Promise<SubmittedWrite> {
-    if (this.closing) {
-      throw new ProblemException(
-        503,
-        'This API instance is shutting down; the write was not accepted. Retry.',
-        {
-          headers: { 'retry-after': '1' },
-        },
-      );
-    }
+    this.refuseWhileClosing();
     const errors = validateEventData(command.type, command.data);
     if (errors.length > 0) throw validationFailed(errors);
     await this.authorizer.authorize(command.grant, command.type, command.data);
-    const aggregate = aggregateOfData(command.type, command.data);
     const envelope: EventEnvelope = {
       id: randomUUID(),
       type: command.type,
-      aggregate,
+      aggregate: aggregateOfData(command.type, command.data),
       actor: command.actor,
       occurredAt: new Date().toISOString(),
       schemaVersion: SCHEMA_VERSION,
@@ -104,6 +101,20 @@ export class EventGateway implements BeforeApplicationShutdown {
         : {}),
       data: command.data,
     };
+    return this.publish(envelope, command.requestId, waitSeconds);
+  }
+
+  /**
+   * Publishes an envelope that its caller built and checked (a change request's
+   * `change-request.applied`), signed, keyed by its aggregate, answered as `submit` is.
+   */
+  async publish(
+    envelope: OutgoingEnvelope,
+    requestId: string,
+    waitSeconds?: number,
+  ): Promise<SubmittedWrite> {
+    this.refuseWhileClosing();
+    const { aggregate } = envelope;
     const waiter = waitSeconds ? this.outcomes.expect(envelope.id) : undefined;
     const value = JSON.stringify(envelope);
     const acceptedAt = Date.now();
@@ -113,7 +124,7 @@ export class EventGateway implements BeforeApplicationShutdown {
       value,
       // The worker trusts the actor of a signed envelope: it is this token's name.
       headers: {
-        [DeadLetterHeaders.RequestId]: command.requestId,
+        [DeadLetterHeaders.RequestId]: requestId,
         [SIGNATURE_HEADER]: signatureOf(value, this.config.signingKey),
       },
     });
@@ -123,10 +134,7 @@ export class EventGateway implements BeforeApplicationShutdown {
     } catch (error) {
       waiter?.cancel();
       if (error instanceof BrokerUnavailableError) {
-        this.log.warn(
-          { requestId: command.requestId, err: error.message },
-          'write refused: Kafka unavailable',
-        );
+        this.log.warn({ requestId, err: error.message }, 'write refused: Kafka unavailable');
         throw new ProblemException(
           503,
           'The event log is unavailable; the write was not accepted. Retry later.',
@@ -142,13 +150,24 @@ export class EventGateway implements BeforeApplicationShutdown {
     this.metrics.writeStages.observe('appended', acceptedAt, Date.now());
     this.outcomes.markAccepted(envelope.id, aggregate);
     this.log.info(
-      { requestId: command.requestId, eventId: envelope.id, type: envelope.type, aggregate },
+      { requestId, eventId: envelope.id, type: envelope.type, aggregate },
       'event accepted',
     );
     // Lets GET /v1/events/{id} answer "accepted" before the worker has seen it.
     if (!waiter || !waitSeconds) return { eventId: envelope.id, aggregate };
     const outcome = await this.waitFor(envelope.id, waiter, waitSeconds * 1000);
     return { eventId: envelope.id, aggregate, outcome };
+  }
+
+  private refuseWhileClosing(): void {
+    if (!this.closing) return;
+    throw new ProblemException(
+      503,
+      'This API instance is shutting down; the write was not accepted. Retry.',
+      {
+        headers: { 'retry-after': '1' },
+      },
+    );
   }
 
   private async waitFor(

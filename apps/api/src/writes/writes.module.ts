@@ -11,6 +11,6 @@ import { WriteAuthorizer } from './write-authorizer.service.js';
 @Module({
   imports: [PersistenceModule, MessagingModule, ReadModelModule, OutcomesModule],
   providers: [EventGateway, WriteAuthorizer, WritesService],
-  exports: [EventGateway, WritesService],
+  exports: [EventGateway, WritesService, WriteAuthorizer],
 })
 export class WritesModule {}
