@@ -38,6 +38,23 @@ export default tseslint.config(
     },
   },
   {
+    // The rules of the code that review holds every change to: a class with more than
+    // seven collaborators does more than one thing; split it by responsibility.
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MethodDefinition[kind='constructor'] > FunctionExpression[params.length>7]",
+          message: 'More than 7 constructor parameters: split the class by responsibility.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    rules: { 'max-lines': ['error', { max: 400 }] },
+  },
+  {
     // Tests read JSON answers whose shape each assertion checks.
     files: ['test/**/*.ts', '**/*.spec.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

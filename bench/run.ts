@@ -5,13 +5,14 @@ import { fileURLToPath } from 'node:url';
 import type { BenchOptions, BenchSuite, SuiteResult } from './suite.js';
 import { readPathSuite } from './read-path.bench.js';
 import { writePathSuite } from './write-path.bench.js';
+import { watchSuite } from './watch.bench.js';
 
 /**
  * `npm run bench [-- suite …]`: runs the suites (all by default) one after the other and
  * merges their results into bench/results/latest.json and latest.md, keeping the last
  * results of the suites not run this time. A suite is one `bench/*.bench.ts` file listed here.
  */
-const SUITES: BenchSuite[] = [readPathSuite, writePathSuite];
+const SUITES: BenchSuite[] = [readPathSuite, writePathSuite, watchSuite];
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS = path.join(ROOT, 'bench/results');

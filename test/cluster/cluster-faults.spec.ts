@@ -5,6 +5,7 @@ import { WardenClient, WAIT } from '../support/http-client.js';
 import { eventually } from '../support/eventually.js';
 import { aService } from '../support/builders.js';
 import { PrivateCluster, redisCli } from '../support/private-cluster.js';
+import { SseReader } from '../support/sse-reader.js';
 import {
   Apps,
   CounterWriters,
@@ -165,5 +166,32 @@ describe('cluster: three Kafka brokers, a Redis Cluster, two APIs and two worker
     expect(set.body).toMatchObject({ value: true, version: 1 });
     const seen = await clients[1].get(`/v1/services/${String(service.slug)}/config/prod/flag`);
     expect(seen.body).toMatchObject({ value: true, version: 1 });
+
+    // Each API reports its watchers of several views, whose keys lie in different slots.
+    const watched = [String(service.slug), ...slugs.slice(0, 3)];
+    const streams = await Promise.all(
+      apis.flatMap((api) =>
+        watched.map((slug) =>
+          SseReader.open(`${api.baseUrl}/v1/services/${slug}/effective?env=prod`, {
+            authorization: 'Bearer dev-reader',
+          }),
+        ),
+      ),
+    );
+    try {
+      await eventually(
+        async () => {
+          for (const slug of watched) {
+            const delivery = await clients[0]
+              .as('reader')
+              .get(`/v1/services/${slug}/effective/delivery?env=prod`);
+            expect({ slug, ...delivery.body }).toMatchObject({ slug, watchers: 2, current: 2 });
+          }
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+    } finally {
+      for (const stream of streams) stream.close();
+    }
   }, 420_000);
 });

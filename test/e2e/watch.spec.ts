@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TestEnvironment } from '../support/test-environment.js';
 import { AppProcess } from '../support/app-process.js';
 import { TOKENS, WardenClient, WAIT } from '../support/http-client.js';
@@ -249,22 +250,31 @@ describe('watch: push of effective views, end to end (two api instances, one wor
   });
 
   describe('access and limits', () => {
-    it('answers 401 to a stream without a valid token', async () => {
+    it('answers 401 problem documents to streams, long polls and delivery without a valid token', async () => {
       const slug = await register();
-      for (const token of ['', 'not-a-token']) {
-        const reader = await SseReader.open(
-          `${other.baseUrl}/v1/services/${slug}/effective?env=prod`,
-          {
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-        );
-        readers.push(reader);
-        expect(reader.status).toBe(401);
-        const many = await SseReader.open(`${other.baseUrl}/v1/watch?env=prod&services=${slug}`, {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
+      const path = `/v1/services/${slug}/effective?env=prod`;
+      const etag = (await client.as('reader').get(path)).headers.get('etag')!;
+      for (const token of ['', 'not-a-token', TOKENS.reader.slice(0, -1)]) {
+        const authorization: Record<string, string> = token
+          ? { authorization: `Bearer ${token}` }
+          : {};
+        for (const url of [path, `/v1/watch?env=prod&services=${slug}`]) {
+          const reader = await SseReader.open(`${other.baseUrl}${url}`, authorization);
+          readers.push(reader);
+          expect({ url, token, status: reader.status }).toEqual({ url, token, status: 401 });
+          expect(reader.headers['content-type']).toMatch(/^application\/problem\+json/);
+          expect(reader.headers['www-authenticate']).toMatch(/^Bearer/);
+          expect(reader.events).toEqual([]);
+        }
+        const polled = await fetch(`${other.baseUrl}${path}`, {
+          headers: { ...authorization, 'if-none-match': etag, prefer: 'wait=5' },
         });
-        readers.push(many);
-        expect(many.status).toBe(401);
+        expect(polled.status).toBe(401);
+        const delivery = await fetch(
+          `${other.baseUrl}/v1/services/${slug}/effective/delivery?env=prod`,
+          { headers: authorization },
+        );
+        expect(delivery.status).toBe(401);
       }
     });
 
@@ -304,6 +314,28 @@ describe('watch: push of effective views, end to end (two api instances, one wor
           1, 2,
         ]);
       });
+
+      // An audit entry's change, followed to its delivery: every watcher holds it.
+      const audit = await client.get(`/v1/audit?aggregate=service:${slug}&type=config.set`);
+      const change = String(audit.body.items[0].eventId);
+      const followed = await client.get(
+        `/v1/services/${slug}/effective/delivery?env=prod&event=${change}`,
+      );
+      expect(followed.status).toBe(200);
+      expect(followed.body).toMatchObject({
+        watchers: 3,
+        delivered: 3,
+        pending: 0,
+        change: { eventId: change, aggregate: `service:${slug}`, input: 'service', revision: 2 },
+      });
+      const unknown = await client.get(
+        `/v1/services/${slug}/effective/delivery?env=prod&event=${randomUUID()}`,
+      );
+      expect(unknown.status).toBe(404);
+      const malformed = await client.get(
+        `/v1/services/${slug}/effective/delivery?env=prod&event=latest`,
+      );
+      expect(malformed.status).toBe(400);
     });
   });
 });

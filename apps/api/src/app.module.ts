@@ -21,6 +21,7 @@ import { ConfigEntriesModule } from './config/config.module.js';
 import { EffectiveViewModule } from './effective/effective.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { TransferModule } from './transfer/transfer.module.js';
+import { ProtectionModule } from './protection/protection.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { ChangeRequestsModule } from './change-requests/change-requests.module.js';
 import { EventsController } from './events/events.controller.js';
@@ -48,6 +49,7 @@ export class AppModule {
         EffectiveViewModule,
         AuditModule,
         TransferModule,
+        ProtectionModule,
         ChangeRequestsModule,
         ConsoleModule,
       ],

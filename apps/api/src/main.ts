@@ -2,7 +2,12 @@ import 'reflect-metadata';
 import Fastify from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig, ConfigError, type WardenConfig } from '#config/warden-config';
+import {
+  loadConfig,
+  ConfigError,
+  type HttpTimeouts,
+  type WardenConfig,
+} from '#config/warden-config';
 import { createLogger } from '#observability/logger';
 import { createRegistry } from '#observability/metrics';
 import { AppModule } from './app.module.js';
@@ -30,6 +35,7 @@ export async function createApiApp(config: WardenConfig): Promise<NestFastifyApp
     // Config keys may be 128 characters long; Fastify's default stops path parameters at 100.
     routerOptions: { maxParamLength: 256 },
     genReqId: frontDoor.requestId,
+    ...serverTimeouts(config.http),
   });
   frontDoor.install(instance);
   const adapter = new FastifyAdapter(instance);
@@ -53,6 +59,27 @@ export async function createApiApp(config: WardenConfig): Promise<NestFastifyApp
   setupOpenApi(app);
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
+}
+
+/**
+ * A client gets `requestTimeoutMs` to send a whole request and `headersTimeoutMs` for its
+ * headers (then `408`), which bounds a slow sender; they end when the request is read, so
+ * watch streams and long polls are not cut by them. A connection silent both ways for
+ * `idleTimeoutMs` is closed: longer than the longest long poll, and streams write a
+ * heartbeat well within it.
+ */
+function serverTimeouts(http: HttpTimeouts) {
+  return {
+    requestTimeout: http.requestTimeoutMs,
+    connectionTimeout: http.idleTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: http.requestTimeoutMs,
+      headersTimeout: http.headersTimeoutMs,
+      // Node checks the two timeouts above on this interval (30 s by default).
+      connectionsCheckingInterval: Math.min(1000, http.headersTimeoutMs),
+    },
+  };
 }
 
 async function main(): Promise<void> {

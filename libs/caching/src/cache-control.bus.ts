@@ -2,8 +2,12 @@ import { subscribeJson } from './outcome-bus.js';
 import type { RedisConnection } from './redis-client.js';
 import { publishTo } from './shard-channel.js';
 
-/** An admin's request to every API instance: drop one aggregate's copies, or all of them. */
-export type CacheCommand = { kind: 'invalidate'; aggregate: string } | { kind: 'flush' };
+/**
+ * An admin's request to every API instance: drop one aggregate's copies, or all of
+ * them, or read the protection rules again (an admin changed them).
+ */
+export type CacheCommand =
+  { kind: 'invalidate'; aggregate: string } | { kind: 'flush' } | { kind: 'protection-rules' };
 
 /**
  * Carries admin invalidations to every API instance on a channel of their own, apart
@@ -33,6 +37,7 @@ export class CacheControlBus {
       (command) => {
         if (
           command?.kind === 'flush' ||
+          command?.kind === 'protection-rules' ||
           (command?.kind === 'invalidate' && typeof command.aggregate === 'string')
         ) {
           onCommand(command);

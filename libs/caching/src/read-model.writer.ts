@@ -1,3 +1,4 @@
+import { slugOfServiceAggregate } from '#domain/event.model';
 import type { CacheKeys } from './cache-keys.js';
 import type { ReadModelLoader } from './read-model.loader.js';
 import type { TieredCache } from './tiered-cache.js';
@@ -24,10 +25,10 @@ export class ReadModelWriter {
 
   /** `aggregate` is `service:{slug}` or `defaults:{type}`; throws when Redis or PostgreSQL fails. */
   async write(aggregate: string): Promise<WriteCount> {
-    if (aggregate.startsWith('defaults:')) {
+    const slug = slugOfServiceAggregate(aggregate);
+    if (slug === undefined) {
       return count([await this.cache.putL2(this.keys.defaults(), await this.loader.defaults())]);
     }
-    const slug = aggregate.slice('service:'.length);
     const [service, snapshot] = await Promise.all([
       this.loader.service(slug),
       this.loader.snapshot(slug),

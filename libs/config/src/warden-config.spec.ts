@@ -29,6 +29,40 @@ describe('loadConfig', () => {
     expect(config.tokens.has('s3cret')).toBe(false);
   });
 
+  it('has HTTP timeouts and caps on by default, longer than the longest long poll', () => {
+    const config = loadConfig({});
+    expect(config.http).toEqual({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      idleTimeoutMs: 75_000,
+      keepAliveTimeoutMs: 72_000,
+    });
+    expect(config.limits).toEqual({ maxEntriesPerEnv: 1000, maxVersionsPerKey: 100 });
+  });
+
+  it.each([
+    [
+      { HTTP_IDLE_TIMEOUT_SECONDS: '30' },
+      /HTTP_IDLE_TIMEOUT_SECONDS must be 0 \(off\) or above 60/,
+    ],
+    [
+      {
+        HTTP_IDLE_TIMEOUT_SECONDS: '0',
+        HTTP_REQUEST_TIMEOUT_SECONDS: '5',
+        HTTP_HEADERS_TIMEOUT_SECONDS: '9',
+      },
+      /HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS/,
+    ],
+    [
+      { HTTP_IDLE_TIMEOUT_SECONDS: '61', WATCH_HEARTBEAT_SECONDS: '90' },
+      /longer than WATCH_HEARTBEAT_SECONDS/,
+    ],
+    [{ WARDEN_MAX_ENTRIES_PER_ENV: '0' }, /WARDEN_MAX_ENTRIES_PER_ENV must be an integer ≥ 1/],
+    [{ WARDEN_MAX_VERSIONS_PER_KEY: 'many' }, /WARDEN_MAX_VERSIONS_PER_KEY must be an integer ≥ 1/],
+  ])('refuses %p, naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
   it('reads the Redis Cluster seed nodes; none means the single Redis of REDIS_URL', () => {
     expect(loadConfig({}).redisClusterNodes).toEqual([]);
     const config = loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:17000, redis-b:17001' });

@@ -54,8 +54,34 @@ export interface WardenConfig {
     /** How long an instance's delivery report lives in Redis unless refreshed. */
     deliveryTtlSeconds: number;
   };
+  /** Caps the rules apply to what one service holds (see libs/domain governance-limits). */
+  limits: {
+    /** WARDEN_MAX_ENTRIES_PER_ENV: configuration entries per service and environment. */
+    maxEntriesPerEnv: number;
+    /** WARDEN_MAX_VERSIONS_PER_KEY: versions an entry's history keeps; older ones are pruned. */
+    maxVersionsPerKey: number;
+  };
+  /** The API's HTTP server: how long a client may take, and how long a connection may idle. */
+  http: HttpTimeouts;
   logLevel: string;
 }
+
+export interface HttpTimeouts {
+  /** HTTP_REQUEST_TIMEOUT_SECONDS: to receive a whole request (headers and body). */
+  requestTimeoutMs: number;
+  /** HTTP_HEADERS_TIMEOUT_SECONDS: to receive a request's headers. */
+  headersTimeoutMs: number;
+  /**
+   * HTTP_IDLE_TIMEOUT_SECONDS: a connection that neither sends nor receives for this long
+   * is closed. Above 60 s: a long poll may hold a request that long without a byte.
+   */
+  idleTimeoutMs: number;
+  /** HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: how long a kept-alive connection waits for its next request. */
+  keepAliveTimeoutMs: number;
+}
+
+/** The longest a request may wait without a byte sent: `Prefer: wait=60` on a long poll. */
+export const LONGEST_HELD_REQUEST_SECONDS = 60;
 
 export interface RedisNode {
   host: string;
@@ -170,6 +196,14 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): W
     problems.push(`DATABASE_SCHEMA must be a lower-case SQL identifier, got "${databaseSchema}"`);
   }
 
+  const http = loadHttpTimeouts(int, problems);
+  const watchHeartbeatSeconds = int('WATCH_HEARTBEAT_SECONDS', 15, 1);
+  if (http.idleTimeoutMs > 0 && http.idleTimeoutMs <= watchHeartbeatSeconds * 1000) {
+    problems.push(
+      'HTTP_IDLE_TIMEOUT_SECONDS must be longer than WATCH_HEARTBEAT_SECONDS, or watch streams are cut between heartbeats',
+    );
+  }
+
   const config: WardenConfig = {
     port: port('PORT', 3000),
     workerPort: port('WORKER_PORT', 3100),
@@ -201,15 +235,44 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): W
       tombstoneTtlSeconds: int('CACHE_TOMBSTONE_TTL_SECONDS', 60, 2),
     },
     watch: {
-      heartbeatSeconds: int('WATCH_HEARTBEAT_SECONDS', 15, 1),
+      heartbeatSeconds: watchHeartbeatSeconds,
       retryMs: int('WATCH_RETRY_MS', 2000, 0),
       maxPerToken: int('WATCH_MAX_PER_TOKEN', 2000, 1),
       maxPerInstance: int('WATCH_MAX_PER_INSTANCE', 20_000, 1),
       deliveryTtlSeconds: int('WATCH_DELIVERY_TTL_SECONDS', 15, 2),
     },
+    limits: {
+      maxEntriesPerEnv: int('WARDEN_MAX_ENTRIES_PER_ENV', 1000, 1),
+      maxVersionsPerKey: int('WARDEN_MAX_VERSIONS_PER_KEY', 100, 1),
+    },
+    http,
     logLevel: env.LOG_LEVEL ?? 'info',
   };
   if (problems.length > 0)
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;
+}
+
+function loadHttpTimeouts(
+  int: (name: string, fallback: number, min: number) => number,
+  problems: string[],
+): HttpTimeouts {
+  const requestSeconds = int('HTTP_REQUEST_TIMEOUT_SECONDS', 30, 1);
+  const headersSeconds = int('HTTP_HEADERS_TIMEOUT_SECONDS', 10, 1);
+  const idleSeconds = int('HTTP_IDLE_TIMEOUT_SECONDS', 75, 0);
+  const keepAliveSeconds = int('HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', 72, 1);
+  if (headersSeconds > requestSeconds) {
+    problems.push('HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
+  }
+  if (idleSeconds > 0 && idleSeconds <= LONGEST_HELD_REQUEST_SECONDS) {
+    problems.push(
+      `HTTP_IDLE_TIMEOUT_SECONDS must be 0 (off) or above ${LONGEST_HELD_REQUEST_SECONDS}: a long poll (Prefer: wait=${LONGEST_HELD_REQUEST_SECONDS}) is silent that long, got "${idleSeconds}"`,
+    );
+  }
+  return {
+    requestTimeoutMs: requestSeconds * 1000,
+    headersTimeoutMs: headersSeconds * 1000,
+    idleTimeoutMs: idleSeconds * 1000,
+    keepAliveTimeoutMs: keepAliveSeconds * 1000,
+  };
 }

@@ -7,6 +7,7 @@ import {
   type ConfigRecord,
   type Decision,
   type EventOf,
+  type HistoryChange,
 } from './decision.js';
 import type {
   ConfigEntryResource,
@@ -15,6 +16,13 @@ import type {
   ServiceAggregate,
 } from './governance-state.js';
 import { Rejection, versionConflict } from './rejection.js';
+import {
+  DEFAULT_LIMITS,
+  entryCapRejection,
+  prunedThrough,
+  prunedVersionRejection,
+  type GovernanceLimits,
+} from './governance-limits.js';
 
 const sameEntry =
   (env: string, key: string) =>
@@ -24,10 +32,13 @@ const sameEntry =
 /**
  * Writes a new version of an entry: the value sent (`config.set`) or the value of an
  * earlier version (`config.rolled-back`, which must name a version the history holds).
+ * A new entry must fit the environment's cap; the history keeps the newest versions up
+ * to its cap, and the older ones go with the write.
  */
 export function setConfig(
   state: ServiceAggregate,
   event: EventOf<'config.set'> | EventOf<'config.rolled-back'>,
+  limits: GovernanceLimits = DEFAULT_LIMITS,
 ): Decision<ServiceAggregate> {
   const d = event.data;
   if (!state.service) return serviceMissing(d.slug);
@@ -36,14 +47,22 @@ export function setConfig(
   const what = `config ${d.key} (${d.env}) of ${d.slug}`;
   const conflict = versionConflict(what, event.expectedVersion, current?.version ?? 0);
   if (conflict) return refused(conflict);
+  if (!current) {
+    const full = entryCapRejection(state.config, d, limits);
+    if (full) return refused(full);
+  }
   const lineage = state.history.find(matches);
   let source: Omit<ConfigVersion, 'version'>;
   if (event.type === 'config.rolled-back') {
     const target = lineage?.versions.find((v) => v.version === event.data.toVersion);
-    if (!target)
+    if (!target) {
+      const pruned =
+        lineage && prunedVersionRejection(what, event.data.toVersion, lineage.lastVersion, limits);
       return refused(
-        new Rejection('rule', `${what} has no version ${event.data.toVersion} to roll back to`),
+        pruned ??
+          new Rejection('rule', `${what} has no version ${event.data.toVersion} to roll back to`),
       );
+    }
     source = target;
   } else {
     source = event.data;
@@ -63,11 +82,12 @@ export function setConfig(
     updatedAt: at,
   };
   if (written.description !== undefined) entry.description = written.description;
+  const through = prunedThrough(version, limits);
   const nextLineage: ConfigLineage = {
     env: d.env,
     key: d.key,
     lastVersion: version,
-    versions: [...(lineage?.versions ?? []), written],
+    versions: [...(lineage?.versions ?? []), written].filter((v) => v.version > through),
   };
   const record: ConfigRecord = {
     env: d.env,
@@ -84,8 +104,14 @@ export function setConfig(
       history: replaced(state.history, matches, nextLineage),
     },
     { ...(current ? { before: current } : {}), after: entry, version },
-    { kind: 'recorded', record },
+    recordedChange(record, through),
   );
+}
+
+function recordedChange(record: ConfigRecord, through: number): HistoryChange {
+  return through > 0
+    ? { kind: 'recorded', record, prunedThrough: through }
+    : { kind: 'recorded', record };
 }
 
 /** Removes an entry; its history stays, and its next version continues the numbering. */

@@ -29,11 +29,18 @@ export interface ConfigRecord {
 }
 
 /**
- * The history is append-only and never held whole, so instead of a new state to
- * compare it comes as what happened to it: a version recorded, or the whole history of
- * the service erased with the service.
+ * The history is never held whole, so instead of a new state to compare it comes as
+ * what happened to it: a version recorded (and the oldest beyond the cap dropped), or
+ * the whole history of the service erased with the service.
  */
-export type HistoryChange = { kind: 'recorded'; record: ConfigRecord } | { kind: 'erased' };
+export type HistoryChange =
+  | {
+      kind: 'recorded';
+      record: ConfigRecord;
+      /** The entry's versions up to this one are dropped: the history keeps only the newest. */
+      prunedThrough?: number;
+    }
+  | { kind: 'erased' };
 
 export type Decision<S extends AggregateState = AggregateState> =
   | { ok: true; state: S; change: ResourceChange; history?: HistoryChange }

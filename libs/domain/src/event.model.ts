@@ -34,10 +34,26 @@ export function isUuid(value: unknown): value is string {
 
 export type EventStatus = 'accepted' | 'applied' | 'rejected' | 'dead-lettered';
 
+const SERVICE_AGGREGATE = 'service:';
+const DEFAULTS_AGGREGATE = 'defaults:';
+
+/** The aggregate of a service and everything that belongs to it: `service:{slug}`. */
 export function serviceAggregate(slug: string): string {
-  return `service:${slug}`;
+  return `${SERVICE_AGGREGATE}${slug}`;
 }
 
+/** The aggregate of one policy type's global default: `defaults:{type}`. */
 export function defaultsAggregate(type: string): string {
-  return `defaults:${type}`;
+  return `${DEFAULTS_AGGREGATE}${type}`;
+}
+
+/** The slug of a `service:{slug}` aggregate; undefined for any other aggregate. */
+export function slugOfServiceAggregate(aggregate: string): string | undefined {
+  return aggregate.startsWith(SERVICE_AGGREGATE)
+    ? aggregate.slice(SERVICE_AGGREGATE.length)
+    : undefined;
+}
+
+export function isDefaultsAggregate(aggregate: string): boolean {
+  return aggregate.startsWith(DEFAULTS_AGGREGATE);
 }

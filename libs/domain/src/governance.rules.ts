@@ -12,6 +12,7 @@ import { deleteConfig, setConfig } from './config.rules.js';
 import { removePolicy, setDefaultPolicy, setPolicy } from './policy.rules.js';
 import { deleteService, registerService, updateService } from './service.rules.js';
 import type { Rejection } from './rejection.js';
+import { DEFAULT_LIMITS, type GovernanceLimits } from './governance-limits.js';
 
 export type { Decision, ResourceChange, ConfigRecord, HistoryChange } from './decision.js';
 
@@ -36,9 +37,13 @@ function defaultsOf(state: AggregateState, event: DomainEvent): DefaultPolicyAgg
 /**
  * Every rule the worker enforces: given the current state of the event's aggregate,
  * the state after the event and what it changed, or why the event is refused. Pure: it
- * reads nothing but its arguments and changes neither.
+ * reads nothing but its arguments and changes neither. `limits` caps what a service holds.
  */
-export function decide(state: AggregateState, event: DomainEvent): Decision {
+export function decide(
+  state: AggregateState,
+  event: DomainEvent,
+  limits: GovernanceLimits = DEFAULT_LIMITS,
+): Decision {
   switch (event.type) {
     case 'service.registered':
       return registerService(serviceOf(state, event), event);
@@ -54,7 +59,7 @@ export function decide(state: AggregateState, event: DomainEvent): Decision {
       return setDefaultPolicy(defaultsOf(state, event), event);
     case 'config.set':
     case 'config.rolled-back':
-      return setConfig(serviceOf(state, event), event);
+      return setConfig(serviceOf(state, event), event, limits);
     case 'config.deleted':
       return deleteConfig(serviceOf(state, event), event);
   }
@@ -80,12 +85,13 @@ export type SequenceDecision =
 export function decideAll(
   states: ReadonlyMap<string, AggregateState>,
   events: readonly DomainEvent[],
+  limits: GovernanceLimits = DEFAULT_LIMITS,
 ): SequenceDecision {
   const next = new Map<string, AggregateState>();
   const decisions: AcceptedDecision[] = [];
   for (const [index, event] of events.entries()) {
     const current = next.get(event.aggregate) ?? states.get(event.aggregate);
-    const decision = decide(current ?? emptyAggregateOf(event), event);
+    const decision = decide(current ?? emptyAggregateOf(event), event, limits);
     if (!decision.ok) return { ok: false, index, rejection: decision.rejection };
     next.set(event.aggregate, decision.state);
     decisions.push(decision);

@@ -1,4 +1,4 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
@@ -8,7 +8,6 @@ import { EventPublisher } from './event-publisher.js';
 import { KafkaAdminClient } from './kafka-admin.js';
 import { topicNames } from './topics.js';
 
-@Global()
 @Module({
   providers: [
     {

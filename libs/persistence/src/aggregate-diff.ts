@@ -24,6 +24,15 @@ export interface RowChanges {
   history: Insertable<ConfigHistoryTable>[];
   /** Services whose whole history goes (it went with a deletion of the service). */
   erasedHistory: string[];
+  /** Entries whose oldest versions go: every version up to `through` (the cap's rule). */
+  prunedHistory: PrunedHistory[];
+}
+
+export interface PrunedHistory {
+  slug: string;
+  env: string;
+  key: string;
+  through: number;
 }
 
 /**
@@ -80,6 +89,7 @@ export function rowChangesOf(
     config: [],
     removedConfig: [],
     history: [],
+    prunedHistory: [],
     erasedHistory: [],
   };
   for (const [aggregate, state] of current) {

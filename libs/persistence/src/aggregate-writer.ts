@@ -8,7 +8,7 @@ import type {
   WardenDatabase,
 } from './database.types.js';
 import { columnList, unnestRows, type BulkColumn } from './bulk-rows.js';
-import type { RowChanges } from './aggregate-diff.js';
+import type { PrunedHistory, RowChanges } from './aggregate-diff.js';
 
 type Trx = Transaction<WardenDatabase>;
 
@@ -46,6 +46,13 @@ const HISTORY_COLUMNS: BulkColumn<Insertable<ConfigHistoryTable>>[] = [
   ['event_id', 'uuid', (r) => r.event_id],
   ['change', 'text', (r) => r.change],
   ['created_at', 'timestamptz', (r) => r.created_at],
+];
+
+const PRUNE_COLUMNS: BulkColumn<PrunedHistory>[] = [
+  ['slug', 'text', (r) => r.slug],
+  ['env', 'text', (r) => r.env],
+  ['key', 'text', (r) => r.key],
+  ['through', 'integer', (r) => r.through],
 ];
 
 const REVISION_COLUMNS: BulkColumn<[string, number]>[] = [
@@ -158,6 +165,13 @@ export async function writeRowChanges(
     parts.push(
       sql`INSERT INTO config_history ${columnList(HISTORY_COLUMNS)} ${unnestRows(changes.history, HISTORY_COLUMNS)}`,
     );
+  }
+  if (changes.prunedHistory.length > 0) {
+    // Only rows older than the batch: its own versions beyond the cap were never added.
+    parts.push(sql`
+      DELETE FROM config_history AS h
+      USING (${unnestRows(changes.prunedHistory, PRUNE_COLUMNS)}) AS v
+      WHERE h.slug = v.slug AND h.env = v.env AND h.key = v.key AND h.version <= v.through`);
   }
   if (revisions.touched.length > 0) {
     parts.push(sql`

@@ -91,6 +91,17 @@ export interface AuditLogTable {
   source: string;
   actor_verified: boolean;
   change_request_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Names of the protection rules a change from outside the API matched (JSON array). */
+  bypassed_rules: ColumnType<string[] | null, string | null | undefined, string | null>;
+}
+
+export interface ProtectionRulesTable {
+  name: string;
+  match: ColumnType<{ tiers?: number[]; envs?: string[]; services?: string[] }, string, string>;
+  approvals: number;
+  updated_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface DeadLettersTable {
@@ -163,4 +174,5 @@ export interface WardenDatabase {
   dead_letters: DeadLettersTable;
   outbox_messages: OutboxMessagesTable;
   replays: ReplaysTable;
+  protection_rules: ProtectionRulesTable;
 }

@@ -83,11 +83,13 @@ export class DeadLetterRepository {
     });
   }
 
-  async delete(id: number): Promise<boolean> {
-    const result = await this.db
+  /** Answers the letter dropped, or undefined when there was none. */
+  async delete(id: number): Promise<DeadLetterRecord | undefined> {
+    const row = await this.db
       .deleteFrom('dead_letters')
       .where('id', '=', String(id))
+      .returningAll()
       .executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    return row ? toRecord(row) : undefined;
   }
 }

@@ -72,6 +72,8 @@ export interface AuditRow {
   source: string;
   actor_verified: boolean;
   change_request_id: string | null;
+  /** JSON array of rule names, or null. */
+  bypassed_rules: string | null;
 }
 
 export const AUDIT_COLUMNS: BulkColumn<AuditRow>[] = [
@@ -88,6 +90,7 @@ export const AUDIT_COLUMNS: BulkColumn<AuditRow>[] = [
   ['source', 'text', (a) => a.source],
   ['actor_verified', 'boolean', (a) => a.actor_verified],
   ['change_request_id', 'uuid', (a) => a.change_request_id],
+  ['bypassed_rules', 'jsonb', (a) => a.bypassed_rules],
 ];
 
 export const OUTBOX_COLUMNS: BulkColumn<OutboxMessage>[] = [

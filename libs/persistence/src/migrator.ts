@@ -4,6 +4,8 @@ import * as initial from './migrations/001-initial.js';
 import * as reliableWritePath from './migrations/002-reliable-write-path.js';
 import * as eventProvenance from './migrations/003-event-provenance.js';
 import * as changeRequests from './migrations/004-change-requests.js';
+import * as protectionRules from './migrations/005-protection-rules.js';
+import * as adminAudit from './migrations/007-admin-audit.js';
 
 /** Migrations are listed in code so the compiled apps carry them; names fix their order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +13,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-reliable-write-path': reliableWritePath,
   '003-event-provenance': eventProvenance,
   '004-change-requests': changeRequests,
+  '005-protection-rules': protectionRules,
+  '007-admin-audit': adminAudit,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -26,6 +30,9 @@ export async function migrateToLatest(db: Database, schema: string): Promise<str
     db,
     provider: new StaticMigrationProvider(),
     migrationTableSchema: schema,
+    // Numbers are handed out ahead of time, so a lower one may land after a higher one
+    // has run on a database.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(JSON.stringify(error));

@@ -4,6 +4,7 @@ import { ProjectionWorkingSet } from './projection-working-set.js';
 import { defaultsRevisionAggregate } from './revisions.js';
 import { columnList, unnestRows } from './bulk-rows.js';
 import { ProjectionsRebuilding, projectionLockKey } from './projection-lock.js';
+import { judgeBypasses } from './protection-bypass.js';
 import {
   AUDIT_COLUMNS,
   CLAIM_COLUMNS,
@@ -119,6 +120,7 @@ export async function applyBatchWithin(
     trx,
     expanded.filter((_, index) => applying.has(index)).flat(),
     new Map(claimed.revisions.map(([aggregate, revision]) => [aggregate, Number(revision)])),
+    batch.limits,
   );
   const ledger = await ApplicationLedger.lock(
     trx,
@@ -126,6 +128,11 @@ export async function applyBatchWithin(
       (e, index): e is ChangeRequestAppliedEvent => applying.has(index) && isApplication(e),
     ),
     batch.replay ?? false,
+  );
+  // Changes a change request applies went through its review: they bypass nothing.
+  const bypassed = await judgeBypasses(
+    trx,
+    batch.events.filter((e): e is DomainEvent => !isApplication(e)),
   );
   const outcomes: ApplyOutcome[] = [];
   const audit: AuditRow[] = [];
@@ -137,7 +144,12 @@ export async function applyBatchWithin(
     settled.push({ id: event.id, status: 'rejected', code, reason, version: null });
   };
   /** The audit row and feed message of one applied change; `partOf` is its change request. */
-  const record = (event: DomainEvent, result: StateChange, partOf?: LoggedEvent): AppliedChange => {
+  const record = (
+    event: DomainEvent,
+    result: StateChange,
+    partOf?: LoggedEvent,
+    bypassedRules?: string[],
+  ): AppliedChange => {
     const { before, after, version, revision } = result;
     const change: AppliedChange = {
       eventId: event.id,
@@ -164,6 +176,7 @@ export async function applyBatchWithin(
       source: event.source ?? 'kafka',
       actor_verified: event.actorVerified ?? false,
       change_request_id: partOf && isApplication(partOf) ? partOf.data.changeRequestId : null,
+      bypassed_rules: bypassedRules ? json(bypassedRules) : null,
     });
     if (batch.feed && !batch.replay) outbox.push(batch.feed(event, change));
     return change;
@@ -202,12 +215,13 @@ export async function applyBatchWithin(
       }
       continue;
     }
+    const bypassedRules = bypassed(event, state.serviceTier(event));
     const result = state.apply(event);
     if (!result.ok) {
       refuse(event, result.rejection.code, result.rejection.message);
       continue;
     }
-    const change = record(event, result.change);
+    const change = record(event, result.change, undefined, bypassedRules);
     outcomes.push({ status: 'applied', change });
     if (change.version !== undefined)
       settled.push({
@@ -253,10 +267,18 @@ export async function applyBatchWithin(
       FROM (${unnestRows(settled, SETTLED_COLUMNS)}) AS v
       WHERE p.id = v.id`);
   }
-  if (audit.length > 0) {
+  if (audit.length > 0 && !batch.replay) {
     writes.push(
       sql`INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)} ${unnestRows(audit, AUDIT_COLUMNS)}`,
     );
+  } else if (audit.length > 0) {
+    // The audit is append-only: a replay keeps every entry as it was and adds only those
+    // of events no worker had applied yet when it took the lock (they would otherwise be
+    // duplicates to the worker and never audited).
+    writes.push(sql`
+      INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)}
+      SELECT v.* FROM (${unnestRows(audit, AUDIT_COLUMNS)}) AS v
+      WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.event_id = v.event_id)`);
   }
   if (outbox.length > 0 && !batch.replay) {
     writes.push(

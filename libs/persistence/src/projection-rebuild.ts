@@ -40,7 +40,7 @@ const STATE: { table: string; query: string }[] = [
     query: `SELECT aggregate, revision FROM aggregates WHERE revision > 0 ORDER BY aggregate`,
   },
   {
-    // Per aggregate, the audit's order is the order of the log; across aggregates it is not.
+    // Not rebuilt by a replay, but checksummed: a replay that changed it would show.
     table: 'audit_log',
     query: `SELECT event_id, type, aggregate, actor, reason, version, before, after, occurred_at
             FROM audit_log ORDER BY aggregate, seq`,
@@ -77,7 +77,10 @@ export async function checksumState(executor: Kysely<WardenDatabase>): Promise<S
 /** The projections inside a rebuild's transaction. */
 export interface RebuildSession {
   checksum(): Promise<StateChecksum>;
-  /** Empties every projection and the record of processed events, so all can apply again. */
+  /**
+   * Empties every projection and the record of processed events, so all can apply
+   * again. The audit stays: it records what happened and is not rebuilt.
+   */
   reset(): Promise<void>;
   apply(batch: ProjectionBatch): Promise<BatchResult>;
 }
@@ -129,7 +132,6 @@ function sessionOf(trx: Transaction<WardenDatabase>): RebuildSession {
         'services',
         'default_policies',
         'aggregates',
-        'audit_log',
         'processed_events',
       ] as const) {
         await trx.deleteFrom(table).execute();

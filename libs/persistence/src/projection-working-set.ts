@@ -15,6 +15,8 @@ import {
   type ServiceAggregate,
 } from '#domain/governance-state';
 import { decideAll, type AcceptedDecision } from '#domain/governance.rules';
+import { DEFAULT_LIMITS, type GovernanceLimits } from '#domain/governance-limits';
+import type { PrunedHistory } from './aggregate-diff.js';
 import type { Rejection } from '#domain/rejection';
 
 type Trx = Transaction<WardenDatabase>;
@@ -59,10 +61,12 @@ export class ProjectionWorkingSet {
   private readonly current = new Map<string, AggregateState>();
   private readonly history: Insertable<ConfigHistoryTable>[] = [];
   private readonly erasedHistory = new Set<string>();
+  /** Per entry (`[slug, env, key]` as JSON), the newest version pruned so far. */
+  private readonly prunedHistory = new Map<string, PrunedHistory>();
   private readonly changedSlugs = new Set<string>();
   private defaultsChanged = false;
 
-  private constructor() {}
+  private constructor(private readonly limits: GovernanceLimits) {}
 
   /**
    * Loads what `events` can touch in one round trip. `revisions` are the aggregates'
@@ -73,12 +77,20 @@ export class ProjectionWorkingSet {
     trx: Trx,
     events: DomainEvent[],
     revisions: Map<string, number>,
+    limits: GovernanceLimits = DEFAULT_LIMITS,
   ): Promise<ProjectionWorkingSet> {
-    const set = new ProjectionWorkingSet();
+    const set = new ProjectionWorkingSet(limits);
     for (const [aggregate, revision] of revisions) set.revisions.set(aggregate, revision);
     set.loaded = await loadAggregates(trx, events);
     for (const [aggregate, state] of set.loaded) set.current.set(aggregate, state);
     return set;
+  }
+
+  /** The tier of the service an event belongs to, as the events so far left it. */
+  serviceTier(event: DomainEvent): number | undefined {
+    if (event.type === 'default-policy.set') return undefined;
+    const state = this.current.get(event.aggregate);
+    return state?.kind === 'service' ? state.service?.tier : undefined;
   }
 
   /** Applies one event in memory, or answers why the rules refused it. */
@@ -94,7 +106,7 @@ export class ProjectionWorkingSet {
    * it was. The events must be among those the set was loaded for.
    */
   applyAll(events: DomainEvent[]): SequenceResult {
-    const decided = decideAll(this.current, events);
+    const decided = decideAll(this.current, events, this.limits);
     if (!decided.ok) return decided;
     for (const [aggregate, state] of decided.states) this.current.set(aggregate, state);
     const changes = events.map((event, i) => this.record(event, decided.decisions[i]));
@@ -113,8 +125,11 @@ export class ProjectionWorkingSet {
         this.erasedHistory.add(slug);
         for (let i = this.history.length - 1; i >= 0; i--)
           if (this.history[i].slug === slug) this.history.splice(i, 1);
+        for (const [entry, pruned] of this.prunedHistory)
+          if (pruned.slug === slug) this.prunedHistory.delete(entry);
       } else if (decision.history?.kind === 'recorded') {
-        const { record } = decision.history;
+        const { record, prunedThrough } = decision.history;
+        if (prunedThrough !== undefined) this.prune(slug, record.env, record.key, prunedThrough);
         this.history.push({
           slug,
           env: record.env,
@@ -132,6 +147,19 @@ export class ProjectionWorkingSet {
     return { before, after, version, revision };
   }
 
+  /**
+   * Versions of this batch that are already beyond the cap are not written at all; the
+   * older rows go in the batch's statement (which cannot see the rows it inserts).
+   */
+  private prune(slug: string, env: string, key: string, through: number): void {
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const row = this.history[i];
+      if (row.slug === slug && row.env === env && row.key === key && row.version <= through)
+        this.history.splice(i, 1);
+    }
+    this.prunedHistory.set(JSON.stringify([slug, env, key]), { slug, env, key, through });
+  }
+
   private bump(aggregate: string): number {
     const revision = (this.revisions.get(aggregate) ?? 0) + 1;
     this.revisions.set(aggregate, revision);
@@ -145,6 +173,7 @@ export class ProjectionWorkingSet {
       ...rowChangesOf(this.loaded, this.current),
       history: this.history,
       erasedHistory: [...this.erasedHistory],
+      prunedHistory: [...this.prunedHistory.values()],
     };
     const stored = await writeRowChanges(
       trx,

@@ -1,5 +1,6 @@
 import type { DomainEvent, LoggedEvent } from '#domain/event-validation';
 import type { Rejection } from '#domain/rejection';
+import type { GovernanceLimits } from '#domain/governance-limits';
 import type { AggregateDocument } from './projection-working-set.js';
 
 /** What applying one event changed: enough to refresh caches and answer a waiting writer. */
@@ -53,9 +54,12 @@ export interface ProjectionBatch {
   feed?: (event: DomainEvent, change: AppliedChange) => OutboxMessage;
   /**
    * A replay rebuilds state only: dead letters and feed messages went out the first
-   * time, so neither is recorded again.
+   * time, so neither is recorded again, and the audit keeps its entries (only an event
+   * it lacks gets one).
    */
   replay?: boolean;
+  /** The caps the rules apply (WARDEN_MAX_*); the domain's defaults when absent. */
+  limits?: GovernanceLimits;
 }
 
 export interface BatchResult {
@@ -72,13 +76,4 @@ export interface EarlierOutcome {
   code?: Rejection['code'];
   reason?: string;
   version?: number;
-}
-
-/** A message as the log holds it. */
-export interface LogMessage {
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
 }

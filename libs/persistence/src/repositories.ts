@@ -9,6 +9,7 @@ import { GovernanceRepository } from './governance.repository.js';
 import { OutboxRepository } from './outbox.repository.js';
 import { ProjectionRebuild } from './projection-rebuild.js';
 import { ProjectionRepository } from './projection.repository.js';
+import { ProtectionRulesRepository } from './protection-rules.repository.js';
 import { ReplayLogRepository } from './replay-log.repository.js';
 
 /**
@@ -24,6 +25,7 @@ export const REPOSITORIES = [
   OutboxRepository,
   ProjectionRebuild,
   ProjectionRepository,
+  ProtectionRulesRepository,
   ReplayLogRepository,
 ] as const;
 

@@ -1,2 +1,3 @@
+import { defaultsAggregate } from '#domain/event.model';
 /** The row of `aggregates` whose revision counts changes to any global default. */
-export const defaultsRevisionAggregate = 'defaults:*';
+export const defaultsRevisionAggregate = defaultsAggregate('*');

@@ -1,5 +1,7 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ReasonDto } from '#domain/service.dto';
 import { RequireRole } from '../auth/roles.decorator.js';
+import { Actor } from '../admin-audit/actor.decorator.js';
 import { DeadLetterIdParam } from './dead-letter-id.pipe.js';
 import { DeadLetterPageQueryDto } from './dead-letters.dto.js';
 import { DeadLettersService } from './dead-letters.service.js';
@@ -20,13 +22,22 @@ export class AdminDlqController {
   /** Sends the original message back to `governance.events`; `202`: the worker decides again. */
   @Post(':id/redrive')
   @HttpCode(202)
-  redrive(@Param('id', DeadLetterIdParam) id: number) {
-    return this.deadLetters.redrive(id);
+  redrive(
+    @Param('id', DeadLetterIdParam) id: number,
+    @Body() body: ReasonDto,
+    @Actor() actor: string,
+  ) {
+    return this.deadLetters.redrive(id, { actor, reason: body.reason });
   }
 
+  /** Drops the letter; the audit keeps what it was, and the `?reason=` given. */
   @Delete(':id')
   @HttpCode(204)
-  async remove(@Param('id', DeadLetterIdParam) id: number): Promise<void> {
-    await this.deadLetters.remove(id);
+  async remove(
+    @Param('id', DeadLetterIdParam) id: number,
+    @Query() query: ReasonDto,
+    @Actor() actor: string,
+  ): Promise<void> {
+    await this.deadLetters.remove(id, { actor, reason: query.reason });
   }
 }

@@ -8,6 +8,8 @@ import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
 import { LOGGER } from '#observability/observability.constants';
 import type { DeadLetterView } from './dead-letters.dto.js';
+import { AdminTargets } from '#domain/admin-action.model';
+import { AdminAuditService, type AdminRequest } from '../admin-audit/admin-audit.service.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Marks a message sent back from the dead letters, for whoever reads the log. */
@@ -21,6 +23,7 @@ export class DeadLettersService {
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(TOPICS) private readonly topics: TopicNames,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly audit: AdminAuditService,
   ) {}
 
   async page(
@@ -35,7 +38,7 @@ export class DeadLettersService {
   }
 
   /** Publishes the original bytes again (acks=all) and marks the letter redriven. */
-  async redrive(id: number): Promise<DeadLetterView> {
+  async redrive(id: number, by: AdminRequest): Promise<DeadLetterView> {
     try {
       const redriven = await this.letters.redrive(id, async (letter) => {
         await this.publisher.publish({
@@ -54,6 +57,13 @@ export class DeadLettersService {
         },
         'dead letter redriven',
       );
+      await this.audit.record({
+        type: 'admin.dlq.redrive',
+        target: AdminTargets.deadLetter(id),
+        ...by,
+        before: summary(redriven),
+        after: { redriveCount: redriven.redriveCount },
+      });
       return toView(redriven);
     } catch (error) {
       if (error instanceof BrokerUnavailableError) {
@@ -69,10 +79,28 @@ export class DeadLettersService {
     }
   }
 
-  async remove(id: number): Promise<void> {
-    if (!(await this.letters.delete(id))) throw new ProblemException(404, `No dead letter ${id}`);
+  async remove(id: number, by: AdminRequest): Promise<void> {
+    const dropped = await this.letters.delete(id);
+    if (!dropped) throw new ProblemException(404, `No dead letter ${id}`);
     this.log.info({ deadLetterId: id }, 'dead letter deleted');
+    await this.audit.record({
+      type: 'admin.dlq.drop',
+      target: AdminTargets.deadLetter(id),
+      ...by,
+      before: summary(dropped),
+    });
   }
+}
+
+/** What the audit shows of a letter: where it came from and why it was set aside. */
+function summary(letter: DeadLetterRecord) {
+  return {
+    ...(letter.eventId ? { eventId: letter.eventId } : {}),
+    reason: letter.reason,
+    key: letter.key,
+    originalPartition: letter.originalPartition,
+    originalOffset: letter.originalOffset,
+  };
 }
 
 function toView(letter: DeadLetterRecord): DeadLetterView {

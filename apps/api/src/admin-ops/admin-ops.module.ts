@@ -4,6 +4,7 @@ import { MessagingModule } from '#messaging/messaging.module';
 import { CachingModule } from '#caching/caching.module';
 import { ProjectionRebuild } from '#persistence/projection-rebuild';
 import { ReplayLogRepository } from '#persistence/replay-log.repository';
+import { AdminAuditModule } from '../admin-audit/admin-audit.module.js';
 import { ConsumersController } from './consumers.controller.js';
 import { ReplayController } from './replay.controller.js';
 import { ReplayService } from './replay.service.js';
@@ -13,7 +14,7 @@ import { PROJECTION_REBUILD, REPLAY_LOG } from './admin-ops.constants.js';
 
 /** `/admin/consumers` and `/admin/replay`: the worker group seen from outside, and rebuilds. */
 @Module({
-  imports: [PersistenceModule, MessagingModule, CachingModule],
+  imports: [PersistenceModule, MessagingModule, CachingModule, AdminAuditModule],
   controllers: [ConsumersController, ReplayController],
   providers: [
     // The repositories are registered once, in PersistenceModule; these name them here.

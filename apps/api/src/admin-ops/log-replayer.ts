@@ -107,7 +107,11 @@ export class LogReplayer {
       const messages = run.filter((m) => BigInt(m.offset) < end);
       try {
         const { events, unreadable } = readEnvelopes(messages, this.config);
-        await session.apply({ events: events.map((e) => e.event), deadLetters: unreadable });
+        await session.apply({
+          events: events.map((e) => e.event),
+          deadLetters: unreadable,
+          limits: this.config.limits,
+        });
       } catch (error) {
         return fail(error);
       }

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { ReplayRecord } from '#persistence/replay-log.repository';
 import { isUuid } from '#domain/event.model';
 import { RequireRole } from '../auth/roles.decorator.js';
+import { Actor } from '../admin-audit/actor.decorator.js';
 import { preferredWait } from '../http/preferences.js';
 import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
@@ -22,10 +23,14 @@ export class ReplayController {
   async start(
     @Body() body: ReplayRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Actor() actor: string,
     @Headers('prefer') prefer?: string,
   ): Promise<ReplayRecord> {
     const wait = preferredWait(prefer);
-    const { record, finished } = await this.replays.start(new Date(body.from));
+    const { record, finished } = await this.replays.start(new Date(body.from), {
+      actor,
+      reason: body.reason,
+    });
     void reply.header('location', `/admin/replay/${record.id}`);
     if (wait !== undefined) {
       void reply.header('preference-applied', `wait=${wait}`);

@@ -11,6 +11,8 @@ import { LOGGER } from '../api.constants.js';
 import { PROJECTION_REBUILD, REPLAY_LOG } from './admin-ops.constants.js';
 import { CachedDocuments } from './cached-documents.js';
 import { LogReplayer, type PartitionStart } from './log-replayer.js';
+import { AdminTargets } from '#domain/admin-action.model';
+import { AdminAuditService, type AdminRequest } from '../admin-audit/admin-audit.service.js';
 
 /**
  * Rebuilds the projections from `governance.events`. The rebuild runs in one
@@ -21,6 +23,8 @@ import { LogReplayer, type PartitionStart } from './log-replayer.js';
  * and commits. Readers see the old state until the commit and the new one after it; a
  * replay that fails changes nothing. Events appended meanwhile are the workers' to
  * apply once the lock is gone; those the replay already applied are then duplicates.
+ * The audit is not a projection: it is kept as it is, and the replay only adds the
+ * entries of events it applied that the audit did not have yet (see applyBatchWithin).
  */
 @Injectable()
 export class ReplayService implements BeforeApplicationShutdown {
@@ -33,6 +37,7 @@ export class ReplayService implements BeforeApplicationShutdown {
     @Inject(LOGGER) private readonly log: Logger,
     private readonly replayer: LogReplayer,
     private readonly cachedDocuments: CachedDocuments,
+    private readonly audit: AdminAuditService,
   ) {}
 
   find(id: string): Promise<ReplayRecord | undefined> {
@@ -43,7 +48,10 @@ export class ReplayService implements BeforeApplicationShutdown {
    * Checks that the log can rebuild everything from `from`, records the replay and
    * starts it; `finished` settles with the record when it ends either way.
    */
-  async start(from: Date): Promise<{ record: ReplayRecord; finished: Promise<ReplayRecord> }> {
+  async start(
+    from: Date,
+    by: AdminRequest,
+  ): Promise<{ record: ReplayRecord; finished: Promise<ReplayRecord> }> {
     if (this.running) {
       throw new ProblemException(
         409,
@@ -53,6 +61,13 @@ export class ReplayService implements BeforeApplicationShutdown {
     const starts = await this.replayer.startOffsets(from);
     const id = randomUUID();
     const group = `${consumerGroup(this.config.namespace)}.replay-${id.slice(0, 8)}`;
+    // Audited first: a replay record that exists is one whose start is in the audit.
+    await this.audit.record({
+      type: 'admin.replay',
+      target: AdminTargets.replay(id),
+      ...by,
+      after: { from: from.toISOString(), consumerGroup: group },
+    });
     const record = await this.replayLog.started({ id, from, consumerGroup: group });
     const running = { id, interrupted: false };
     this.running = running;

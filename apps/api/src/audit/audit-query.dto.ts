@@ -12,17 +12,15 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { EVENT_TYPES, type EventType } from '#domain/event.model';
-import { POLICY_TYPES } from '#domain/policy.model';
-
-const AGGREGATE = new RegExp(
-  `^(service:[a-z][a-z0-9-]{1,62}|defaults:(${POLICY_TYPES.join('|')}))$`,
-);
+import { AUDIT_AGGREGATE_PATTERN, AUDIT_ENTRY_TYPES } from '#domain/admin-action.model';
 
 export class AuditQueryDto {
-  /** `service:{slug}` or `defaults:{type}`. */
+  /** `service:{slug}` or `defaults:{type}`, or an admin action's target (`dead-letter:{id}`, `cache:all`, …). */
   @IsOptional()
-  @Matches(AGGREGATE, { message: 'aggregate must be service:{slug} or defaults:{policy type}' })
+  @Matches(AUDIT_AGGREGATE_PATTERN, {
+    message:
+      'aggregate must be service:{slug}, defaults:{policy type} or an admin target (dead-letter:{id}, replay:{id}, cache:all, cache:{aggregate}, tokens, protection-rule:{name})',
+  })
   aggregate?: string;
 
   @IsOptional()
@@ -32,8 +30,9 @@ export class AuditQueryDto {
   actor?: string;
 
   @IsOptional()
-  @IsIn(EVENT_TYPES)
-  type?: EventType;
+  /** An event type, or an admin action's (`admin.dlq.redrive`, …). */
+  @IsIn(AUDIT_ENTRY_TYPES)
+  type?: (typeof AUDIT_ENTRY_TYPES)[number];
 
   /** The changes that this change request applied. */
   @IsOptional()

@@ -15,6 +15,7 @@ function anEntry(seq: number): AuditEntry {
     occurredAt: '2026-01-01T00:00:00.000Z',
     source: 'api',
     actorVerified: true,
+    protectionBypassed: false,
     appliedAt: '2026-01-01T00:00:01.000Z',
   };
 }

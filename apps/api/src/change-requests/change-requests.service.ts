@@ -130,7 +130,7 @@ export class ChangeRequestsService {
     );
   }
 
-  /** Approving needs write access to every change, as writing them would. */
+  /** Approving needs write scope over every change, as writing them would; protection rules are what the request answers. */
   async approve(by: Principal, id: string, comment?: string): Promise<ChangeRequest> {
     const request = await this.get(id);
     await this.authorizeAll(by.grant, request.changes);
@@ -191,7 +191,7 @@ export class ChangeRequestsService {
   private async authorizeAll(grant: TokenGrant, changes: readonly ProposedChange[]): Promise<void> {
     for (const [index, change] of changes.entries()) {
       try {
-        await this.authorizer.authorize(grant, change.type, change.data);
+        await this.authorizer.authorizeScope(grant, change.type, change.data);
       } catch (error) {
         if (!(error instanceof ProblemException)) throw error;
         const { status, detail, type } = error.problem;

@@ -35,10 +35,17 @@ export class ProblemException extends Error {
   constructor(
     status: number,
     detail: string,
-    extra: { errors?: FieldError[]; type?: string; headers?: Record<string, string> } = {},
+    extra: {
+      errors?: FieldError[];
+      type?: string;
+      headers?: Record<string, string>;
+      /** Members of the problem type beyond RFC 9457's own (RFC 9457, section 3.2). */
+      extensions?: Record<string, unknown>;
+    } = {},
   ) {
     super(detail);
     this.problem = {
+      ...extra.extensions,
       type: extra.type ?? `https://warden.dev/problems/${slugOf(TITLES[status] ?? 'error')}`,
       title: TITLES[status] ?? 'Error',
       status,

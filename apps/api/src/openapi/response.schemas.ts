@@ -7,7 +7,7 @@ import {
 } from '@nestjs/swagger';
 import { RegisterServiceDto } from '#domain/service.dto';
 import { AccessSpec, CircuitBreakerSpec, QuotaSpec, RateLimitSpec } from '#domain/policy.dto';
-import { EVENT_TYPES } from '#domain/event.model';
+import { AUDIT_ENTRY_TYPES } from '#domain/admin-action.model';
 import { LIFECYCLES } from '#domain/service.model';
 import { POLICY_TYPES } from '#domain/policy.model';
 
@@ -243,10 +243,18 @@ export class AuditEntrySchema {
   @ApiProperty({ format: 'uuid' })
   eventId: string;
 
-  @ApiProperty({ enum: EVENT_TYPES })
+  @ApiProperty({
+    enum: AUDIT_ENTRY_TYPES,
+    description:
+      'An applied event, or an admin action (`admin.*`, with `eventId` an id of its own)',
+  })
   type: string;
 
-  @ApiProperty({ example: 'service:checkout' })
+  @ApiProperty({
+    example: 'service:checkout',
+    description:
+      "The event's aggregate, or what an admin action acted on (`dead-letter:42`, `cache:all`)",
+  })
   aggregate: string;
 
   @ApiProperty({
@@ -281,6 +289,18 @@ export class AuditEntrySchema {
 
   @ApiProperty({ format: 'date-time', description: 'When the worker applied it' })
   appliedAt: string;
+
+  @ApiProperty({
+    description:
+      'True when an outside producer (source kafka) changed a target that protection rules cover, without the change request a direct write needs',
+  })
+  protectionBypassed: boolean;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'The protection rules the change bypassed (only when protectionBypassed)',
+  })
+  bypassedRules?: string[];
 }
 
 export class AuditPageSchema {

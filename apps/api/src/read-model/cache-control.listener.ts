@@ -30,7 +30,14 @@ export class CacheControlListener implements OnModuleInit {
   }
 
   apply(command: CacheCommand): void {
-    if (command.kind === 'flush') this.catalog.clear();
-    else this.catalog.invalidate({ aggregate: command.aggregate });
+    switch (command.kind) {
+      case 'flush':
+        return this.catalog.clear();
+      case 'invalidate':
+        return this.catalog.invalidate({ aggregate: command.aggregate });
+      case 'protection-rules':
+        // The protection rules' own listener reads them again; the catalog is unchanged.
+        return;
+    }
   }
 }

@@ -12,6 +12,7 @@ import {
   type ServiceSnapshot,
 } from '#domain/effective-view';
 import { versionEtag } from '#domain/etag';
+import { isDefaultsAggregate, slugOfServiceAggregate } from '#domain/event.model';
 import { OutcomeListener } from '../outcomes/outcome-listener.service.js';
 import { ProblemException } from '../http/problem.js';
 import { RecordHealth } from './record-health.service.js';
@@ -136,15 +137,15 @@ export class CatalogCache {
 
   /** Drops this instance's copies of everything the change touched. */
   invalidate(message: Pick<EventOutcomeMessage, 'aggregate' | 'revision'>): void {
-    if (message.aggregate.startsWith('defaults:')) {
+    if (isDefaultsAggregate(message.aggregate)) {
       // Announced with the revision of one policy type, not of the defaults as a whole.
       this.cache.invalidateLocal(this.keys.defaults());
       this.defaults = undefined;
       this.changes.emit({ kind: 'defaults' });
       return;
     }
-    if (!message.aggregate.startsWith('service:')) return;
-    const slug = message.aggregate.slice('service:'.length);
+    const slug = slugOfServiceAggregate(message.aggregate);
+    if (slug === undefined) return;
     for (const key of [this.keys.service(slug), this.keys.snapshot(slug)]) {
       if (message.revision === undefined) this.cache.invalidateLocal(key);
       else this.cache.invalidateLocalBelow(key, message.revision);

@@ -7,6 +7,7 @@ import type {
   WriteCommand,
 } from '../writes/event-gateway.service.js';
 import { ProblemException } from '../http/problem.js';
+import type { ProtectionGate } from '../protection/protection-gate.service.js';
 
 const aService = (slug: string) => ({
   service: { slug, name: 'Svc', owner: 'team-a', tier: 1, lifecycle: 'production' },
@@ -39,6 +40,9 @@ function gateway(options: { refuse?: string[]; outcome?: SubmittedWrite['outcome
   return { gateway: fake as unknown as EventGateway, published };
 }
 
+/** No protection rule covers anything these tests import. */
+const unprotected = { admitDirect: async () => undefined } as unknown as ProtectionGate;
+
 const options = {
   dryRun: false,
   actor: 'alice',
@@ -51,10 +55,11 @@ describe(TransferService.name, () => {
   describe('importDocument', () => {
     it('answers a dry run with the plan and publishes nothing', async () => {
       const { gateway: fake, published } = gateway();
-      const { report, settled } = await new TransferService(nothingStored, fake).importDocument(
-        doc({ services: [aService('alpha')] }),
-        { ...options, dryRun: true },
-      );
+      const { report, settled } = await new TransferService(
+        nothingStored,
+        fake,
+        unprotected,
+      ).importDocument(doc({ services: [aService('alpha')] }), { ...options, dryRun: true });
       expect(published).toEqual([]);
       expect(settled).toBe(true);
       expect(report).toEqual({
@@ -80,10 +85,11 @@ describe(TransferService.name, () => {
 
     it("publishes each service's events in order, as the importing actor, and reports their ids", async () => {
       const { gateway: fake, published } = gateway();
-      const { report, settled } = await new TransferService(nothingStored, fake).importDocument(
-        doc({ services: [aService('alpha'), aService('beta')] }),
-        options,
-      );
+      const { report, settled } = await new TransferService(
+        nothingStored,
+        fake,
+        unprotected,
+      ).importDocument(doc({ services: [aService('alpha'), aService('beta')] }), options);
       const order = (slug: string) =>
         published.filter((c) => c.data.slug === slug).map((c) => c.type);
       expect(order('alpha')).toEqual(['service.registered', 'policy.set', 'config.set']);
@@ -107,10 +113,11 @@ describe(TransferService.name, () => {
         at: 0,
       };
       const { gateway: fake, published } = gateway({ outcome });
-      const { report, settled } = await new TransferService(nothingStored, fake).importDocument(
-        doc({ services: [aService('alpha')] }),
-        { ...options, waitSeconds: 10 },
-      );
+      const { report, settled } = await new TransferService(
+        nothingStored,
+        fake,
+        unprotected,
+      ).importDocument(doc({ services: [aService('alpha')] }), { ...options, waitSeconds: 10 });
       expect(published.every((c) => c.wait !== undefined && c.wait > 0 && c.wait <= 10)).toBe(true);
       expect(report.changes.map((c) => c.status)).toEqual(['applied', 'applied', 'applied']);
       expect(settled).toBe(true);
@@ -122,7 +129,7 @@ describe(TransferService.name, () => {
         ...aService('beta'),
         policies: [{ type: 'quota', env: '*', enabled: true, spec: { limit: 0, period: 'day' } }],
       };
-      const failure = await new TransferService(nothingStored, fake)
+      const failure = await new TransferService(nothingStored, fake, unprotected)
         .importDocument(doc({ services: [aService('alpha'), bad] }), options)
         .catch((error: unknown) => error);
       expect((failure as ProblemException).problem).toMatchObject({
@@ -134,15 +141,16 @@ describe(TransferService.name, () => {
 
     it("stops an aggregate's events after Kafka refused one, and answers 503 when it refused all", async () => {
       const partly = gateway({ refuse: ['policy.set'] });
-      const { report } = await new TransferService(nothingStored, partly.gateway).importDocument(
-        doc({ services: [aService('alpha')] }),
-        options,
-      );
+      const { report } = await new TransferService(
+        nothingStored,
+        partly.gateway,
+        unprotected,
+      ).importDocument(doc({ services: [aService('alpha')] }), options);
       expect(report.changes.map((c) => c.status)).toEqual(['accepted', 'not-accepted', undefined]);
 
       const none = gateway({ refuse: ['service.registered'] });
       await expect(
-        new TransferService(nothingStored, none.gateway).importDocument(
+        new TransferService(nothingStored, none.gateway, unprotected).importDocument(
           doc({ services: [aService('alpha')] }),
           options,
         ),

@@ -22,6 +22,7 @@ import {
   type ServiceDiff,
 } from './import-document.js';
 import { EventGateway } from '../writes/event-gateway.service.js';
+import { ProtectionGate } from '../protection/protection-gate.service.js';
 import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
 import type { TaggedDocument } from '../policies/policies.service.js';
@@ -56,6 +57,7 @@ export class TransferService {
   constructor(
     private readonly governance: GovernanceRepository,
     private readonly gateway: EventGateway,
+    private readonly protection: ProtectionGate,
   ) {}
 
   async exportService(slug: string): Promise<TaggedDocument> {
@@ -118,6 +120,10 @@ export class TransferService {
       return { report: { dryRun: true, summary, changes, services: diffs }, settled: true };
     }
 
+    // A document that touches a protected target publishes nothing: no half import.
+    await this.protection.admitDirect(
+      plan.changes.flatMap(({ command }) => (command ? [command] : [])),
+    );
     const deadline =
       options.waitSeconds !== undefined ? Date.now() + options.waitSeconds * 1000 : undefined;
     // One chain per aggregate: its events go out in order, each after the previous one.

@@ -6,6 +6,8 @@ import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { CACHE_KEYS, REDIS } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
+import type { ChangeRevision } from '#persistence/event-log.repository';
+import { parseEffectiveEtag } from '#domain/view-order';
 import { ViewHub, type ViewTopic } from './view-hub.service.js';
 import { WatchMetrics } from './watch.metrics.js';
 
@@ -22,7 +24,11 @@ export interface DeliveryStatus {
   watchers: number;
   current: number;
   behind: number;
-  instances: { instance: string; watchers: number; current: number }[];
+  instances: { instance: string; watchers: number; current: number; delivered?: number }[];
+  /** With `?event=`: the change asked about, and how many watchers hold a view that has it. */
+  change?: ChangeRevision;
+  delivered?: number;
+  pending?: number;
 }
 
 const REPORT_INTERVAL_MS = 1000;
@@ -54,9 +60,9 @@ export class DeliveryReport implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    const pipeline = this.redis.pipeline();
-    for (const key of this.reported) pipeline.hdel(key, this.instance);
-    await pipeline.exec().catch(() => undefined);
+    await Promise.all(
+      [...this.reported].map((key) => this.redis.hdel(key, this.instance).catch(() => undefined)),
+    );
   }
 
   /** Writes this instance's entry for every watched view and removes those no longer watched. */
@@ -65,7 +71,10 @@ export class DeliveryReport implements OnModuleInit, OnApplicationShutdown {
     this.reporting = true;
     try {
       const ttlMs = this.config.watch.deliveryTtlSeconds * 1000;
-      const pipeline = this.redis.pipeline();
+      // One command per key, never a pipeline over several: on Redis Cluster the views'
+      // keys lie in different slots, where a multi-key pipeline fails as a whole (the
+      // cluster client pipelines the commands per node by itself).
+      const writes: Promise<unknown>[] = [];
       const now = new Set<string>();
       let behind = 0;
       for (const topic of this.hub.watched()) {
@@ -74,12 +83,19 @@ export class DeliveryReport implements OnModuleInit, OnApplicationShutdown {
         behind += entry.watchers - (topic.frame?.etag ? (entry.held[topic.frame.etag] ?? 0) : 0);
         const key = this.keys.delivery(topic.slug, topic.env);
         now.add(key);
-        pipeline.hset(key, this.instance, JSON.stringify(entry)).pexpire(key, ttlMs);
+        writes.push(
+          this.redis.hset(key, this.instance, JSON.stringify(entry)),
+          this.redis.pexpire(key, ttlMs),
+        );
       }
-      for (const key of this.reported) if (!now.has(key)) pipeline.hdel(key, this.instance);
+      for (const key of this.reported)
+        if (!now.has(key)) writes.push(this.redis.hdel(key, this.instance));
       this.metrics.behind.set(behind);
-      await pipeline.exec();
-      this.reported = now;
+      const settled = await Promise.allSettled(writes);
+      // A failed write is tried again by the next report: keep the key to remove it then.
+      this.reported = settled.some((s) => s.status === 'rejected')
+        ? new Set([...now, ...this.reported])
+        : now;
     } catch {
       // Redis away: the entries age out, and the next report writes them again.
     } finally {
@@ -87,11 +103,16 @@ export class DeliveryReport implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Adds up every live instance's entry for the view whose current ETag is `etag`. */
+  /**
+   * Adds up every live instance's entry for the view whose current ETag is `etag`; with
+   * `change`, also how many watchers hold a view that includes that change (its input's
+   * revision at least the change's), "delivered to N of N".
+   */
   async status(
     slug: string,
     env: string,
     current: { etag: string; version: number } | undefined,
+    change?: ChangeRevision,
   ): Promise<DeliveryStatus> {
     const fields = await this.redis.hgetall(this.keys.delivery(slug, env));
     const oldest = Date.now() - this.config.watch.deliveryTtlSeconds * 1000;
@@ -114,9 +135,20 @@ export class DeliveryReport implements OnModuleInit, OnApplicationShutdown {
       const holding = current ? (entry.held[current.etag] ?? 0) : 0;
       status.watchers += entry.watchers;
       status.current += holding;
-      status.instances.push({ instance, watchers: entry.watchers, current: holding });
+      if (change) {
+        const delivered = deliveredOf(entry.held, change, current === undefined);
+        status.delivered = (status.delivered ?? 0) + delivered;
+        status.instances.push({ instance, watchers: entry.watchers, current: holding, delivered });
+      } else {
+        status.instances.push({ instance, watchers: entry.watchers, current: holding });
+      }
     }
     status.behind = status.watchers - status.current;
+    if (change) {
+      status.change = change;
+      status.delivered ??= 0;
+      status.pending = status.watchers - status.delivered;
+    }
     return status;
   }
 
@@ -130,4 +162,26 @@ export class DeliveryReport implements OnModuleInit, OnApplicationShutdown {
     }
     return { watchers, held, at: Date.now() };
   }
+}
+
+/**
+ * Watchers whose view includes `change`: its input's revision in their ETag is at least
+ * the change's (both revisions only grow). Watchers told `absent` have it when the
+ * service is absent now (the change was its delete, or one before it).
+ */
+function deliveredOf(
+  held: Record<string, number>,
+  change: ChangeRevision,
+  absentNow: boolean,
+): number {
+  let delivered = 0;
+  for (const [etag, count] of Object.entries(held)) {
+    if (etag === 'absent') {
+      if (absentNow) delivered += count;
+      continue;
+    }
+    const revisions = parseEffectiveEtag(etag);
+    if (revisions && revisions[change.input] >= change.revision) delivered += count;
+  }
+  return delivered;
 }

@@ -1,4 +1,4 @@
-import { IsOptional, Matches } from 'class-validator';
+import { IsOptional, IsUUID, Matches } from 'class-validator';
 import { ENV_PATTERN } from '#domain/policy.model';
 import { SLUG_PATTERN } from '#domain/service.model';
 
@@ -24,4 +24,9 @@ export class WatchQueryDto {
 export class DeliveryQueryDto {
   @Matches(ENV_PATTERN, { message: ENV_MESSAGE })
   env: string;
+
+  /** An applied change (an audit entry's `eventId`): how many watchers hold a view that has it. */
+  @IsOptional()
+  @IsUUID('all', { message: 'event must be an event id (a UUID)' })
+  event?: string;
 }

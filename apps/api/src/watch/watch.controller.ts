@@ -2,9 +2,11 @@ import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CatalogRepository } from '#persistence/catalog.repository';
+import { EventLogRepository } from '#persistence/event-log.repository';
 import { parseEffectiveEtag } from '#domain/view-order';
 import { effectiveVersion } from '#domain/effective-view';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import { ProblemException } from '../http/problem.js';
 import { SlugParam, validationFailed } from '../http/validation.js';
 import { CatalogCache } from '../read-model/catalog-cache.service.js';
 import { DeliveryReport, type DeliveryStatus } from './delivery-report.service.js';
@@ -21,6 +23,7 @@ export class WatchController {
     private readonly delivery: DeliveryReport,
     private readonly catalog: CatalogCache,
     private readonly repository: CatalogRepository,
+    private readonly eventLog: EventLogRepository,
   ) {}
 
   @Get('watch')
@@ -58,18 +61,25 @@ export class WatchController {
   @ApiOperation({
     summary: 'How many watchers, on every API instance, hold the current effective view',
     description:
-      '`current` watchers hold the view with the ETag answered here, `behind` an older one (or none yet). Each instance reports about once a second.',
+      '`current` watchers hold the view with the ETag answered here, `behind` an older one (or none yet). With `event` (an audit entry\'s `eventId` of a change to this service or to a global default): `change` names the revision it brought, `delivered` watchers hold a view that includes it and `pending` do not yet ("delivered to N of N"); an event that changed neither is a 404. Each instance reports about once a second.',
   })
   async deliveryOf(
     @Param('slug', SlugParam) slug: string,
     @Query() query: DeliveryQueryDto,
   ): Promise<DeliveryStatus> {
+    const change =
+      query.event === undefined ? undefined : await this.eventLog.changeRevision(query.event, slug);
+    if (query.event !== undefined && !change)
+      throw new ProblemException(
+        404,
+        `No applied change ${query.event} to service ${slug} or to a global default`,
+      );
     const document = await this.catalog.effective(slug, query.env);
     const current = document && {
       etag: document.etag,
       version: versionOf(document.etag),
     };
-    return this.delivery.status(slug, query.env, current);
+    return this.delivery.status(slug, query.env, current, change);
   }
 }
 

@@ -51,6 +51,7 @@ export class EventRunsHandler {
       events: events.map((e) => e.event),
       deadLetters,
       feed: (event, change) => this.outgoing.changeFeed(event, change, requestIds.get(event.id)),
+      limits: this.config.limits,
     });
     const committedAt = Date.now();
     stages.observe('committed', fetchedAt, committedAt, messages.length);

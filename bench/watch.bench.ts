@@ -1,0 +1,315 @@
+/**
+ * Push to watchers: how soon a write made through one API instance reaches a watcher
+ * (Server-Sent Events) on another, at 200 and 500 writes/s; and what 10,000 watchers of
+ * one view cost one API instance in memory, and how soon all of them have a change.
+ */
+import path from 'node:path';
+import type { BenchContext, BenchSuite, SuiteResult } from './suite.js';
+import { BenchEnvironment, type Envelope } from './support/bench-environment.js';
+import { BenchProcess } from './support/bench-process.js';
+import { round } from './support/load.js';
+import { quietRoundStart, type RoundStart } from './support/quiet.js';
+import { CountingWatchers, ParsedWatcher } from './support/sse-watchers.js';
+
+const READER = { authorization: 'Bearer dev-reader' };
+const WRITER = { authorization: 'Bearer dev-writer', 'content-type': 'application/json' };
+const SERVICES = 20;
+/** Config keys per service that the writes go round (a view stays small however long the run). */
+const KEYS = 50;
+const RATES = [200, 500];
+const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 10_000);
+/** Changes of the fanned-out view, one at a time, each once all watchers had the previous one. */
+const FAN_OUT_CHANGES = 5;
+const FAN_OUT_SLUG = 'fan-out';
+const TARGETS = { p99Ms: 50, perWatcherKiB: 16, fanOutP99Ms: 250 };
+
+interface PushFigures extends RoundStart {
+  writesPerSecond: number;
+  writes: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+interface FanOutFigures extends RoundStart {
+  watchers: number;
+  openSeconds: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  perWatcherKiB: number;
+  changes: number;
+  /** Over every watcher of every change: from the write's 202 to the watcher's receipt. */
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Median over the changes of the time from the first watcher's receipt to the last's. */
+  spreadMs: number;
+}
+
+interface WatchFigures {
+  push: PushFigures[];
+  fanOut: FanOutFigures;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const slugOf = (i: number) => `watch-${i % SERVICES}`;
+const keyOf = (i: number) => `w-${Math.floor(i / SERVICES) % KEYS}`;
+/** The writes that share a key with write `i` are this far apart: a later one hides it. */
+const KEY_PERIOD = SERVICES * KEYS;
+
+function quantile(sorted: number[], q: number): number {
+  return round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+}
+
+function registrations(): Envelope[] {
+  return [...Array.from({ length: SERVICES }, (_, i) => slugOf(i)), FAN_OUT_SLUG].map((slug) => ({
+    type: 'service.registered',
+    aggregate: `service:${slug}`,
+    data: { slug, name: slug, owner: 'team-bench', tier: 2, lifecycle: 'production', tags: [] },
+  }));
+}
+
+async function put(writer: BenchProcess, slug: string, key: string, value: string): Promise<void> {
+  const answer = await fetch(`${writer.baseUrl}/v1/services/${slug}/config/prod/${key}`, {
+    method: 'PUT',
+    headers: WRITER,
+    body: JSON.stringify({ value }),
+  });
+  await answer.arrayBuffer();
+  if (answer.status !== 202) throw new Error(`write answered ${answer.status}`);
+}
+
+/**
+ * Writes at `rate` through `writer`; one parsed stream per service on `reader` tells when
+ * each write shows in the view. A write counts as received when its value, or that of a
+ * later write to the same key, arrives.
+ */
+async function push(
+  writer: BenchProcess,
+  reader: BenchProcess,
+  rate: number,
+  seconds: number,
+): Promise<Omit<PushFigures, keyof RoundStart>> {
+  // Per service, the writes not yet received: when their 202 came, when their view did.
+  const pending = Array.from(
+    { length: SERVICES },
+    () => new Map<number, { acceptedAt?: number; seenAt?: number }>(),
+  );
+  const latencies: number[] = [];
+  let settled: () => void = () => undefined;
+  const finish = (s: number, i: number, acceptedAt: number, seenAt: number) => {
+    // A view may come before the 202 has travelled back: the write was visible by then.
+    latencies.push(Math.max(0, seenAt - acceptedAt));
+    pending[s].delete(i);
+  };
+  const watchers = await Promise.all(
+    Array.from({ length: SERVICES }, (_, s) =>
+      ParsedWatcher.open(
+        `${reader.baseUrl}/v1/services/${slugOf(s)}/effective?env=prod`,
+        READER,
+        (data, at) => {
+          const waiting = pending[s];
+          if (waiting.size === 0) return;
+          const config = (JSON.parse(data) as { config: Record<string, string> }).config;
+          for (const [i, write] of waiting) {
+            if (write.seenAt !== undefined) continue;
+            const held = config[keyOf(i)];
+            const seen = held === undefined ? -1 : Number(held.slice(2));
+            if (seen < i || (seen - i) % KEY_PERIOD !== 0) continue;
+            if (write.acceptedAt === undefined) write.seenAt = at;
+            else finish(s, i, write.acceptedAt, at);
+          }
+          if (pending.every((p) => p.size === 0)) settled();
+        },
+      ),
+    ),
+  );
+  try {
+    const writes = Math.round(rate * seconds);
+    const started = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < writes; i++) {
+      const wait = started + (i * 1000) / rate - performance.now();
+      if (wait > 0) await pause(wait);
+      const write: { acceptedAt?: number; seenAt?: number } = {};
+      pending[i % SERVICES].set(i, write);
+      inFlight.push(
+        put(writer, slugOf(i), keyOf(i), `v-${i}`).then(() => {
+          write.acceptedAt = performance.now();
+          if (write.seenAt !== undefined) finish(i % SERVICES, i, write.acceptedAt, write.seenAt);
+        }),
+      );
+    }
+    await Promise.all(inFlight);
+    const done = new Promise<void>((resolve) => (settled = resolve));
+    if (pending.some((p) => p.size > 0)) {
+      await Promise.race([
+        done,
+        pause(15_000).then(() => {
+          throw new Error('some writes never reached the watchers');
+        }),
+      ]);
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      writesPerSecond: rate,
+      writes,
+      p50Ms: quantile(latencies, 0.5),
+      p99Ms: quantile(latencies, 0.99),
+      maxMs: round(latencies.at(-1) ?? 0),
+    };
+  } finally {
+    for (const w of watchers) w.close();
+  }
+}
+
+/** WATCHERS streams of one view on `reader`; changes written through `writer`, one at a time. */
+async function fanOut(
+  writer: BenchProcess,
+  reader: BenchProcess,
+  log: (message: string) => void,
+): Promise<Omit<FanOutFigures, keyof RoundStart>> {
+  const watchers = new CountingWatchers(WATCHERS);
+  // The view is composed and cached before the baseline, so that it is not counted per watcher.
+  await (
+    await fetch(`${reader.baseUrl}/v1/services/${FAN_OUT_SLUG}/effective?env=prod`, {
+      headers: READER,
+    })
+  ).arrayBuffer();
+  const rssBefore = reader.rssBytes();
+  const openedAt = performance.now();
+  try {
+    await watchers.open(
+      reader.port,
+      `/v1/services/${FAN_OUT_SLUG}/effective?env=prod`,
+      READER.authorization,
+    );
+    const openSeconds = (performance.now() - openedAt) / 1000;
+    // Let the buffers of the handshakes go, as a long-lived instance would.
+    await pause(2000);
+    const rssAfter = reader.rssBytes();
+    log(`fan-out: ${WATCHERS} streams open in ${openSeconds.toFixed(1)} s`);
+    const all: number[] = [];
+    const spreads: number[] = [];
+    for (let change = 1; change <= FAN_OUT_CHANGES; change++) {
+      const sent = performance.now();
+      await put(writer, FAN_OUT_SLUG, 'fan-out', `c-${change}`);
+      const acceptedAt = performance.now();
+      const deadline = Date.now() + 30_000;
+      while (watchers.holding(change + 1) < WATCHERS) {
+        if (Date.now() > deadline)
+          throw new Error(`change ${change} reached ${watchers.holding(change + 1)} watchers`);
+        await pause(5);
+      }
+      let first = Infinity;
+      let last = 0;
+      for (let i = 0; i < WATCHERS; i++) {
+        const at = watchers.lastViewAt[i];
+        // A receipt before the 202 arrived (possible: the 202 travels back meanwhile) counts from the send.
+        all.push(at - (at < acceptedAt ? sent : acceptedAt));
+        first = Math.min(first, at);
+        last = Math.max(last, at);
+      }
+      spreads.push(last - first);
+      await pause(500);
+    }
+    all.sort((a, b) => a - b);
+    spreads.sort((a, b) => a - b);
+    return {
+      watchers: WATCHERS,
+      openSeconds: round(openSeconds),
+      rssBeforeMb: round(rssBefore / 2 ** 20),
+      rssAfterMb: round(rssAfter / 2 ** 20),
+      perWatcherKiB: round((rssAfter - rssBefore) / WATCHERS / 1024),
+      changes: FAN_OUT_CHANGES,
+      p50Ms: quantile(all, 0.5),
+      p99Ms: quantile(all, 0.99),
+      maxMs: round(all.at(-1) ?? 0),
+      spreadMs: quantile(spreads, 0.5),
+    };
+  } finally {
+    watchers.close();
+  }
+}
+
+function markdown(f: WatchFigures): string {
+  const met = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const load = (r: RoundStart) => `${r.loadAverage}${r.valid ? '' : ' (INVALID: not quiet)'}`;
+  const o = f.fanOut;
+  return [
+    '| measure | value | target | load average at start |',
+    '|---|---|---|---|',
+    ...f.push.map(
+      (p) =>
+        `| push: \`202\` on one API → \`event: view\` received by a watcher (SSE) on another, ${p.writes} writes at ${p.writesPerSecond}/s over ${SERVICES} services | p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, max ${p.maxMs} ms | p99 ≤ ${TARGETS.p99Ms} ms: ${met(p.p99Ms <= TARGETS.p99Ms)} | ${load(p)} |`,
+    ),
+    `| fan-out: memory per watcher, ${o.watchers.toLocaleString('en')} streams of one view on one API (RSS ${o.rssBeforeMb} → ${o.rssAfterMb} MiB; opened in ${o.openSeconds} s) | ${o.perWatcherKiB} KiB | ≤ ${TARGETS.perWatcherKiB} KiB: ${met(o.perWatcherKiB <= TARGETS.perWatcherKiB)} | ${load(o)} |`,
+    `| fan-out: \`202\` on the other API → each of the ${o.watchers.toLocaleString('en')} watchers has the change (${o.changes} changes, one at a time) | p50 ${o.p50Ms} ms, p99 ${o.p99Ms} ms, max ${o.maxMs} ms; first to last watcher ${o.spreadMs} ms (median) | p99 ≤ ${TARGETS.fanOutP99Ms} ms: ${met(o.p99Ms <= TARGETS.fanOutP99Ms)} | ${load(o)} |`,
+    '',
+    'The watchers are in the load generator, on the same two cores as the APIs and the ' +
+      'worker. The fan-out watchers are raw sockets that only count `event: view` markers ' +
+      '(no HTTP or SSE parsing), so that their own cost per event stays small beside the ' +
+      "server's; the push watchers parse their one stream each.",
+  ].join('\n');
+}
+
+export const watchSuite: BenchSuite = {
+  name: 'watch',
+  title: 'Watch: push of changes to Server-Sent Events watchers',
+
+  async run(context: BenchContext): Promise<SuiteResult> {
+    const env = await BenchEnvironment.create('watch');
+    const running = new Set<BenchProcess>();
+    const dist = (entry: string) => path.join(context.root, 'dist', entry);
+    const start = async (app: 'api' | 'worker') => {
+      const extra = { WATCH_MAX_PER_TOKEN: '100000', WATCH_MAX_PER_INSTANCE: '100000' };
+      const started =
+        app === 'api'
+          ? await BenchProcess.start(
+              dist('apps/api/src/main.js'),
+              env.processEnv(extra),
+              '/admin/health/ready',
+            )
+          : await BenchProcess.start(
+              dist('apps/worker/src/main.js'),
+              env.processEnv(),
+              '/health/ready',
+              'WORKER_PORT',
+            );
+      running.add(started);
+      return started;
+    };
+    try {
+      const worker = await start('worker');
+      const [writer, reader] = await Promise.all([start('api'), start('api')]);
+      void worker;
+      const services = registrations();
+      await env.publish(services);
+      await env.applied(services.length, 120_000);
+      // Warm-up: the first writes of fresh processes pay for connections and compilation.
+      if (context.options.warmupSeconds > 0)
+        await push(writer, reader, RATES[0], context.options.warmupSeconds);
+      const pushRuns: PushFigures[] = [];
+      for (const rate of RATES) {
+        const quiet = await quietRoundStart();
+        const figures = await push(writer, reader, rate, context.options.durationSeconds);
+        context.log(`push at ${rate} writes/s: ${JSON.stringify(figures)}`);
+        pushRuns.push({ ...figures, ...quiet });
+      }
+      const quiet = await quietRoundStart();
+      const fan = { ...(await fanOut(writer, reader, context.log)), ...quiet };
+      context.log(`fan-out: ${JSON.stringify(fan)}`);
+      const figures: WatchFigures = { push: pushRuns, fanOut: fan };
+      return {
+        suite: watchSuite.name,
+        title: watchSuite.title,
+        measuredAt: new Date().toISOString(),
+        figures: figures as unknown as Record<string, unknown>,
+        markdown: markdown(figures),
+      };
+    } finally {
+      await Promise.all([...running].map((p) => p.stop()));
+      await env.dispose();
+    }
+  },
+};

@@ -1,0 +1,237 @@
+import { TestEnvironment } from '../support/test-environment.js';
+import { AppProcess } from '../support/app-process.js';
+import { WardenClient, WAIT } from '../support/http-client.js';
+import { aService, anEnvelope, uniqueSlug } from '../support/builders.js';
+import { eventually } from '../support/eventually.js';
+
+const CHANGE_REQUEST_REQUIRED = /\/change-request-required$/;
+
+describe('protection rules and promotion, end to end', () => {
+  let env: TestEnvironment;
+  let api: AppProcess;
+  let worker: AppProcess;
+  let client: WardenClient;
+  let admin: WardenClient;
+
+  beforeAll(async () => {
+    env = await TestEnvironment.create('protect');
+    [api, worker] = await Promise.all([
+      AppProcess.start('api', env.processEnv()),
+      AppProcess.start('worker', env.processEnv()),
+    ]);
+    client = new WardenClient(api.baseUrl);
+    admin = client.as('admin');
+  });
+
+  afterAll(async () => {
+    await Promise.all([api?.stop(), worker?.stop()]);
+    await env?.dispose();
+  });
+
+  async function register(overrides: Record<string, unknown> = {}): Promise<string> {
+    const service = aService({ slug: uniqueSlug('guarded'), ...overrides });
+    expect((await client.post('/v1/services', service, WAIT)).status).toBe(201);
+    return String(service.slug);
+  }
+
+  async function protect(name: string, match: Record<string, unknown>, approvals: number) {
+    const put = await admin.put(`/v1/protection-rules/${name}`, { match, approvals });
+    expect([200, 201]).toContain(put.status);
+  }
+
+  async function produce(envelope: { aggregate: string }) {
+    const producer = env.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: env.topics.Events,
+      acks: -1,
+      messages: [{ key: envelope.aggregate, value: JSON.stringify(envelope) }],
+    });
+    await producer.disconnect();
+  }
+
+  describe('protection rules', () => {
+    it('lets an admin create, replace, list and delete a rule, and audits each', async () => {
+      const created = await admin.put('/v1/protection-rules/crud-rule', {
+        match: { tiers: [0], envs: ['prod'] },
+        approvals: 2,
+        reason: 'prod of tier 0 needs two',
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual(
+        expect.objectContaining({
+          name: 'crud-rule',
+          match: { tiers: [0], envs: ['prod'] },
+          approvals: 2,
+          updatedBy: 'admin',
+        }),
+      );
+      const replaced = await admin.put('/v1/protection-rules/crud-rule', {
+        match: { services: ['billing'] },
+        approvals: 3,
+      });
+      expect(replaced.status).toBe(200);
+      const listed = await admin.get('/v1/protection-rules');
+      expect(listed.body.items).toEqual([
+        expect.objectContaining({
+          name: 'crud-rule',
+          match: { services: ['billing'] },
+          approvals: 3,
+        }),
+      ]);
+      expect((await admin.delete('/v1/protection-rules/crud-rule')).status).toBe(204);
+      expect((await admin.delete('/v1/protection-rules/crud-rule')).status).toBe(404);
+      expect((await admin.get('/v1/protection-rules')).body.items).toEqual([]);
+
+      const audit = await admin.get('/v1/audit?aggregate=protection-rule:crud-rule');
+      expect(audit.body.items.map((e: { type: string }) => e.type)).toEqual([
+        'admin.protection-rule.deleted',
+        'admin.protection-rule.set',
+        'admin.protection-rule.set',
+      ]);
+      expect(audit.body.items[2]).toEqual(
+        expect.objectContaining({ actor: 'admin', reason: 'prod of tier 0 needs two' }),
+      );
+    });
+
+    it('refuses a writer (403) and a malformed rule (400)', async () => {
+      const writer = await client.put('/v1/protection-rules/w', { match: {}, approvals: 1 });
+      expect(writer.status).toBe(403);
+      expect((await client.get('/v1/protection-rules')).status).toBe(403);
+      expect((await client.delete('/v1/protection-rules/w')).status).toBe(403);
+      for (const body of [
+        { match: {}, approvals: 0 },
+        { match: { tiers: [] }, approvals: 1 },
+        { match: { tiers: [7] }, approvals: 1 },
+        { match: { envs: ['Prod!'] }, approvals: 1 },
+        { match: { teams: ['x'] }, approvals: 1 },
+        { approvals: 1 },
+      ]) {
+        const bad = await admin.put('/v1/protection-rules/bad-rule', body);
+        expect(bad.status).toBe(400);
+        expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      }
+      expect(
+        (await admin.put('/v1/protection-rules/Bad_Name', { match: {}, approvals: 1 })).status,
+      ).toBe(400);
+      expect((await admin.get('/v1/protection-rules')).body.items).toEqual([]);
+    });
+  });
+
+  describe('direct writes', () => {
+    let guarded: string;
+    let open: string;
+
+    beforeAll(async () => {
+      [guarded, open] = await Promise.all([register(), register()]);
+      await protect('guarded-prod', { services: [guarded], envs: ['prod'] }, 2);
+    });
+
+    it('answers 409 change-request-required to a write to a protected target, naming the rule', async () => {
+      const refused = await client.put(`/v1/services/${guarded}/config/prod/timeout`, {
+        value: 800,
+      });
+      expect(refused.status).toBe(409);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(refused.body.type).toMatch(CHANGE_REQUEST_REQUIRED);
+      expect(refused.body.detail).toContain('"guarded-prod"');
+      expect(refused.body.detail).toContain('2 approvals');
+      expect(refused.body).toEqual(
+        expect.objectContaining({ rules: ['guarded-prod'], requiredApprovals: 2 }),
+      );
+      const entries = await client.get(`/v1/services/${guarded}/config/prod`);
+      expect(entries.body.items).toEqual([]);
+    });
+
+    it('covers every write path: policies, deletes, patches, rollbacks and imports', async () => {
+      const writes = [
+        client.put(`/v1/services/${guarded}/policies/quota`, {
+          env: 'prod',
+          enabled: true,
+          spec: { limit: 5, period: 'day' },
+        }),
+        // A policy for every environment reaches prod too.
+        client.put(`/v1/services/${guarded}/policies/quota`, {
+          env: '*',
+          enabled: true,
+          spec: { limit: 5, period: 'day' },
+        }),
+        client.patch(`/v1/services/${guarded}`, { name: 'Renamed' }),
+        client.delete(`/v1/services/${guarded}`),
+        client.delete(`/v1/services/${guarded}/config/prod/timeout`),
+        client.post(`/v1/services/${guarded}/config/prod/timeout/rollback`, { toVersion: 1 }),
+        client.post('/v1/import', {
+          service: {
+            slug: guarded,
+            name: 'Imported',
+            owner: 'team-commerce',
+            tier: 1,
+            lifecycle: 'production',
+          },
+          policies: [],
+          config: [],
+        }),
+      ];
+      for (const write of await Promise.all(writes)) {
+        expect(write.status).toBe(409);
+        expect(write.body.type).toMatch(CHANGE_REQUEST_REQUIRED);
+      }
+      expect((await client.get(`/v1/services/${guarded}`)).body.name).toBe('Checkout');
+    });
+
+    it('accepts writes to targets no rule covers', async () => {
+      expect(
+        (await client.put(`/v1/services/${guarded}/config/staging/timeout`, { value: 800 })).status,
+      ).toBe(202);
+      const unprotected = await client.put(`/v1/services/${open}/config/prod/timeout`, {
+        value: 800,
+      });
+      expect(unprotected.status).toBe(202);
+      expect(unprotected.body.status).toBe('accepted');
+    });
+
+    it('protects by tier, and stops protecting once the rule is deleted', async () => {
+      const critical = await register({ tier: 0 });
+      await protect('tier-zero', { tiers: [0] }, 1);
+      const refused = await client.patch(`/v1/services/${critical}`, { description: 'x' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.detail).toContain('"tier-zero"');
+      // Moving a service into a protected tier is a change to that tier too.
+      expect((await client.patch(`/v1/services/${open}`, { tier: 0 })).status).toBe(409);
+      expect((await admin.delete('/v1/protection-rules/tier-zero')).status).toBe(204);
+      expect((await client.patch(`/v1/services/${critical}`, { description: 'x' })).status).toBe(
+        202,
+      );
+    });
+
+    it("applies an outside producer's event to a protected target, and the audit says it bypassed the rule", async () => {
+      const envelope = anEnvelope(
+        'config.set',
+        { slug: guarded, env: 'prod', key: 'from-kafka', value: { on: true } },
+        { actor: 'ci-pipeline' },
+      );
+      await produce(envelope);
+      const entry = await eventually(
+        async () => {
+          const r = await client.get(`/v1/services/${guarded}/config/prod/from-kafka`);
+          expect(r.status).toBe(200);
+          return r.body as { value: unknown };
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(entry.value).toEqual({ on: true });
+      const audit = await client.get(`/v1/audit?aggregate=service:${guarded}&type=config.set`);
+      const kafka = audit.body.items.find((e: { eventId: string }) => e.eventId === envelope.id);
+      expect(kafka).toEqual(
+        expect.objectContaining({
+          source: 'kafka',
+          protectionBypassed: true,
+          bypassedRules: ['guarded-prod'],
+        }),
+      );
+      const fromApi = audit.body.items.find((e: { source: string }) => e.source === 'api');
+      expect(fromApi).toEqual(expect.objectContaining({ protectionBypassed: false }));
+      expect(fromApi.bypassedRules).toBeUndefined();
+    });
+  });
+});
