@@ -115,9 +115,7 @@ export function diffChangeRequest(
   const now = new Date(at);
 
   const slugs = [
-    ...new Set(
-      events.flatMap((e) => (e.type === 'default-policy.set' ? [] : [e.data.slug])),
-    ),
+    ...new Set(events.flatMap((e) => (e.type === 'default-policy.set' ? [] : [e.data.slug]))),
   ];
   return {
     ok: true,

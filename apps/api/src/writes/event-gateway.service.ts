@@ -24,7 +24,10 @@ export interface WriteCommand {
 }
 
 /** What `publish` appends: an envelope of section 4, or a change request's apply. */
-export type OutgoingEnvelope = Omit<EventEnvelope, 'type' | 'data'> & { type: string; data: object };
+export type OutgoingEnvelope = Omit<EventEnvelope, 'type' | 'data'> & {
+  type: string;
+  data: object;
+};
 
 export interface SubmittedWrite {
   eventId: string;
