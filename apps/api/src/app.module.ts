@@ -22,6 +22,7 @@ import { EffectiveViewModule } from './effective/effective.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { TransferModule } from './transfer/transfer.module.js';
 import { ProtectionModule } from './protection/protection.module.js';
+import { PromotionModule } from './promotion/promotion.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { ChangeRequestsModule } from './change-requests/change-requests.module.js';
 import { EventsController } from './events/events.controller.js';
@@ -51,6 +52,7 @@ export class AppModule {
         TransferModule,
         ProtectionModule,
         ChangeRequestsModule,
+        PromotionModule,
         ConsoleModule,
       ],
       controllers: [EventsController, HealthController, MetricsController],
