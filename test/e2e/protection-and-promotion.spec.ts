@@ -1,32 +1,14 @@
-import { TestEnvironment } from '../support/test-environment.js';
-import { AppProcess } from '../support/app-process.js';
-import { WardenClient, WAIT } from '../support/http-client.js';
+import { WAIT } from '../support/http-client.js';
+import { useStack } from '../support/stack.js';
 import { aService, anEnvelope, uniqueSlug } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 
 const CHANGE_REQUEST_REQUIRED = /\/change-request-required$/;
 
 describe('protection rules and promotion, end to end', () => {
-  let env: TestEnvironment;
-  let api: AppProcess;
-  let worker: AppProcess;
-  let client: WardenClient;
-  let admin: WardenClient;
-
-  beforeAll(async () => {
-    env = await TestEnvironment.create('protect');
-    [api, worker] = await Promise.all([
-      AppProcess.start('api', env.processEnv()),
-      AppProcess.start('worker', env.processEnv()),
-    ]);
-    client = new WardenClient(api.baseUrl);
-    admin = client.as('admin');
-  });
-
-  afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
-    await env?.dispose();
-  });
+  const stack = useStack('protect');
+  const { client } = stack;
+  const admin = client.as('admin');
 
   async function register(overrides: Record<string, unknown> = {}): Promise<string> {
     const service = aService({ slug: uniqueSlug('guarded'), ...overrides });
@@ -40,10 +22,10 @@ describe('protection rules and promotion, end to end', () => {
   }
 
   async function produce(envelope: { aggregate: string }) {
-    const producer = env.kafka.producer();
+    const producer = stack.env.kafka.producer();
     await producer.connect();
     await producer.send({
-      topic: env.topics.Events,
+      topic: stack.env.topics.Events,
       acks: -1,
       messages: [{ key: envelope.aggregate, value: JSON.stringify(envelope) }],
     });
@@ -92,6 +74,22 @@ describe('protection rules and promotion, end to end', () => {
       expect(audit.body.items[2]).toEqual(
         expect.objectContaining({ actor: 'admin', reason: 'prod of tier 0 needs two' }),
       );
+    });
+
+    it('puts a rule in force on every API instance, and lifts it on every one', async () => {
+      const second = await AppProcess.start('api', env.processEnv());
+      try {
+        const other = new WardenClient(second.baseUrl);
+        const slug = await register();
+        const write = () => other.put(`/v1/services/${slug}/config/dev/k`, { value: 1 });
+        expect((await write()).status).toBe(202);
+        await protect('everywhere', { services: [slug] }, 1);
+        await eventually(async () => expect((await write()).status).toBe(409));
+        expect((await admin.delete('/v1/protection-rules/everywhere')).status).toBe(204);
+        await eventually(async () => expect((await write()).status).toBe(202));
+      } finally {
+        await second.stop();
+      }
     });
 
     it('refuses a writer (403) and a malformed rule (400)', async () => {
