@@ -1,4 +1,5 @@
 import { parseLoggedEnvelope, type LoggedEvent } from '#domain/event-validation';
+import { SecretCipher } from '#config/secret-cipher';
 import { isUuid } from '#domain/event.model';
 import type { IncomingMessage } from './event-consumer.js';
 import { DeadLetterHeaders } from './topics.js';
@@ -9,6 +10,15 @@ export interface SignatureCheck {
   signingKey: string;
   /** Refuse (dead-letter) what the API did not sign. */
   requireSigned: boolean;
+}
+
+/** Everything a reader of the log applies to each message (the typed config is one). */
+export interface LogReadingRules extends SignatureCheck {
+  /**
+   * WARDEN_SECRETS_KEY: encrypts a secret that a producer other than the API sent in the
+   * clear (the API sends it encrypted); without it such an event is dead-lettered.
+   */
+  secretsKey?: Buffer;
 }
 
 /** A message of the event log as the readers of the log see it. */
@@ -41,35 +51,76 @@ export type EnvelopeRead =
  */
 export function readEnvelope(
   message: LogMessage,
-  signatures: SignatureCheck,
+  rules: LogReadingRules,
   receivedAt = new Date().toISOString(),
+  cipher = new SecretCipher(rules.secretsKey),
 ): EnvelopeRead {
   const parsed = parseLoggedEnvelope(message.value, message.key);
   const origin = provenanceOf(
     message.value,
     message.headers[SIGNATURE_HEADER],
-    signatures.signingKey,
-    signatures.requireSigned,
+    rules.signingKey,
+    rules.requireSigned,
   );
-  if (parsed.ok && origin.ok) {
+  const secured = parsed.ok ? withSecretEncrypted(parsed.event, cipher) : undefined;
+  if (parsed.ok && origin.ok && secured?.ok) {
     const { source, actorVerified } = origin;
     return {
       ok: true,
       read: {
-        event: { ...parsed.event, source, actorVerified, receivedAt },
+        event: { ...secured.event, source, actorVerified, receivedAt },
         requestId: message.headers[DeadLetterHeaders.RequestId],
       },
     };
   }
-  const reason = parsed.ok ? (origin as { reason: string }).reason : parsed.reason;
+  const reason = !parsed.ok
+    ? parsed.reason
+    : !origin.ok
+      ? origin.reason
+      : (secured as { reason: string }).reason;
   const eventId = parsed.ok ? parsed.event.id : parsed.eventId;
   return { ok: false, unreadable: { ...unreadable(message, reason), eventId: eventIdOf(eventId) } };
+}
+
+/**
+ * A `config.set` of a secret sent in the clear (by a producer other than the API) with its
+ * value encrypted, as the API would have published it: nothing downstream sees the
+ * plaintext. The changes a change request applies are treated alike.
+ */
+function withSecretEncrypted(
+  event: LoggedEvent,
+  cipher: SecretCipher,
+): { ok: true; event: LoggedEvent } | { ok: false; reason: string } {
+  try {
+    if (event.type === 'change-request.applied') {
+      const changes = event.data.changes.map((change) => ({
+        ...change,
+        data: sealedData(change.type, change.data, cipher),
+      }));
+      return { ok: true, event: { ...event, data: { ...event.data, changes } } };
+    }
+    const data = sealedData(event.type, event.data as unknown as Record<string, unknown>, cipher);
+    return { ok: true, event: { ...event, data } as unknown as LoggedEvent };
+  } catch (error) {
+    return { ok: false, reason: `secret not encrypted: ${(error as Error).message}` };
+  }
+}
+
+function sealedData(
+  type: string,
+  data: Record<string, unknown>,
+  cipher: SecretCipher,
+): Record<string, unknown> {
+  if (type !== 'config.set' || data.secret !== true || data.encryptedValue !== undefined)
+    return data;
+  const { value, ...rest } = data;
+  return { ...rest, encryptedValue: cipher.encrypt(value) };
 }
 
 /** Sorts a stretch of log into valid events and unreadable messages; the worker and a replay read alike. */
 export function readEnvelopes(
   messages: LogMessage[],
-  signatures: SignatureCheck,
+  signatures: LogReadingRules,
 ): {
   events: ReadEvent[];
   unreadable: UnreadableMessage[];
@@ -77,8 +128,9 @@ export function readEnvelopes(
   const events: ReadEvent[] = [];
   const rejects: UnreadableMessage[] = [];
   const now = new Date().toISOString();
+  const cipher = new SecretCipher(signatures.secretsKey);
   for (const message of messages) {
-    const result = readEnvelope(message, signatures, appendedAt(message) ?? now);
+    const result = readEnvelope(message, signatures, appendedAt(message) ?? now, cipher);
     if (result.ok) events.push(result.read);
     else rejects.push(result.unreadable);
   }

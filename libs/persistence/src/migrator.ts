@@ -5,6 +5,7 @@ import * as reliableWritePath from './migrations/002-reliable-write-path.js';
 import * as eventProvenance from './migrations/003-event-provenance.js';
 import * as changeRequests from './migrations/004-change-requests.js';
 import * as protectionRules from './migrations/005-protection-rules.js';
+import * as secretValues from './migrations/006-secret-values.js';
 import * as adminAudit from './migrations/007-admin-audit.js';
 
 /** Migrations are listed in code so the compiled apps carry them; names fix their order. */
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-event-provenance': eventProvenance,
   '004-change-requests': changeRequests,
   '005-protection-rules': protectionRules,
+  '006-secret-values': secretValues,
   '007-admin-audit': adminAudit,
 };
 

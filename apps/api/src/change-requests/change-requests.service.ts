@@ -25,6 +25,8 @@ import { ProblemException } from '../http/problem.js';
 import { validationFailed } from '../http/validation.js';
 import { decodeBeforeCursor, encodeBeforeCursor } from '../http/paging.js';
 import { RequiredApprovalsPolicy } from './required-approvals.policy.js';
+import { EnvelopeSealer } from '../writes/envelope-sealer.js';
+import { SECRET_MASK } from '#domain/secret-value';
 
 /** Who acts: a token's name and its grant (role, teams, environments). */
 export interface Principal {
@@ -59,6 +61,7 @@ export class ChangeRequestsService {
     private readonly authorizer: WriteAuthorizer,
     private readonly gateway: EventGateway,
     private readonly approvals: RequiredApprovalsPolicy,
+    private readonly sealer: EnvelopeSealer,
   ) {}
 
   /**
@@ -75,14 +78,19 @@ export class ChangeRequestsService {
     await this.authorizeAll(author.grant, changes);
     const requiredApprovals = await this.approvals.requiredFor(changes);
     const now = new Date().toISOString();
-    return this.requests.create({
+    // A secret is kept encrypted from the start: in the request as in the event that applies it.
+    const sealed = changes.map((change) => ({
+      ...change,
+      data: this.sealer.sealed(change.type, change.data),
+    }));
+    const created = await this.requests.create({
       id: randomUUID(),
       title: proposal.title,
       reason: proposal.reason,
       status: requiredApprovals > 0 ? 'pending' : 'approved',
       requiredApprovals,
       approvals: [],
-      changes,
+      changes: sealed,
       author: author.actor,
       createdAt: now,
       updatedAt: now,
@@ -90,9 +98,14 @@ export class ChangeRequestsService {
         ? { applyAt: new Date(proposal.applyAt).toISOString() }
         : {}),
     });
+    return shown(created);
   }
 
   async get(id: string): Promise<ChangeRequest> {
+    return shown(await this.stored(id));
+  }
+
+  private async stored(id: string): Promise<ChangeRequest> {
     const request = await this.requests.find(id);
     if (!request) throw new ProblemException(404, `No change request ${id}`);
     return request;
@@ -113,12 +126,12 @@ export class ChangeRequestsService {
     });
     const page = rows.slice(0, limit);
     const nextCursor = rows.length > limit ? encodeBeforeCursor(page[page.length - 1].seq) : null;
-    return { items: page.map(({ seq: _seq, ...request }) => request), nextCursor };
+    return { items: page.map(({ seq: _seq, ...request }) => shown(request)), nextCursor };
   }
 
   /** The effective views before and after, computed with the worker's rules; nothing is written. */
   async diff(id: string): Promise<ViewDiff[]> {
-    const request = await this.get(id);
+    const request = await this.stored(id);
     const at = new Date().toISOString();
     const record = await this.requests.currentRecord(previewEvents(request.changes, at));
     const result = diffChangeRequest(record, request.changes, at);
@@ -132,7 +145,7 @@ export class ChangeRequestsService {
 
   /** Approving needs write scope over every change, as writing them would; protection rules are what the request answers. */
   async approve(by: Principal, id: string, comment?: string): Promise<ChangeRequest> {
-    const request = await this.get(id);
+    const request = await this.stored(id);
     await this.authorizeAll(by.grant, request.changes);
     return this.review(id, (current) =>
       approve(current, reviewerOf(by), new Date().toISOString(), comment),
@@ -163,7 +176,7 @@ export class ChangeRequestsService {
     requestId: string,
     waitSeconds?: number,
   ): Promise<SubmittedWrite> {
-    const request = await this.get(id);
+    const request = await this.stored(id);
     refuseUnless(mayApply(request));
     await this.authorizeAll(by.grant, request.changes);
     const submitted = await this.gateway.publish(
@@ -185,7 +198,7 @@ export class ChangeRequestsService {
   ): Promise<ChangeRequest> {
     const decision = await this.requests.review(id, decide);
     if (!decision) throw new ProblemException(404, `No change request ${id}`);
-    return refuseUnless(decision);
+    return shown(refuseUnless(decision));
   }
 
   private async authorizeAll(grant: TokenGrant, changes: readonly ProposedChange[]): Promise<void> {
@@ -199,6 +212,17 @@ export class ChangeRequestsService {
       }
     }
   }
+}
+
+/** The request as readers see it: a secret's encrypted value reads as the mask. */
+function shown(request: ChangeRequest): ChangeRequest {
+  if (!request.changes.some((c) => c.data.encryptedValue !== undefined)) return request;
+  const changes = request.changes.map((change) => {
+    if (change.data.encryptedValue === undefined) return change;
+    const { encryptedValue: _sealed, ...data } = change.data;
+    return { ...change, data: { ...data, value: SECRET_MASK } };
+  });
+  return { ...request, changes };
 }
 
 function reviewerOf(principal: Principal): Reviewer {
