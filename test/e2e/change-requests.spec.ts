@@ -24,7 +24,8 @@ describe('change requests, end to end', () => {
   let carol: WardenClient;
   let admin: WardenClient;
 
-  const processEnv = () => env.processEnv({ WARDEN_TOKENS: TOKENS });
+  const processEnv = () =>
+    env.processEnv({ WARDEN_TOKENS: TOKENS, WARDEN_SECRETS_KEY: 'ab'.repeat(32) });
 
   async function register(): Promise<string> {
     const slug = uniqueSlug('cr');
@@ -370,6 +371,34 @@ describe('change requests, end to end', () => {
       expect((await alice.get(`/v1/services/${second}/config/prod/limit`)).body.value).toBe(1);
       expect((await alice.get(`/v1/audit?changeRequestId=${request.id}`)).body.items).toEqual([]);
       expect((await alice.post(`/v1/change-requests/${request.id}/apply`, {})).status).toBe(409);
+    });
+
+    it('keeps a secret encrypted from the request on: shown masked, applied as a secret', async () => {
+      const slug = await register();
+      const request = await approved([
+        {
+          type: 'config.set',
+          data: { slug, env: 'prod', key: 'token', value: 's3cret', secret: true },
+        },
+      ]);
+      const read = await alice.get(`/v1/change-requests/${request.id}`);
+      expect(read.body.changes[0].data).toEqual({
+        slug,
+        env: 'prod',
+        key: 'token',
+        secret: true,
+        value: '***',
+      });
+      const stored = await env.db
+        .selectFrom('change_requests')
+        .select('changes')
+        .where('id', '=', request.id)
+        .executeTakeFirstOrThrow();
+      expect(stored.changes).not.toContain('s3cret');
+      const applied = await alice.post(`/v1/change-requests/${request.id}/apply`, {}, WAIT);
+      expect(applied.status).toBe(200);
+      const entry = await alice.get(`/v1/services/${slug}/config/prod/token`);
+      expect(entry.body).toMatchObject({ value: '***', secret: true, version: 1 });
     });
 
     it('answers 202 with the event to follow without Prefer: wait', async () => {
