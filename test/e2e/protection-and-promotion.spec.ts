@@ -1,4 +1,5 @@
-import { WAIT } from '../support/http-client.js';
+import { AppProcess } from '../support/app-process.js';
+import { WardenClient, WAIT } from '../support/http-client.js';
 import { useStack } from '../support/stack.js';
 import { aService, anEnvelope, uniqueSlug } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
@@ -77,7 +78,7 @@ describe('protection rules and promotion, end to end', () => {
     });
 
     it('puts a rule in force on every API instance, and lifts it on every one', async () => {
-      const second = await AppProcess.start('api', env.processEnv());
+      const second = await AppProcess.start('api', stack.env.processEnv());
       try {
         const other = new WardenClient(second.baseUrl);
         const slug = await register();
