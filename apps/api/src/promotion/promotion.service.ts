@@ -1,6 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { SECRET_CIPHER } from '#config/config.constants';
+import type { SecretCipher } from '#config/secret-cipher';
 import type { EventStatus } from '#domain/event.model';
-import { planPromotion, promotionWrites, type PromotionChange } from '#domain/promotion';
+import {
+  planPromotion,
+  promotionWrites,
+  type PromotedEntry,
+  type PromotionChange,
+} from '#domain/promotion';
+import { isEncryptedValue, shown, type SecretOpener } from '#domain/secret-value';
+import type { ConfigEntryResource } from '#domain/governance-state';
 import { describeProtection, type Protection } from '#domain/protection';
 import { GovernanceRepository } from '#persistence/governance.repository';
 import { EventGateway } from '../writes/event-gateway.service.js';
@@ -10,6 +19,7 @@ import { ProblemException } from '../http/problem.js';
 import { CHANGE_REQUEST_REQUIRED } from '../protection/protection.constants.js';
 import { validationFailed } from '../http/validation.js';
 import type { PromoteConfigDto } from './promote.dto.js';
+import { openerFor } from '../auth/secret-readers.js';
 
 /** One `config.set` a promotion published, and what became of it. */
 export interface PromotionWrite {
@@ -44,6 +54,7 @@ export class PromotionService {
     private readonly governance: GovernanceRepository,
     private readonly gateway: EventGateway,
     private readonly protection: ProtectionGate,
+    @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
   ) {}
 
   async promote(
@@ -55,7 +66,11 @@ export class PromotionService {
       throw validationFailed([{ field: 'to', message: 'to must differ from from' }]);
     const holdings = (await this.governance.serviceHoldings([slug])).get(slug);
     if (!holdings) throw new ProblemException(404, `Service ${slug} does not exist`);
-    const entries = (env: string) => holdings.config.filter((entry) => entry.env === env);
+    const unopened = new Set<string>();
+    const entries = (env: string) =>
+      holdings.config
+        .filter((entry) => entry.env === env)
+        .map((entry) => this.comparable(entry, () => env === body.from && unopened.add(entry.key)));
     const plan = planPromotion(entries(body.from), entries(body.to), body.keys);
     if (!plan.ok) {
       throw new ProblemException(
@@ -67,6 +82,14 @@ export class PromotionService {
             message: `${key} is not set in ${body.from}`,
           })),
         },
+      );
+    }
+    const sealed = promotionWrites(plan.changes).filter((change) => unopened.has(change.key));
+    if (sealed.length > 0) {
+      throw new ProblemException(
+        422,
+        `Secrets of ${body.from} that this Warden's WARDEN_SECRETS_KEY cannot open: ${sealed.map((c) => c.key).join(', ')}`,
+        { type: 'https://warden.dev/problems/secrets-key-missing' },
       );
     }
     const summary = { added: 0, changed: 0, unchanged: 0, kept: 0 };
@@ -90,7 +113,7 @@ export class PromotionService {
       to: body.to,
       dryRun: body.dryRun === true,
       summary,
-      changes: plan.changes,
+      changes: masked(plan.changes, openerFor(context.grant, this.cipher)),
       ...(protection ? { protection: protectionSummary(protection) } : {}),
     };
     if (report.dryRun || commands.length === 0) return { report, settled: true };
@@ -98,6 +121,16 @@ export class PromotionService {
     report.writes = await this.publish(commands, context);
     const settled = report.writes.every((w) => w.status !== 'accepted');
     return { report, settled };
+  }
+
+  /** A secret compares by its plaintext; `unopenable` is told when the key cannot open it. */
+  private comparable(entry: ConfigEntryResource, unopenable: () => void): PromotedEntry {
+    const { key, value, description, secret, version } = entry;
+    const base = { key, version, ...(description !== undefined ? { description } : {}) };
+    if (!secret) return { ...base, value };
+    const opened = isEncryptedValue(value) ? this.cipher.open(value) : { ok: false as const };
+    if (!opened.ok) unopenable();
+    return { ...base, value: opened.ok ? opened.value : value, secret: true };
   }
 
   private requestChange(
@@ -156,6 +189,17 @@ export class PromotionService {
     }
     return writes;
   }
+}
+
+/** The diff as the reader may see it: secrets masked without the `secrets` scope. */
+function masked(changes: PromotionChange[], open?: SecretOpener): PromotionChange[] {
+  if (open) return changes;
+  const hide = <T extends { value: unknown; secret?: true }>(side: T): T => shown(side);
+  return changes.map((change) => ({
+    ...change,
+    ...(change.before ? { before: hide(change.before) } : {}),
+    after: hide(change.after),
+  }));
 }
 
 function protectionSummary(protection: Protection) {
