@@ -1,15 +1,14 @@
 import { diffJson } from './json-patch.js';
 
-/** A configuration entry as promotion compares it (a secret's value is its plaintext). */
+/** A configuration entry as promotion compares it. */
 export interface PromotedEntry {
   key: string;
+  /** A secret's plaintext: promotion compares and copies values, and the target stays secret. */
   value: unknown;
   description?: string;
   secret?: true;
   version: number;
 }
-
-type EntryContent = { value: unknown; description?: string; secret?: true };
 
 /**
  * What promotion does to one key of the target environment: `added` (the source has it,
@@ -22,9 +21,9 @@ export interface PromotionChange {
   key: string;
   change: PromotionChangeKind;
   /** The target's entry now; absent for `added`. */
-  before?: EntryContent & { version: number };
+  before?: { value: unknown; description?: string; secret?: true; version: number };
   /** The target's entry after the promotion; equals `before` unless added or changed. */
-  after: EntryContent;
+  after: { value: unknown; description?: string; secret?: true };
   /** The version of the source entry that is copied (added and changed only). */
   sourceVersion?: number;
 }
@@ -32,7 +31,15 @@ export interface PromotionChange {
 export type PromotionPlan =
   { ok: true; changes: PromotionChange[] } | { ok: false; missing: string[] };
 
-const entryOf = ({ value, description, secret }: EntryContent): EntryContent => ({
+const entryOf = ({
+  value,
+  description,
+  secret,
+}: {
+  value: unknown;
+  description?: string;
+  secret?: true;
+}) => ({
   value,
   ...(description !== undefined ? { description } : {}),
   ...(secret ? { secret } : {}),

@@ -1,15 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SECRET_CIPHER } from '#config/config.constants';
 import type { SecretCipher } from '#config/secret-cipher';
-import type { EventStatus } from '#domain/event.model';
-import {
-  planPromotion,
-  promotionWrites,
-  type PromotedEntry,
-  type PromotionChange,
-} from '#domain/promotion';
-import { isEncryptedValue, shown, type SecretOpener } from '#domain/secret-value';
+import { SECRET_MASK, isEncryptedValue } from '#domain/secret-value';
 import type { ConfigEntryResource } from '#domain/governance-state';
+import { audienceOf } from '../auth/secret-readers.js';
+import type { EventStatus } from '#domain/event.model';
+import { planPromotion, promotionWrites, type PromotionChange } from '#domain/promotion';
 import { describeProtection, type Protection } from '#domain/protection';
 import { GovernanceRepository } from '#persistence/governance.repository';
 import { EventGateway } from '../writes/event-gateway.service.js';
@@ -19,7 +15,6 @@ import { ProblemException } from '../http/problem.js';
 import { CHANGE_REQUEST_REQUIRED } from '../protection/protection.constants.js';
 import { validationFailed } from '../http/validation.js';
 import type { PromoteConfigDto } from './promote.dto.js';
-import { openerFor } from '../auth/secret-readers.js';
 
 /** One `config.set` a promotion published, and what became of it. */
 export interface PromotionWrite {
@@ -66,11 +61,13 @@ export class PromotionService {
       throw validationFailed([{ field: 'to', message: 'to must differ from from' }]);
     const holdings = (await this.governance.serviceHoldings([slug])).get(slug);
     if (!holdings) throw new ProblemException(404, `Service ${slug} does not exist`);
+    // Secrets are compared and copied as plaintexts (the gateway encrypts them again); one
+    // that does not open with this key reads as the mask and is never copied.
     const unopened = new Set<string>();
     const entries = (env: string) =>
       holdings.config
         .filter((entry) => entry.env === env)
-        .map((entry) => this.comparable(entry, () => env === body.from && unopened.add(entry.key)));
+        .map((entry) => this.opened(entry, () => unopened.add(`${env}\u0000${entry.key}`)));
     const plan = planPromotion(entries(body.from), entries(body.to), body.keys);
     if (!plan.ok) {
       throw new ProblemException(
@@ -84,12 +81,13 @@ export class PromotionService {
         },
       );
     }
-    const sealed = promotionWrites(plan.changes).filter((change) => unopened.has(change.key));
-    if (sealed.length > 0) {
+    const unreadable = promotionWrites(plan.changes)
+      .map((change) => change.key)
+      .filter((key) => unopened.has(`${body.from}\u0000${key}`));
+    if (unreadable.length > 0) {
       throw new ProblemException(
         422,
-        `Secrets of ${body.from} that this Warden's WARDEN_SECRETS_KEY cannot open: ${sealed.map((c) => c.key).join(', ')}`,
-        { type: 'https://warden.dev/problems/secrets-key-missing' },
+        `Secrets of ${body.from} that this Warden's key does not open cannot be promoted: ${unreadable.join(', ')}`,
       );
     }
     const summary = { added: 0, changed: 0, unchanged: 0, kept: 0 };
@@ -113,7 +111,7 @@ export class PromotionService {
       to: body.to,
       dryRun: body.dryRun === true,
       summary,
-      changes: masked(plan.changes, openerFor(context.grant, this.cipher)),
+      changes: audienceOf(context.grant) === 'revealed' ? plan.changes : plan.changes.map(masked),
       ...(protection ? { protection: protectionSummary(protection) } : {}),
     };
     if (report.dryRun || commands.length === 0) return { report, settled: true };
@@ -123,14 +121,12 @@ export class PromotionService {
     return { report, settled };
   }
 
-  /** A secret compares by its plaintext; `unopenable` is told when the key cannot open it. */
-  private comparable(entry: ConfigEntryResource, unopenable: () => void): PromotedEntry {
-    const { key, value, description, secret, version } = entry;
-    const base = { key, version, ...(description !== undefined ? { description } : {}) };
-    if (!secret) return { ...base, value };
-    const opened = isEncryptedValue(value) ? this.cipher.open(value) : { ok: false as const };
-    if (!opened.ok) unopenable();
-    return { ...base, value: opened.ok ? opened.value : value, secret: true };
+  private opened(entry: ConfigEntryResource, failed: () => void): ConfigEntryResource {
+    if (!entry.secret) return entry;
+    const opened = isEncryptedValue(entry.value) ? this.cipher.open(entry.value) : undefined;
+    if (opened?.ok) return { ...entry, value: opened.value };
+    failed();
+    return { ...entry, value: SECRET_MASK };
   }
 
   private requestChange(
@@ -191,15 +187,15 @@ export class PromotionService {
   }
 }
 
-/** The diff as the reader may see it: secrets masked without the `secrets` scope. */
-function masked(changes: PromotionChange[], open?: SecretOpener): PromotionChange[] {
-  if (open) return changes;
-  const hide = <T extends { value: unknown; secret?: true }>(side: T): T => shown(side);
-  return changes.map((change) => ({
+/** A change as a requester without the `secrets` scope sees it. */
+function masked(change: PromotionChange): PromotionChange {
+  const hide = <T extends { value: unknown; secret?: true }>(side: T): T =>
+    side.secret ? { ...side, value: SECRET_MASK } : side;
+  return {
     ...change,
     ...(change.before ? { before: hide(change.before) } : {}),
     after: hide(change.after),
-  }));
+  };
 }
 
 function protectionSummary(protection: Protection) {
