@@ -3,6 +3,7 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
   MaxLength,
   MinLength,
@@ -29,6 +30,11 @@ export class AuditQueryDto extends PageQueryDto {
   /** An event type, or an admin action's (`admin.dlq.redrive`, …). */
   @IsIn(AUDIT_ENTRY_TYPES)
   type?: (typeof AUDIT_ENTRY_TYPES)[number];
+
+  /** The changes that this change request applied. */
+  @IsOptional()
+  @IsUUID()
+  changeRequestId?: string;
 
   /** Applied at or after this instant (ISO 8601). */
   @IsOptional()
