@@ -5,6 +5,7 @@ import * as policyDtos from '#domain/policy.dto';
 import * as configDtos from '#domain/config.dto';
 import * as eventDtos from '#domain/event.dto';
 import * as protectionDtos from '#domain/protection.dto';
+import * as changeRequestDtos from '#domain/change-request.dto';
 import { SLUG_PATTERN } from '#domain/service.model';
 import { ENV_PATTERN, POLICY_TYPES } from '#domain/policy.model';
 import { CONFIG_KEY_PATTERN } from '#domain/config.model';
@@ -20,6 +21,7 @@ import * as effectiveDtos from '../effective/effective-query.dto.js';
 import * as watchDtos from '../watch/watch-query.dto.js';
 import * as promoteDtos from '../promotion/promote.dto.js';
 import * as transferDtos from '../transfer/transfer.dto.js';
+import * as changeRequestQueryDtos from '../change-requests/change-request-query.dto.js';
 import * as responses from './response.schemas.js';
 import { addValidationKeywords, classesOf } from './validation-keywords.js';
 
@@ -49,6 +51,7 @@ const VALIDATED_MODELS = classesOf(
   configDtos,
   eventDtos,
   protectionDtos,
+  changeRequestDtos,
   pageQueryDtos,
   listServicesDtos,
   auditDtos,
@@ -60,6 +63,7 @@ const VALIDATED_MODELS = classesOf(
   watchDtos,
   promoteDtos,
   transferDtos,
+  changeRequestQueryDtos,
 );
 
 /** Path parameters mean the same wherever they appear. */
