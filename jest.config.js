@@ -14,5 +14,5 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],
-  testTimeout: 60000,
+  testTimeout: 120000,
 };

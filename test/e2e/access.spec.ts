@@ -181,13 +181,14 @@ describe('access: hashed tokens from a file, scoped to teams and environments', 
         PORT: '0',
       },
       encoding: 'utf8',
-      timeout: 20_000,
+      // Only a bound on a process that never exits; a loaded machine loads the modules slowly.
+      timeout: 80_000,
     });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('WARDEN_TOKENS holds plaintext tokens');
     expect(run.stderr).toContain('WARDEN_TOKENS: the writer token is a development token');
     expect(run.stderr).toContain('WARDEN_TOKENS: the admin token is shorter than 24 characters');
-  });
+  }, 90_000);
 
   describe('input kept exactly or refused clearly', () => {
     const fieldsOf = (body: { errors?: { field: string }[] }) =>

@@ -67,7 +67,7 @@ describe('secret configuration values', () => {
       AppProcess.start('api', { ...production, WARDEN_SECRETS_KEY: OTHER_KEY }),
       AppProcess.start('api', production),
     ]);
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await Promise.all([api?.stop(), worker?.stop(), otherKeyApi?.stop(), keylessApi?.stop()]);

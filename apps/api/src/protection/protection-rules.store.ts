@@ -1,9 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { CACHE_CONTROL_BUS, CACHE_KEYS } from '#caching/caching.constants';
-import type { CacheKeys } from '#caching/cache-keys';
-import { CacheControlBus } from '#caching/cache-control.bus';
-import type { RedisConnection } from '#caching/redis-client';
+import { CACHE_CONTROL_BUS } from '#caching/caching.constants';
+import type { CacheControlBus } from '#caching/cache-control.bus';
 import {
   ProtectionRulesRepository,
   type StoredProtectionRule,
@@ -11,7 +9,7 @@ import {
 import type { ProtectionMatch } from '#domain/protection';
 import { LOGGER } from '#observability/observability.constants';
 import { ProblemException } from '../http/problem.js';
-import { PROTECTION_RULES_SUBSCRIBER } from './protection.constants.js';
+import { CacheControlListener } from '../read-model/cache-control.listener.js';
 
 /**
  * The protection rules, held in memory so that checking a write costs no round trip.
@@ -29,8 +27,7 @@ export class ProtectionRulesStore implements OnModuleInit {
   constructor(
     private readonly repository: ProtectionRulesRepository,
     @Inject(CACHE_CONTROL_BUS) private readonly bus: CacheControlBus,
-    @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
-    @Inject(PROTECTION_RULES_SUBSCRIBER) private readonly subscriber: RedisConnection,
+    private readonly cacheControl: CacheControlListener,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -39,15 +36,8 @@ export class ProtectionRulesStore implements OnModuleInit {
       void this.reload().catch((error: unknown) => {
         this.log.warn({ err: String(error) }, 'protection rules not reloaded');
       });
-    await CacheControlBus.subscribe(
-      this.keys.controlChannel(),
-      this.subscriber,
-      (command) => {
-        if (command.kind === 'protection-rules' || command.kind === 'flush') reload();
-      },
-      reload,
-    ).catch((error: unknown) => {
-      this.log.warn({ err: String(error) }, 'protection-rules channel not subscribed yet');
+    this.cacheControl.listen((command) => {
+      if (command.kind !== 'invalidate') reload();
     });
     await this.reload().catch((error: unknown) => {
       this.log.warn(
