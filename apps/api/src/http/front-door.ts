@@ -13,11 +13,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** performance.now() when the request reached the first hook. */
     receivedAt: number;
-    /**
-     * The matched route's pattern, read once: Fastify's `routeOptions` getter builds a
-     * new object of a dozen fields on every access.
-     */
-    routePattern: string | undefined;
   }
 }
 
@@ -54,17 +49,15 @@ export class FrontDoor {
   install(fastify: FastifyInstance): void {
     fastify.decorate<FrontDoor>('frontDoor', this as FrontDoor);
     fastify.decorateRequest('receivedAt', 0);
-    fastify.decorateRequest('routePattern', undefined);
     fastify.addHook('onRequest', (request, reply, done) => {
       request.receivedAt = performance.now();
-      request.routePattern = request.routeOptions.url;
       void reply.header('x-request-id', request.id);
       if (this.early === undefined || !this.early(request, reply)) done();
     });
     fastify.addHook('onResponse', (request, reply, done) => {
       this.metrics.record(
         request.method,
-        request.routePattern,
+        request.routeOptions.url,
         reply.statusCode,
         performance.now() - request.receivedAt,
       );

@@ -45,7 +45,7 @@ export class EffectiveFastPath implements OnModuleInit, BeforeApplicationShutdow
 
   /** True when it answered; false to let the request go on to the controller. */
   answer(request: FastifyRequest, reply: FastifyReply): boolean {
-    if (request.method !== 'GET' || request.routePattern !== EFFECTIVE_ROUTE) return false;
+    if (request.method !== 'GET' || request.routeOptions.url !== EFFECTIVE_ROUTE) return false;
     // Streams (`Accept: text/event-stream`) and long polls (`Prefer: wait`) are held by
     // the watch module behind the controller; two header lookups keep the plain hit cheap.
     if (request.headers.prefer !== undefined) return false;
