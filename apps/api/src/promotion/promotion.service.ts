@@ -188,7 +188,7 @@ export class PromotionService {
         const submitted = await this.gateway.submit(
           {
             type,
-            data: data as Record<string, unknown>,
+            data,
             expectedVersion,
             actor: context.actor,
             grant: context.grant,
