@@ -127,6 +127,25 @@ describe('the admin console in a browser', () => {
     await signOut(page);
   });
 
+  it('adds a secret entry with the Secret checkbox and shows it masked', async () => {
+    await signIn(page, api.baseUrl, TOKENS.writer);
+    await page.goto(`${api.baseUrl}/console/services/${slug}?env=prod`);
+    await page.getByLabel('Key', { exact: true }).fill('db.password');
+    await page.getByLabel('Value (JSON)', { exact: true }).fill('"hunter2-console"');
+    await page.getByLabel('Secret', { exact: true }).check();
+    await page.getByRole('button', { name: 'Add entry' }).click();
+    const inline = page.getByLabel('Value of db.password (secret)');
+    await inline.waitFor();
+    // The development writer has no secrets scope: the value is hidden, not shown as text.
+    expect(await inline.inputValue()).toBe('');
+    expect(await inline.getAttribute('placeholder')).toMatch(/hidden/);
+    await effectiveView().getByText('"db.password": "***"').waitFor();
+    expect(await page.content()).not.toContain('hunter2-console');
+    const stored = await http.as('reader').get(`/v1/services/${slug}/config/prod/db.password`);
+    expect(stored.body).toMatchObject({ value: '***', secret: true, version: 1 });
+    await signOut(page);
+  });
+
   it('shows a dead letter with its reason and original message, and redrives it', async () => {
     const parked = anEnvelope('config.set', { slug, env: 'prod', key: 'retries', value: 3 });
     await env.db
