@@ -1,19 +1,17 @@
-import { Type } from 'class-transformer';
 import {
   IsIn,
-  IsInt,
   IsISO8601,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
-  Max,
   MaxLength,
-  Min,
   MinLength,
 } from 'class-validator';
+import { PageQueryDto } from '../http/page-query.dto.js';
 import { AUDIT_AGGREGATE_PATTERN, AUDIT_ENTRY_TYPES } from '#domain/admin-action.model';
 
-export class AuditQueryDto {
+export class AuditQueryDto extends PageQueryDto {
   /** `service:{slug}` or `defaults:{type}`, or an admin action's target (`dead-letter:{id}`, `cache:all`, …). */
   @IsOptional()
   @Matches(AUDIT_AGGREGATE_PATTERN, {
@@ -33,6 +31,11 @@ export class AuditQueryDto {
   @IsIn(AUDIT_ENTRY_TYPES)
   type?: (typeof AUDIT_ENTRY_TYPES)[number];
 
+  /** The changes that this change request applied. */
+  @IsOptional()
+  @IsUUID()
+  changeRequestId?: string;
+
   /** Applied at or after this instant (ISO 8601). */
   @IsOptional()
   @IsISO8601({ strict: true })
@@ -42,16 +45,4 @@ export class AuditQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   until?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
 }

@@ -1,13 +1,20 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { SECRET_CIPHER } from '#config/config.constants';
+import type { SecretCipher } from '#config/secret-cipher';
+import { SECRET_MASK, isEncryptedValue } from '#domain/secret-value';
+import type { ConfigEntryResource } from '#domain/governance-state';
+import { audienceOf } from '../auth/secret-readers.js';
 import type { EventStatus } from '#domain/event.model';
 import { planPromotion, promotionWrites, type PromotionChange } from '#domain/promotion';
-import { describeProtection, type Protection } from '#domain/protection';
+import type { Protection } from '#domain/protection';
 import { GovernanceRepository } from '#persistence/governance.repository';
 import { EventGateway } from '../writes/event-gateway.service.js';
 import type { WriteContext } from '../writes/write-context.decorator.js';
-import { ProtectionGate, type ProposedChange } from '../protection/protection-gate.service.js';
+import { ProtectionGate } from '../protection/protection-gate.service.js';
 import { ProblemException } from '../http/problem.js';
-import { CHANGE_REQUEST_REQUIRED } from '../protection/protection.constants.js';
+import { ChangeRequestsService } from '../change-requests/change-requests.service.js';
+import { MAX_CHANGES_PER_REQUEST } from '#domain/change-request.dto';
+import type { ChangeRequest, ProposedChange } from '#domain/change-request.model';
 import { validationFailed } from '../http/validation.js';
 import type { PromoteConfigDto } from './promote.dto.js';
 
@@ -31,6 +38,8 @@ export interface PromotionReport {
   protection?: { rules: string[]; requiredApprovals: number };
   /** The events published (without `dryRun`, when not protected). */
   writes?: PromotionWrite[];
+  /** The change request of the writes (without `dryRun`, when protected). */
+  changeRequest?: ChangeRequest;
 }
 
 /**
@@ -44,6 +53,8 @@ export class PromotionService {
     private readonly governance: GovernanceRepository,
     private readonly gateway: EventGateway,
     private readonly protection: ProtectionGate,
+    private readonly changeRequests: ChangeRequestsService,
+    @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
   ) {}
 
   async promote(
@@ -55,7 +66,13 @@ export class PromotionService {
       throw validationFailed([{ field: 'to', message: 'to must differ from from' }]);
     const holdings = (await this.governance.serviceHoldings([slug])).get(slug);
     if (!holdings) throw new ProblemException(404, `Service ${slug} does not exist`);
-    const entries = (env: string) => holdings.config.filter((entry) => entry.env === env);
+    // Secrets are compared and copied as plaintexts (the gateway encrypts them again); one
+    // that does not open with this key reads as the mask and is never copied.
+    const unopened = new Set<string>();
+    const entries = (env: string) =>
+      holdings.config
+        .filter((entry) => entry.env === env)
+        .map((entry) => this.opened(entry, () => unopened.add(`${env}\u0000${entry.key}`)));
     const plan = planPromotion(entries(body.from), entries(body.to), body.keys);
     if (!plan.ok) {
       throw new ProblemException(
@@ -67,6 +84,15 @@ export class PromotionService {
             message: `${key} is not set in ${body.from}`,
           })),
         },
+      );
+    }
+    const unreadable = promotionWrites(plan.changes)
+      .map((change) => change.key)
+      .filter((key) => unopened.has(`${body.from}\u0000${key}`));
+    if (unreadable.length > 0) {
+      throw new ProblemException(
+        422,
+        `Secrets of ${body.from} that this Warden's key does not open cannot be promoted: ${unreadable.join(', ')}`,
       );
     }
     const summary = { added: 0, changed: 0, unchanged: 0, kept: 0 };
@@ -90,25 +116,58 @@ export class PromotionService {
       to: body.to,
       dryRun: body.dryRun === true,
       summary,
-      changes: plan.changes,
+      changes: audienceOf(context.grant) === 'revealed' ? plan.changes : plan.changes.map(masked),
       ...(protection ? { protection: protectionSummary(protection) } : {}),
     };
     if (report.dryRun || commands.length === 0) return { report, settled: true };
-    if (protection) return this.requestChange(report, commands, protection);
+    if (protection) {
+      report.changeRequest = await this.requestChange(report, commands, body, context);
+      return { report, settled: true };
+    }
     report.writes = await this.publish(commands, context);
     const settled = report.writes.every((w) => w.status !== 'accepted');
     return { report, settled };
   }
 
+  private opened(entry: ConfigEntryResource, failed: () => void): ConfigEntryResource {
+    if (!entry.secret) return entry;
+    const opened = isEncryptedValue(entry.value) ? this.cipher.open(entry.value) : undefined;
+    if (opened?.ok) return { ...entry, value: opened.value };
+    failed();
+    return { ...entry, value: SECRET_MASK };
+  }
+
+  /**
+   * The writes as one change request, which the protection rules' approvals gate; it
+   * carries the same `expectedVersion`s, so a change made to the target meanwhile fails
+   * the request when it is applied.
+   */
   private requestChange(
-    _report: PromotionReport,
-    _commands: ProposedChange[],
-    protection: Protection,
-  ): never {
-    throw new ProblemException(409, describeProtection(protection), {
-      type: CHANGE_REQUEST_REQUIRED,
-      extensions: protectionSummary(protection),
-    });
+    report: PromotionReport,
+    commands: (ProposedChange & { key: string })[],
+    body: PromoteConfigDto,
+    context: WriteContext,
+  ): Promise<ChangeRequest> {
+    if (commands.length > MAX_CHANGES_PER_REQUEST) {
+      throw new ProblemException(
+        422,
+        `${commands.length} keys to promote into protected ${body.to}: a change request holds at most ${MAX_CHANGES_PER_REQUEST}; promote them in parts with keys`,
+      );
+    }
+    const keys = commands.map((c) => c.key);
+    const title = `Promote ${report.slug} configuration from ${body.from} to ${body.to}`;
+    return this.changeRequests.create(
+      { actor: context.actor, grant: context.grant },
+      {
+        title,
+        reason: body.reason ?? `${title}: ${keys.join(', ')}`.slice(0, 1000),
+        changes: commands.map(({ type, data, expectedVersion }) => ({
+          type,
+          data,
+          ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        })),
+      },
+    );
   }
 
   /** One key after the other; a refusal by Kafka leaves the later keys unsent. */
@@ -129,7 +188,7 @@ export class PromotionService {
         const submitted = await this.gateway.submit(
           {
             type,
-            data: data as Record<string, unknown>,
+            data,
             expectedVersion,
             actor: context.actor,
             grant: context.grant,
@@ -156,6 +215,17 @@ export class PromotionService {
     }
     return writes;
   }
+}
+
+/** A change as a requester without the `secrets` scope sees it. */
+function masked(change: PromotionChange): PromotionChange {
+  const hide = <T extends { value: unknown; secret?: true }>(side: T): T =>
+    side.secret ? { ...side, value: SECRET_MASK } : side;
+  return {
+    ...change,
+    ...(change.before ? { before: hide(change.before) } : {}),
+    after: hide(change.after),
+  };
 }
 
 function protectionSummary(protection: Protection) {
