@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
-import type { CacheKeys } from '#caching/cache-keys';
 import type { CacheControlBus } from '#caching/cache-control.bus';
-import type { RedisConnection } from '#caching/redis-client';
 import type {
   ProtectionRulesRepository,
   StoredProtectionRule,
 } from '#persistence/protection-rules.repository';
 import { ProblemException } from '../http/problem.js';
+import type {
+  CacheCommandListener,
+  CacheControlListener,
+} from '../read-model/cache-control.listener.js';
 import { ProtectionRulesStore } from './protection-rules.store.js';
 
 const aRule = (name: string, approvals = 1): StoredProtectionRule => ({
@@ -52,15 +54,15 @@ function storeOver(repository: ProtectionRulesRepository) {
       return 1;
     },
   } as unknown as CacheControlBus;
+  const listeners: CacheCommandListener[] = [];
+  const cacheControl = {
+    listen: (listener: CacheCommandListener) => listeners.push(listener),
+  } as unknown as CacheControlListener;
   const log = { warn: () => undefined } as unknown as Logger;
-  const store = new ProtectionRulesStore(
-    repository,
-    bus,
-    { controlChannel: () => 'cache-control' } as unknown as CacheKeys,
-    {} as RedisConnection,
-    log,
-  );
-  return { store, announced };
+  const store = new ProtectionRulesStore(repository, bus, cacheControl, log);
+  /** What this instance's cache-control subscription hands on when another instance speaks. */
+  const hear: CacheCommandListener = (command) => listeners.forEach((listen) => listen(command));
+  return { store, announced, hear };
 }
 
 describe(ProtectionRulesStore.name, () => {
@@ -82,6 +84,22 @@ describe(ProtectionRulesStore.name, () => {
       expect((refused as ProblemException).problem.status).toBe(503);
       table.down = false;
       expect((await store.current()).map((r) => r.name)).toEqual(['prod']);
+    });
+  });
+
+  describe('announcements', () => {
+    it("reads the rules again when another instance announces a change, and not on an aggregate's invalidation", async () => {
+      const { table, repository } = rulesTable([aRule('prod')]);
+      const { store, hear } = storeOver(repository);
+      await store.onModuleInit();
+      expect(table.reads).toBe(1);
+      table.rows = [aRule('prod'), aRule('staging', 2)];
+      hear({ kind: 'invalidate', aggregate: 'service:payments' });
+      expect((await store.current()).map((r) => r.name)).toEqual(['prod']);
+      hear({ kind: 'protection-rules' });
+      await eventuallyTrue(async () => (await store.current()).length === 2);
+      hear({ kind: 'resync' });
+      await eventuallyTrue(async () => table.reads === 3);
     });
   });
 
@@ -115,3 +133,11 @@ describe(ProtectionRulesStore.name, () => {
     });
   });
 });
+
+async function eventuallyTrue(check: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await check()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('condition never held');
+}

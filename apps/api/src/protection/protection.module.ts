@@ -11,10 +11,7 @@ import { ProtectionRulesController } from './protection-rules.controller.js';
 @Module({
   imports: [PersistenceModule, CachingModule, ReadModelModule, AdminAuditModule],
   controllers: [ProtectionRulesController],
-  providers: [
-    ProtectionRulesStore,
-    ProtectionGate,
-  ],
+  providers: [ProtectionRulesStore, ProtectionGate],
   exports: [ProtectionGate],
 })
 export class ProtectionModule {}
