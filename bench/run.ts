@@ -52,10 +52,16 @@ function machine(): Record<string, unknown> {
 
 function render(results: Results): string {
   const m = results.machine;
-  const sections = SUITES.filter((s) => results.suites[s.name]).map((s) => {
-    const r = results.suites[s.name];
-    return `## ${r.title}\n\n_Measured ${r.measuredAt}._\n\n${r.markdown}\n`;
-  });
+  const names = SUITES.flatMap((s) => [s.name, `${s.name}-cluster`]);
+  const sections = names
+    .filter((name) => results.suites[name])
+    .map((name) => {
+      const r = results.suites[name];
+      const beside = name.endsWith('-cluster')
+        ? clusterBeside(results.suites[name.slice(0, -'-cluster'.length)], r)
+        : '';
+      return `## ${r.title}\n\n_Measured ${r.measuredAt}._\n\n${r.markdown}\n${beside}`;
+    });
   return [
     '# Warden benchmarks',
     '',
@@ -67,14 +73,67 @@ function render(results: Results): string {
   ].join('\n');
 }
 
+/**
+ * `--cluster`: the suites that measure the write path, run again on the local cluster
+ * (KAFKA_BROKERS and REDIS_CLUSTER_NODES, set by scripts/bench.sh) and kept under a name
+ * of their own, so that latest.md shows them beside the single-node figures.
+ */
+const CLUSTER_SUITES: BenchSuite[] = [writePathSuite];
+
+function onCluster(suite: BenchSuite): BenchSuite {
+  return {
+    name: `${suite.name}-cluster`,
+    title: `${suite.title}, on the cluster (3 Kafka brokers, replication factor 3, min.insync.replicas 2; Redis Cluster of 3 masters with a replica each)`,
+    run: async (context) => ({ ...(await suite.run(context)), suite: `${suite.name}-cluster` }),
+  };
+}
+
+interface WriteFigures {
+  apply: { eventsPerSecond: number; loadAverage: number };
+  accept: { acceptedPerSecond: number; loadAverage: number };
+  propagation: { writesPerSecond: number; p50Ms: number; p99Ms: number; loadAverage: number }[];
+}
+
+/** The cluster's write-path figures beside the last single-node run's, one row each. */
+function clusterBeside(single: SuiteResult | undefined, cluster: SuiteResult): string {
+  if (!single) return '';
+  const a = single.figures as unknown as WriteFigures;
+  const b = cluster.figures as unknown as WriteFigures;
+  const at = (f: { loadAverage: number }) => ` (load ${f.loadAverage})`;
+  const rows = [
+    `| apply, events/s | ${a.apply.eventsPerSecond}${at(a.apply)} | ${b.apply.eventsPerSecond}${at(b.apply)} |`,
+    `| accept, \`202\`s/s | ${a.accept.acceptedPerSecond}${at(a.accept)} | ${b.accept.acceptedPerSecond}${at(b.accept)} |`,
+    ...b.propagation.map((p) => {
+      const s = a.propagation.find((x) => x.writesPerSecond === p.writesPerSecond);
+      const rate = p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one write at a time';
+      const cell = (f: typeof p) => `p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms${at(f)}`;
+      return `| propagation, ${rate} | ${s ? cell(s) : '—'} | ${cell(p)} |`;
+    }),
+  ];
+  return [
+    '',
+    `Beside the single-node run of ${single.measuredAt}:`,
+    '',
+    '| write path | single node | cluster |',
+    '|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((name) => !SUITES.some((s) => s.name === name));
+  const cluster = process.argv.includes('--cluster');
+  if (cluster && !process.env.REDIS_CLUSTER_NODES)
+    throw new Error('--cluster: run it as `npm run bench -- --cluster` (it starts the cluster)');
+  const wanted = process.argv.slice(2).filter((arg) => arg !== '--cluster');
+  const known = cluster ? CLUSTER_SUITES : SUITES;
+  const unknown = wanted.filter((name) => !known.some((s) => s.name === name));
   if (unknown.length)
     throw new Error(
-      `unknown suite(s) ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`,
+      `unknown suite(s) ${unknown.join(', ')}; known${cluster ? ' with --cluster' : ''}: ${known.map((s) => s.name).join(', ')}`,
     );
-  const selected = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES;
+  const chosen = wanted.length ? known.filter((s) => wanted.includes(s.name)) : known;
+  const selected = cluster ? chosen.map(onCluster) : chosen;
 
   mkdirSync(RESULTS, { recursive: true });
   const latestJson = path.join(RESULTS, 'latest.json');

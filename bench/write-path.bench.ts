@@ -3,6 +3,7 @@
  * writes, and how soon a write is visible through another API instance, each beside
  * what bare kafkajs does on the same broker.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
@@ -15,6 +16,7 @@ import type { RedisConnection } from '#caching/redis-client';
 import { BenchEnvironment, benchRedis } from './support/bench-environment.js';
 import { BenchProcess } from './support/bench-process.js';
 import { round } from './support/load.js';
+import { profileMarkdown, summariseProfile } from './support/cpu-profile.js';
 import { measurePropagation, type PropagationFigures } from './support/propagation.js';
 import { quietRoundStart, type RoundStart } from './support/quiet.js';
 import {
@@ -33,12 +35,16 @@ const BACKLOG = Number(process.env.BENCH_WRITE_BACKLOG ?? 40_000);
 /** Writes per second of each propagation run; 0 is one write at a time. */
 const PROPAGATION_RATES = [200, 500, 0];
 const SEQUENTIAL_WRITES = Number(process.env.BENCH_SEQUENTIAL_WRITES ?? 300);
+/** Set: the worker of the apply phase writes a CPU profile there (`worker-apply.cpuprofile`). */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 /** Concurrent readers polling the second API instance during the propagation run. */
 const READERS = 4;
 
 interface ApplyFigures {
   events: number;
   eventsPerSecond: number;
+  /** The worker's CPU time (user + system) per event applied: what load does not move. */
+  workerCpuMicrosPerEvent: number;
   bareConsumerPerSecond: number;
   ratio: number;
 }
@@ -55,6 +61,8 @@ type PropagationRuns = (PropagationFigures & RoundStart & { stages: StageQuantil
 
 interface WritePathFigures {
   apply: ApplyFigures & RoundStart;
+  /** Markdown of the worker's CPU profile of the apply phase (BENCH_PROFILE_DIR). */
+  profile?: string;
   accept: AcceptFigures & RoundStart;
   propagation: PropagationRuns;
 }
@@ -93,12 +101,28 @@ class WriteBench {
     this.bareTopic = `${env.namespace}.bare-producer`;
   }
 
-  async start(app: 'api' | 'worker'): Promise<BenchProcess> {
+  /** `profile`: a CPU profile of the process (`node --cpu-prof`), written when it stops. */
+  async start(app: 'api' | 'worker', profile?: string): Promise<BenchProcess> {
     const entry = path.join(this.context.root, 'dist', `apps/${app}/src/main.js`);
+    const nodeArgs = profile
+      ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profile}.cpuprofile`]
+      : [];
     const started =
       app === 'api'
-        ? await BenchProcess.start(entry, this.env.processEnv(), '/admin/health/ready')
-        : await BenchProcess.start(entry, this.env.processEnv(), '/health/ready', 'WORKER_PORT');
+        ? await BenchProcess.start(
+            entry,
+            this.env.processEnv(),
+            '/admin/health/ready',
+            'PORT',
+            nodeArgs,
+          )
+        : await BenchProcess.start(
+            entry,
+            this.env.processEnv(),
+            '/health/ready',
+            'WORKER_PORT',
+            nodeArgs,
+          );
     this.running.add(started);
     return started;
   }
@@ -204,13 +228,17 @@ async function applyThroughput(bench: WriteBench): Promise<ApplyFigures & RoundS
   const bare = await bareConsumerRate(bench, messages.length);
   const start = await quietRoundStart();
 
-  const worker = await bench.start('worker');
+  const worker = await bench.start('worker', PROFILE_DIR ? 'worker-apply' : undefined);
+  let cpuAtFirst = 0;
   try {
     let first = 0;
     const deadline = Date.now() + 300_000;
     for (;;) {
       const applied = await bench.processed();
-      if (applied > 0 && first === 0) first = Date.now();
+      if (applied > 0 && first === 0) {
+        first = Date.now();
+        cpuAtFirst = worker.cpuSeconds();
+      }
       if (applied >= messages.length) break;
       if (Date.now() > deadline) throw new Error(`worker applied ${applied} of ${messages.length}`);
       await pause(20);
@@ -234,16 +262,29 @@ async function applyThroughput(bench: WriteBench): Promise<ApplyFigures & RoundS
       await pause(20);
     }
     const eventsPerSecond = Math.round(messages.length / ((Date.now() - first) / 1000));
+    const workerCpuMicrosPerEvent = round(
+      ((worker.cpuSeconds() - cpuAtFirst) * 1e6) / messages.length,
+    );
     return {
       ...start,
       events: messages.length,
       eventsPerSecond,
+      workerCpuMicrosPerEvent,
       bareConsumerPerSecond: bare,
       ratio: round(eventsPerSecond / bare, 3),
     };
   } finally {
     await bench.stop(worker);
   }
+}
+
+/** The apply phase's CPU profile, when BENCH_PROFILE_DIR asked for one. */
+function applyProfile(): string | undefined {
+  if (!PROFILE_DIR) return undefined;
+  const file = path.join(PROFILE_DIR, 'worker-apply.cpuprofile');
+  return existsSync(file)
+    ? profileMarkdown(`Worker CPU profile of the apply phase (${file})`, summariseProfile(file))
+    : undefined;
 }
 
 async function bareConsumerRate(bench: WriteBench, total: number): Promise<number> {
@@ -256,11 +297,14 @@ async function bareConsumerRate(bench: WriteBench, total: number): Promise<numbe
   let read = 0;
   let first = 0;
   let last = 0;
+  // From the first fetch sent: one fetch may bring all of a small topic at once.
+  consumer.on(consumer.events.FETCH_START, () => {
+    if (first === 0) first = Date.now();
+  });
   await new Promise<void>((resolve) => {
     void consumer.run({
       partitionsConsumedConcurrently: 6,
       eachBatch: async ({ batch }) => {
-        if (first === 0) first = Date.now();
         read += batch.messages.length;
         if (read >= total && last === 0) {
           last = Date.now();
@@ -396,7 +440,7 @@ function markdown(f: WritePathFigures): string {
   return [
     '| measure | Warden | bare kafkajs | ratio | target | load average at start |',
     '|---|---|---|---|---|---|',
-    `| apply: events/s from a pre-filled topic (${f.apply.events} events) until applied in PostgreSQL and Redis | ${f.apply.eventsPerSecond} | ${f.apply.bareConsumerPerSecond} (a consumer that only reads) | ${f.apply.ratio} | ≥ ${TARGETS.applyPerSecond.toLocaleString('en')}/s: ${met(f.apply.eventsPerSecond >= TARGETS.applyPerSecond)} | ${load(f.apply)} |`,
+    `| apply: events/s from a pre-filled topic (${f.apply.events} events) until applied in PostgreSQL and Redis; worker CPU ${f.apply.workerCpuMicrosPerEvent} µs per event | ${f.apply.eventsPerSecond} | ${f.apply.bareConsumerPerSecond} (a consumer that only reads) | ${f.apply.ratio} | ≥ ${TARGETS.applyPerSecond.toLocaleString('en')}/s: ${met(f.apply.eventsPerSecond >= TARGETS.applyPerSecond)} | ${load(f.apply)} |`,
     `| accept: \`202\`s/s at ${f.accept.connections} connections (${f.accept.failed} failed) | ${f.accept.acceptedPerSecond} | ${f.accept.bareProducerPerSecond} (acks=all, ${f.accept.connections} concurrent sends) | ${f.accept.ratio} | ≥ ${TARGETS.acceptPerSecond.toLocaleString('en')}/s: ${met(f.accept.acceptedPerSecond >= TARGETS.acceptPerSecond)} | ${load(f.accept)} |`,
     ...f.propagation.map(propagationRow),
     '',
@@ -409,6 +453,7 @@ function markdown(f: WritePathFigures): string {
     'Where the propagation time went: the per-stage histograms `warden_write_stage_seconds` ' +
       'of both APIs and the worker, scraped before and after each run (quantiles interpolated ' +
       'within buckets; the p50s of the stages do not add up to the p50 of the whole).',
+    ...(f.profile ? ['', f.profile] : []),
     ...f.propagation.map((p) =>
       [
         '',
@@ -433,12 +478,14 @@ export const writePathSuite: BenchSuite = {
       context.log(`apply: ${SERVICES} registrations and ${BACKLOG} changes, pre-filled`);
       const apply = await applyThroughput(bench);
       context.log(`apply: ${JSON.stringify(apply)}`);
+      const profile = applyProfile();
+      if (profile) context.log(profile);
       const acceptStart = await quietRoundStart();
       const accept = { ...(await acceptThroughput(bench, context)), ...acceptStart };
       context.log(`accept: ${JSON.stringify(accept)}`);
       const spread = await propagation(bench, context);
       context.log(`propagation: ${JSON.stringify(spread)}`);
-      const figures: WritePathFigures = { apply, accept, propagation: spread };
+      const figures: WritePathFigures = { apply, profile, accept, propagation: spread };
       return {
         suite: writePathSuite.name,
         title: writePathSuite.title,

@@ -37,7 +37,7 @@ export class BenchProcess {
   }
 
   /**
-   * Starts `node entry` with `env`, listening on a free port given in `portVariable`,
+   * Starts `node [nodeArgs] entry` with `env`, listening on a free port given in `portVariable`,
    * and waits until `readyPath` answers 200.
    */
   static async start(
@@ -45,9 +45,10 @@ export class BenchProcess {
     env: Record<string, string>,
     readyPath: string,
     portVariable = 'PORT',
+    nodeArgs: string[] = [],
   ): Promise<BenchProcess> {
     const listenOn = await freePort();
-    const child = spawn(process.execPath, [entry], {
+    const child = spawn(process.execPath, [...nodeArgs, entry], {
       env: { PATH: process.env.PATH ?? '', ...env, [portVariable]: String(listenOn) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -12,12 +12,12 @@ export interface RoundStart {
 }
 
 /**
- * Waits (up to BENCH_COOL_SECONDS, default 120) for the 1-minute load average to fall to
+ * Waits (up to BENCH_COOL_SECONDS, default 60) for the 1-minute load average to fall to
  * QUIET_LOAD_AVERAGE, so that a round does not start in the wake of the previous one, and
  * says whether it did. The benchmark's own load generator counts too: that is the point.
  */
 export async function quietRoundStart(): Promise<RoundStart> {
-  const limitSeconds = Number(process.env.BENCH_COOL_SECONDS ?? 120);
+  const limitSeconds = Number(process.env.BENCH_COOL_SECONDS ?? 60);
   const deadline = Date.now() + limitSeconds * 1000;
   while (os.loadavg()[0] > QUIET_LOAD_AVERAGE && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1000));

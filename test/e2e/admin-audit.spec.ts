@@ -1,6 +1,5 @@
-import { TestEnvironment } from '../support/test-environment.js';
-import { AppProcess } from '../support/app-process.js';
 import { WardenClient, WAIT, type HttpResult } from '../support/http-client.js';
+import { useStack } from '../support/stack.js';
 import { aService, anEnvelope } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 
@@ -20,33 +19,17 @@ async function allEntries(client: WardenClient, query: string): Promise<any[]> {
 }
 
 describe('the audit of admin actions, and an audit that a replay leaves as it was', () => {
-  let env: TestEnvironment;
-  let api: AppProcess;
-  let worker: AppProcess;
-  let client: WardenClient;
-  let admin: WardenClient;
-
-  beforeAll(async () => {
-    env = await TestEnvironment.create('admin-audit');
-    const processEnv = env.processEnv({
+  const stack = useStack('admin-audit', {
+    env: {
       WARDEN_TOKENS: 'reader:dev-reader,writer:dev-writer:alice,admin:dev-admin:ops-oncall',
-    });
-    [api, worker] = await Promise.all([
-      AppProcess.start('api', processEnv),
-      AppProcess.start('worker', processEnv),
-    ]);
-    client = new WardenClient(api.baseUrl);
-    admin = client.as('admin');
+    },
   });
-
-  afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
-    await env?.dispose();
-  });
+  const { client } = stack;
+  const admin = client.as('admin');
 
   async function parkDeadLetter(slug: string, offset: string): Promise<string> {
     const parked = anEnvelope('config.set', { slug, env: 'prod', key: 'timeout', value: 30 });
-    const [row] = await env.db
+    const [row] = await stack.env.db
       .insertInto('dead_letters')
       .values({
         event_id: parked.id,

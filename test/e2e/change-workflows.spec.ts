@@ -1,27 +1,10 @@
-import { TestEnvironment } from '../support/test-environment.js';
-import { AppProcess } from '../support/app-process.js';
-import { WardenClient, WAIT } from '../support/http-client.js';
+import { WAIT } from '../support/http-client.js';
+import { useStack } from '../support/stack.js';
 import { aService, uniqueSlug } from '../support/builders.js';
 
 describe('governance workflows, end to end', () => {
-  let env: TestEnvironment;
-  let api: AppProcess;
-  let worker: AppProcess;
-  let client: WardenClient;
-
-  beforeAll(async () => {
-    env = await TestEnvironment.create('workflows');
-    [api, worker] = await Promise.all([
-      AppProcess.start('api', env.processEnv()),
-      AppProcess.start('worker', env.processEnv()),
-    ]);
-    client = new WardenClient(api.baseUrl);
-  });
-
-  afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
-    await env?.dispose();
-  });
+  const stack = useStack('workflows');
+  const { client } = stack;
 
   describe('history of a configuration entry', () => {
     const slug = uniqueSlug('history');

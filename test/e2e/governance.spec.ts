@@ -1,6 +1,5 @@
-import { TestEnvironment } from '../support/test-environment.js';
-import { AppProcess } from '../support/app-process.js';
-import { WardenClient, WAIT } from '../support/http-client.js';
+import { WAIT } from '../support/http-client.js';
+import { useStack } from '../support/stack.js';
 import { aService, anEnvelope, uniqueSlug } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 
@@ -11,24 +10,8 @@ const fieldsOf = (body: { errors?: { field: string }[] }) => [
 ];
 
 describe('governance: policies, configuration, effective view and audit, end to end', () => {
-  let env: TestEnvironment;
-  let api: AppProcess;
-  let worker: AppProcess;
-  let client: WardenClient;
-
-  beforeAll(async () => {
-    env = await TestEnvironment.create('governance');
-    [api, worker] = await Promise.all([
-      AppProcess.start('api', env.processEnv()),
-      AppProcess.start('worker', env.processEnv()),
-    ]);
-    client = new WardenClient(api.baseUrl);
-  });
-
-  afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
-    await env?.dispose();
-  });
+  const stack = useStack('governance');
+  const { client } = stack;
 
   async function registered(overrides: Record<string, unknown> = {}): Promise<string> {
     const service = aService(overrides);
@@ -37,10 +20,10 @@ describe('governance: policies, configuration, effective view and audit, end to 
   }
 
   async function produce(envelope: { aggregate: string }): Promise<void> {
-    const producer = env.kafka.producer();
+    const producer = stack.env.kafka.producer();
     await producer.connect();
     await producer.send({
-      topic: env.topics.Events,
+      topic: stack.env.topics.Events,
       acks: -1,
       messages: [{ key: envelope.aggregate, value: JSON.stringify(envelope) }],
     });
@@ -847,6 +830,6 @@ describe('governance: policies, configuration, effective view and audit, end to 
   });
 
   it('keeps the worker healthy throughout', async () => {
-    expect((await fetch(`${worker.baseUrl}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${stack.worker.baseUrl}/health/ready`)).status).toBe(200);
   });
 });

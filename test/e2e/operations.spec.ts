@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { TestEnvironment } from '../support/test-environment.js';
-import { AppProcess } from '../support/app-process.js';
-import { WardenClient, WAIT } from '../support/http-client.js';
+import type { AppProcess } from '../support/app-process.js';
+import { WAIT } from '../support/http-client.js';
+import { useStack } from '../support/stack.js';
 import { aService, anEnvelope } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 
@@ -15,33 +15,16 @@ function logLines(app: AppProcess): Record<string, unknown>[] {
 }
 
 describe('operating the write path: dead letters, replay, consumers, request ids', () => {
-  let env: TestEnvironment;
-  let api: AppProcess;
-  let worker: AppProcess;
-  let client: WardenClient;
-  let admin: WardenClient;
-
-  beforeAll(async () => {
-    env = await TestEnvironment.create('operations');
-    [api, worker] = await Promise.all([
-      AppProcess.start('api', env.processEnv()),
-      AppProcess.start('worker', env.processEnv()),
-    ]);
-    client = new WardenClient(api.baseUrl);
-    admin = client.as('admin');
-  });
-
-  afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
-    await env?.dispose();
-  });
+  const stack = useStack('operations');
+  const { client } = stack;
+  const admin = client.as('admin');
 
   async function produce(
     messages: { key: string; value: string; headers?: Record<string, string> }[],
   ): Promise<void> {
-    const producer = env.kafka.producer();
+    const producer = stack.env.kafka.producer();
     await producer.connect();
-    await producer.send({ topic: env.topics.Events, acks: -1, messages });
+    await producer.send({ topic: stack.env.topics.Events, acks: -1, messages });
     await producer.disconnect();
   }
 
@@ -53,7 +36,7 @@ describe('operating the write path: dead letters, replay, consumers, request ids
     const { eventId } = accepted.body;
 
     await eventually(() => {
-      expect(logLines(worker)).toContainEqual(
+      expect(logLines(stack.worker)).toContainEqual(
         expect.objectContaining({
           app: 'worker',
           msg: 'event applied',
@@ -63,7 +46,7 @@ describe('operating the write path: dead letters, replay, consumers, request ids
         }),
       );
     });
-    expect(logLines(api)).toContainEqual(
+    expect(logLines(stack.api)).toContainEqual(
       expect.objectContaining({ app: 'api', msg: 'event accepted', requestId, eventId }),
     );
   });
@@ -74,7 +57,7 @@ describe('operating the write path: dead letters, replay, consumers, request ids
     const slug = String(service.slug);
     // A valid change that was dead-lettered earlier (say by a bug since fixed).
     const parked = anEnvelope('config.set', { slug, env: 'prod', key: 'timeout', value: 30 });
-    await env.db
+    await stack.env.db
       .insertInto('dead_letters')
       .values({
         event_id: parked.id,
@@ -87,7 +70,7 @@ describe('operating the write path: dead letters, replay, consumers, request ids
         created_at: new Date(),
       })
       .execute();
-    await env.db
+    await stack.env.db
       .insertInto('processed_events')
       .values({
         id: parked.id,
@@ -179,7 +162,7 @@ describe('operating the write path: dead letters, replay, consumers, request ids
     });
     expect(report).toMatchObject({
       state: 'Stable',
-      topic: env.topics.Events,
+      topic: stack.env.topics.Events,
       members: [expect.objectContaining({ partitions: [0, 1, 2, 3, 4, 5] })],
     });
     expect(report.partitions).toHaveLength(6);
@@ -191,7 +174,7 @@ describe('operating the write path: dead letters, replay, consumers, request ids
       lag: 0,
       memberId: report.members[0].memberId,
     });
-    const metrics = await (await fetch(`${worker.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${stack.worker.baseUrl}/metrics`)).text();
     expect(metrics).toContain(
       `warden_consumer_lag{partition="${written.partition}",app="worker"} 0`,
     );
@@ -210,7 +193,7 @@ describe('operating the write path: dead letters, replay, consumers, request ids
       for (const stage of ['appended', 'dropped']) {
         expect(stageCount(metrics, stage, 'api')).toBeGreaterThan(0);
       }
-      const workerMetrics = await (await fetch(`${worker.baseUrl}/metrics`)).text();
+      const workerMetrics = await (await fetch(`${stack.worker.baseUrl}/metrics`)).text();
       for (const stage of ['fetched', 'committed', 'cached', 'announced']) {
         expect(stageCount(workerMetrics, stage, 'worker')).toBeGreaterThan(0);
       }

@@ -1,39 +1,23 @@
-import { TestEnvironment } from '../support/test-environment.js';
-import { AppProcess } from '../support/app-process.js';
 import { WardenClient, WAIT } from '../support/http-client.js';
+import { AppProcess } from '../support/app-process.js';
+import { useStack } from '../support/stack.js';
 import { aService, anEnvelope } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 
 const SIGNING_KEY = 'a-signing-key-shared-by-api-and-worker';
 
 describe('producers with an identity: signed API envelopes, claimed Kafka actors', () => {
-  let env: TestEnvironment;
-  let api: AppProcess;
-  let worker: AppProcess;
-  let client: WardenClient;
-
-  beforeAll(async () => {
-    env = await TestEnvironment.create('identity');
-    [api, worker] = await Promise.all([
-      AppProcess.start('api', env.processEnv({ WARDEN_SIGNING_KEY: SIGNING_KEY })),
-      AppProcess.start(
-        'worker',
-        env.processEnv({ WARDEN_SIGNING_KEY: SIGNING_KEY, WORKER_REQUIRE_SIGNED: 'true' }),
-      ),
-    ]);
-    client = new WardenClient(api.baseUrl);
+  const stack = useStack('identity', {
+    env: { WARDEN_SIGNING_KEY: SIGNING_KEY },
+    worker: { WORKER_REQUIRE_SIGNED: 'true' },
   });
-
-  afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
-    await env?.dispose();
-  });
+  const { client } = stack;
 
   async function produce(envelope: { aggregate: string }, headers?: Record<string, string>) {
-    const producer = env.kafka.producer();
+    const producer = stack.env.kafka.producer();
     await producer.connect();
     await producer.send({
-      topic: env.topics.Events,
+      topic: stack.env.topics.Events,
       acks: -1,
       messages: [{ key: envelope.aggregate, value: JSON.stringify(envelope), headers }],
     });
@@ -79,24 +63,8 @@ describe('producers with an identity: signed API envelopes, claimed Kafka actors
 });
 
 describe('producers with an identity: outside producers allowed', () => {
-  let env: TestEnvironment;
-  let api: AppProcess;
-  let worker: AppProcess;
-  let client: WardenClient;
-
-  beforeAll(async () => {
-    env = await TestEnvironment.create('outside');
-    [api, worker] = await Promise.all([
-      AppProcess.start('api', env.processEnv()),
-      AppProcess.start('worker', env.processEnv()),
-    ]);
-    client = new WardenClient(api.baseUrl);
-  });
-
-  afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
-    await env?.dispose();
-  });
+  const stack = useStack('outside');
+  const { client } = stack;
 
   it("marks a Kafka producer's actor as claimed and stamps resources with the worker's clock", async () => {
     const service = aService();
@@ -104,10 +72,10 @@ describe('producers with an identity: outside producers allowed', () => {
       actor: 'alice',
       occurredAt: '2001-01-01T00:00:00.000Z',
     });
-    const producer = env.kafka.producer();
+    const producer = stack.env.kafka.producer();
     await producer.connect();
     await producer.send({
-      topic: env.topics.Events,
+      topic: stack.env.topics.Events,
       acks: -1,
       messages: [{ key: envelope.aggregate, value: JSON.stringify(envelope) }],
     });
@@ -137,8 +105,8 @@ describe('producers with an identity: outside producers allowed', () => {
 
   it('limits each token across API instances: 429 with Retry-After and the RateLimit headers', async () => {
     const limited = await Promise.all([
-      AppProcess.start('api', env.processEnv({ WARDEN_RATE_LIMIT: '1' })),
-      AppProcess.start('api', env.processEnv({ WARDEN_RATE_LIMIT: '1' })),
+      AppProcess.start('api', stack.env.processEnv({ WARDEN_RATE_LIMIT: '1' })),
+      AppProcess.start('api', stack.env.processEnv({ WARDEN_RATE_LIMIT: '1' })),
     ]);
     try {
       const service = aService();

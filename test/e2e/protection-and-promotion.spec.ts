@@ -1,32 +1,15 @@
-import { TestEnvironment } from '../support/test-environment.js';
 import { AppProcess } from '../support/app-process.js';
 import { WardenClient, WAIT } from '../support/http-client.js';
+import { useStack } from '../support/stack.js';
 import { aService, anEnvelope, uniqueSlug } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 
 const CHANGE_REQUEST_REQUIRED = /\/change-request-required$/;
 
 describe('protection rules and promotion, end to end', () => {
-  let env: TestEnvironment;
-  let api: AppProcess;
-  let worker: AppProcess;
-  let client: WardenClient;
-  let admin: WardenClient;
-
-  beforeAll(async () => {
-    env = await TestEnvironment.create('protect');
-    [api, worker] = await Promise.all([
-      AppProcess.start('api', env.processEnv()),
-      AppProcess.start('worker', env.processEnv()),
-    ]);
-    client = new WardenClient(api.baseUrl);
-    admin = client.as('admin');
-  });
-
-  afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
-    await env?.dispose();
-  });
+  const stack = useStack('protect');
+  const { client } = stack;
+  const admin = client.as('admin');
 
   async function register(overrides: Record<string, unknown> = {}): Promise<string> {
     const service = aService({ slug: uniqueSlug('guarded'), ...overrides });
@@ -40,10 +23,10 @@ describe('protection rules and promotion, end to end', () => {
   }
 
   async function produce(envelope: { aggregate: string }) {
-    const producer = env.kafka.producer();
+    const producer = stack.env.kafka.producer();
     await producer.connect();
     await producer.send({
-      topic: env.topics.Events,
+      topic: stack.env.topics.Events,
       acks: -1,
       messages: [{ key: envelope.aggregate, value: JSON.stringify(envelope) }],
     });
@@ -92,6 +75,22 @@ describe('protection rules and promotion, end to end', () => {
       expect(audit.body.items[2]).toEqual(
         expect.objectContaining({ actor: 'admin', reason: 'prod of tier 0 needs two' }),
       );
+    });
+
+    it('puts a rule in force on every API instance, and lifts it on every one', async () => {
+      const second = await AppProcess.start('api', stack.env.processEnv());
+      try {
+        const other = new WardenClient(second.baseUrl);
+        const slug = await register();
+        const write = () => other.put(`/v1/services/${slug}/config/dev/k`, { value: 1 });
+        expect((await write()).status).toBe(202);
+        await protect('everywhere', { services: [slug] }, 1);
+        await eventually(async () => expect((await write()).status).toBe(409));
+        expect((await admin.delete('/v1/protection-rules/everywhere')).status).toBe(204);
+        await eventually(async () => expect((await write()).status).toBe(202));
+      } finally {
+        await second.stop();
+      }
     });
 
     it('refuses a writer (403) and a malformed rule (400)', async () => {
@@ -232,6 +231,134 @@ describe('protection rules and promotion, end to end', () => {
       const fromApi = audit.body.items.find((e: { source: string }) => e.source === 'api');
       expect(fromApi).toEqual(expect.objectContaining({ protectionBypassed: false }));
       expect(fromApi.bypassedRules).toBeUndefined();
+    });
+  });
+
+  describe('promotion', () => {
+    let slug: string;
+    const promote = (body: Record<string, unknown>, headers?: Record<string, string>) =>
+      client.post(`/v1/services/${slug}/config/promote`, body, headers);
+    const values = async (env: string) => {
+      const r = await client.get(`/v1/services/${slug}/config/${env}`);
+      return Object.fromEntries(
+        (r.body.items as { key: string; value: unknown; version: number }[]).map((e) => [
+          e.key,
+          [e.value, e.version],
+        ]),
+      );
+    };
+
+    beforeAll(async () => {
+      slug = await register();
+      const sets: [string, string, unknown][] = [
+        ['staging', 'flags', { beta: true }],
+        ['staging', 'limit', 10],
+        ['staging', 'url', 'https://staging.example'],
+        ['prod', 'limit', 10],
+        ['prod', 'url', 'https://prod.example'],
+        ['prod', 'legacy', true],
+      ];
+      for (const [env, key, value] of sets) {
+        const r = await client.put(`/v1/services/${slug}/config/${env}/${key}`, { value }, WAIT);
+        expect(r.status).toBe(201);
+      }
+    });
+
+    it('answers the diff on a dry run and changes nothing', async () => {
+      const before = await values('prod');
+      const dry = await promote({ from: 'staging', to: 'prod', dryRun: true });
+      expect(dry.status).toBe(200);
+      expect(dry.body).toEqual({
+        slug,
+        from: 'staging',
+        to: 'prod',
+        dryRun: true,
+        summary: { added: 1, changed: 1, unchanged: 1, kept: 1 },
+        changes: [
+          { key: 'flags', change: 'added', after: { value: { beta: true } }, sourceVersion: 1 },
+          {
+            key: 'legacy',
+            change: 'kept',
+            before: { value: true, version: 1 },
+            after: { value: true },
+          },
+          {
+            key: 'limit',
+            change: 'unchanged',
+            before: { value: 10, version: 1 },
+            after: { value: 10 },
+          },
+          {
+            key: 'url',
+            change: 'changed',
+            before: { value: 'https://prod.example', version: 1 },
+            after: { value: 'https://staging.example' },
+            sourceVersion: 1,
+          },
+        ],
+      });
+      expect(dry.body.writes).toBeUndefined();
+      expect(await values('prod')).toEqual(before);
+    });
+
+    it('refuses a bad body (400) and a key the source lacks (422)', async () => {
+      for (const body of [
+        { from: 'staging' },
+        { from: 'staging', to: 'PROD' },
+        { from: 'staging', to: 'staging' },
+        { from: 'staging', to: 'prod', keys: [] },
+        { from: 'staging', to: 'prod', keys: ['a b'] },
+        { from: 'staging', to: 'prod', dryRun: 'yes' },
+        { from: 'staging', to: 'prod', force: true },
+      ]) {
+        const bad = await promote(body);
+        expect(bad.status).toBe(400);
+        expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      }
+      const missing = await promote({ from: 'staging', to: 'prod', keys: ['url', 'nope'] });
+      expect(missing.status).toBe(422);
+      expect(missing.body.detail).toContain('nope');
+      expect(
+        (await client.post('/v1/services/no-such-svc/config/promote', { from: 'a', to: 'b' }))
+          .status,
+      ).toBe(404);
+      expect(
+        (
+          await client
+            .as('reader')
+            .post(`/v1/services/${slug}/config/promote`, { from: 'staging', to: 'prod' })
+        ).status,
+      ).toBe(403);
+    });
+
+    it('writes the added and changed keys when the target is not protected', async () => {
+      const accepted = await promote({ from: 'staging', to: 'prod', keys: ['flags'] });
+      expect(accepted.status).toBe(202);
+      expect(accepted.body.writes).toEqual([
+        { key: 'flags', eventId: expect.any(String), status: 'accepted' },
+      ]);
+      await eventually(async () =>
+        expect((await values('prod')).flags).toEqual([{ beta: true }, 1]),
+      );
+
+      const applied = await promote({ from: 'staging', to: 'prod', reason: 'release 42' }, WAIT);
+      expect(applied.status).toBe(200);
+      expect(applied.body.writes).toEqual([
+        { key: 'url', eventId: expect.any(String), status: 'applied' },
+      ]);
+      expect(await values('prod')).toEqual({
+        flags: [{ beta: true }, 1],
+        legacy: [true, 1],
+        limit: [10, 1],
+        url: ['https://staging.example', 2],
+      });
+      const audit = await client.get(`/v1/audit?aggregate=service:${slug}&type=config.set&limit=1`);
+      expect(audit.body.items[0]).toEqual(expect.objectContaining({ reason: 'release 42' }));
+
+      const nothing = await promote({ from: 'staging', to: 'prod' });
+      expect(nothing.status).toBe(200);
+      expect(nothing.body.summary).toEqual({ added: 0, changed: 0, unchanged: 3, kept: 1 });
+      expect(nothing.body.writes).toBeUndefined();
     });
   });
 });

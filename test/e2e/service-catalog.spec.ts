@@ -1,34 +1,17 @@
 import type { Consumer } from 'kafkajs';
-import { TestEnvironment } from '../support/test-environment.js';
-import { AppProcess } from '../support/app-process.js';
-import { WardenClient, WAIT } from '../support/http-client.js';
+import { WAIT } from '../support/http-client.js';
+import { useStack } from '../support/stack.js';
 import { aService, anEnvelope, uniqueSlug } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 
 describe('service catalog, end to end (real api and worker processes)', () => {
-  let env: TestEnvironment;
-  let api: AppProcess;
-  let worker: AppProcess;
-  let client: WardenClient;
-
-  beforeAll(async () => {
-    env = await TestEnvironment.create('catalog');
-    [api, worker] = await Promise.all([
-      AppProcess.start('api', env.processEnv()),
-      AppProcess.start('worker', env.processEnv()),
-    ]);
-    client = new WardenClient(api.baseUrl);
-  });
-
-  afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
-    await env?.dispose();
-  });
+  const stack = useStack('catalog');
+  const { client } = stack;
 
   async function produceRaw(key: string, value: string | Buffer): Promise<void> {
-    const producer = env.kafka.producer();
+    const producer = stack.env.kafka.producer();
     await producer.connect();
-    await producer.send({ topic: env.topics.Events, acks: -1, messages: [{ key, value }] });
+    await producer.send({ topic: stack.env.topics.Events, acks: -1, messages: [{ key, value }] });
     await producer.disconnect();
   }
 
@@ -146,10 +129,12 @@ describe('service catalog, end to end (real api and worker processes)', () => {
   });
 
   it('dead-letters an invalid envelope with its reason and goes on with the next event', async () => {
-    const dlq: Consumer = env.kafka.consumer({ groupId: `${env.namespace}-dlq-reader` });
+    const dlq: Consumer = stack.env.kafka.consumer({
+      groupId: `${stack.env.namespace}-dlq-reader`,
+    });
     const received: { value: string; headers: Record<string, string> }[] = [];
     await dlq.connect();
-    await dlq.subscribe({ topic: env.topics.DeadLetters, fromBeginning: true });
+    await dlq.subscribe({ topic: stack.env.topics.DeadLetters, fromBeginning: true });
     await dlq.run({
       eachMessage: async ({ message }) => {
         const headers: Record<string, string> = {};
@@ -248,7 +233,7 @@ describe('service catalog, end to end (real api and worker processes)', () => {
   });
 
   it('keeps the worker healthy throughout', async () => {
-    const ready = await fetch(`${worker.baseUrl}/health/ready`);
+    const ready = await fetch(`${stack.worker.baseUrl}/health/ready`);
     expect(ready.status).toBe(200);
   });
 });

@@ -1,31 +1,7 @@
-import { TestEnvironment } from '../support/test-environment.js';
-import { AppProcess } from '../support/app-process.js';
 import { WardenClient, WAIT } from '../support/http-client.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { aService, uniqueSlug } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
-
-/** One Warden: its own database, topics and Redis keys, with an api and a worker. */
-interface Deployment {
-  env: TestEnvironment;
-  api: AppProcess;
-  worker: AppProcess;
-  client: WardenClient;
-}
-
-async function deploy(label: string): Promise<Deployment> {
-  const env = await TestEnvironment.create(label);
-  const [api, worker] = await Promise.all([
-    AppProcess.start('api', env.processEnv()),
-    AppProcess.start('worker', env.processEnv()),
-  ]);
-  return { env, api, worker, client: new WardenClient(api.baseUrl) };
-}
-
-async function dispose(deployment: Deployment | undefined): Promise<void> {
-  if (!deployment) return;
-  await Promise.all([deployment.api.stop(), deployment.worker.stop()]);
-  await deployment.env.dispose();
-}
 
 const ENVIRONMENTS = ['prod', 'staging', 'dev'];
 
@@ -44,15 +20,15 @@ async function views(client: WardenClient, slugs: string[], environments = ENVIR
 }
 
 describe('export and import between two Wardens, end to end', () => {
-  let source: Deployment;
-  let target: Deployment;
+  let source: Stack;
+  let target: Stack;
   const checkout = uniqueSlug('checkout');
   const ledger = uniqueSlug('ledger');
 
   beforeAll(async () => {
     // One after the other: four cold starts at once can starve a busy machine.
-    source = await deploy('transfer-source');
-    target = await deploy('transfer-target');
+    source = await startStack('transfer-source');
+    target = await startStack('transfer-target');
     const { client } = source;
     const write = async (method: 'put' | 'post', path: string, body: unknown) => {
       const r = await client[method](path, body, WAIT);
@@ -99,7 +75,7 @@ describe('export and import between two Wardens, end to end', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all([dispose(source), dispose(target)]);
+    await Promise.all([source?.stop(), target?.stop()]);
   });
 
   async function exported(slug: string) {

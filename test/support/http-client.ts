@@ -8,13 +8,18 @@ export interface HttpResult<T = any> {
 
 /** A small HTTP client for the API under test; bodies are parsed when they are JSON. */
 export class WardenClient {
+  /** `origin` may be a function: the address of an API that a suite starts later. */
   constructor(
-    readonly baseUrl: string,
+    private readonly origin: string | (() => string),
     private readonly token: string | null = TOKENS.writer,
   ) {}
 
+  get baseUrl(): string {
+    return typeof this.origin === 'string' ? this.origin : this.origin();
+  }
+
   as(role: keyof typeof TOKENS | 'none'): WardenClient {
-    return new WardenClient(this.baseUrl, role === 'none' ? null : TOKENS[role]);
+    return new WardenClient(this.origin, role === 'none' ? null : TOKENS[role]);
   }
 
   async request<T = any>(

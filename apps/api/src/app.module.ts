@@ -22,6 +22,7 @@ import { EffectiveViewModule } from './effective/effective.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { TransferModule } from './transfer/transfer.module.js';
 import { ProtectionModule } from './protection/protection.module.js';
+import { PromotionModule } from './promotion/promotion.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { EventsController } from './events/events.controller.js';
 import { HealthController } from './health/health.controller.js';
@@ -49,6 +50,7 @@ export class AppModule {
         AuditModule,
         TransferModule,
         ProtectionModule,
+        PromotionModule,
         ConsoleModule,
       ],
       controllers: [EventsController, HealthController, MetricsController],

@@ -28,9 +28,12 @@ export class CacheKeys {
     return `${this.prefix}defaults`;
   }
 
-  /** The composed effective view of one environment (L1 only). */
-  effective(slug: string, env: string): string {
-    return `${this.prefix}eff:${slug}:${env}`;
+  /**
+   * The composed effective view of one environment (L1 only), one per audience: with
+   * secrets masked, or opened for readers with the `secrets` scope.
+   */
+  effective(slug: string, env: string, audience: 'masked' | 'revealed' = 'masked'): string {
+    return `${this.prefix}eff:${slug}:${env}${audience === 'revealed' ? ':secrets' : ''}`;
   }
 
   /** Hash of what each API instance's watchers of one view hold (field: instance id). */

@@ -20,6 +20,9 @@ export interface EventOutcomeMessage {
   at: number;
 }
 
+/** Outcomes per pub/sub message at most (a run holds up to 500 events). */
+const ANNOUNCED_AT_ONCE = 100;
+
 /**
  * Redis pub/sub carries outcomes to every API instance: they drop their in-process
  * copies and wake writers waiting with `Prefer: wait`. Pub/sub is fire-and-forget, so
@@ -35,6 +38,22 @@ export class OutcomeBus {
     await publishTo(this.publisher, this.channel, JSON.stringify(message));
   }
 
+  /**
+   * A run's outcomes, in order, as JSON arrays of at most ANNOUNCED_AT_ONCE: one message
+   * per run instead of one per event, which was a PUBLISH for the worker and a message
+   * for every API instance to parse per event.
+   */
+  async publishAll(messages: EventOutcomeMessage[]): Promise<void> {
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < messages.length; i += ANNOUNCED_AT_ONCE) {
+      const part = messages.slice(i, i + ANNOUNCED_AT_ONCE);
+      sends.push(
+        publishTo(this.publisher, this.channel, JSON.stringify(part.length === 1 ? part[0] : part)),
+      );
+    }
+    await Promise.all(sends);
+  }
+
   /** Subscribes on a dedicated connection; `onResync` runs after every reconnect. */
   static subscribe(
     channel: string,
@@ -42,7 +61,15 @@ export class OutcomeBus {
     onMessage: (message: EventOutcomeMessage) => void,
     onResync: () => void,
   ): Promise<void> {
-    return subscribeJson(channel, subscriber, onMessage, onResync);
+    return subscribeJson<EventOutcomeMessage | EventOutcomeMessage[]>(
+      channel,
+      subscriber,
+      (message) => {
+        if (Array.isArray(message)) for (const one of message) onMessage(one);
+        else onMessage(message);
+      },
+      onResync,
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export type Role = 'reader' | 'writer' | 'admin';
 export const ROLES: readonly Role[] = ['reader', 'writer', 'admin'];
@@ -19,7 +19,8 @@ export interface TokenGrant {
 
 /** Tokens are known by their SHA-256 only: the process never keeps a token it did not receive. */
 export function tokenDigest(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  // The one-shot hash: a quarter of createHash's cost, paid on every request (the hot read's too).
+  return hash('sha256', token, 'hex');
 }
 
 const SLUG = /^[a-z][a-z0-9-]{1,62}$/;

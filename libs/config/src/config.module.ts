@@ -1,16 +1,20 @@
 import { Global, Module } from '@nestjs/common';
-import { WARDEN_CONFIG } from './config.constants.js';
+import { SECRET_CIPHER, WARDEN_CONFIG } from './config.constants.js';
 import type { WardenConfig } from './warden-config.js';
+import { SecretCipher } from './secret-cipher.js';
 
-/** Makes the configuration, loaded once in main.ts, injectable everywhere. */
+/** Makes the configuration, loaded once in main.ts, and the secrets' cipher injectable everywhere. */
 @Global()
 @Module({})
 export class ConfigModule {
   static forRoot(config: WardenConfig) {
     return {
       module: ConfigModule,
-      providers: [{ provide: WARDEN_CONFIG, useValue: config }],
-      exports: [WARDEN_CONFIG],
+      providers: [
+        { provide: WARDEN_CONFIG, useValue: config },
+        { provide: SECRET_CIPHER, useValue: new SecretCipher(config.secretsKey) },
+      ],
+      exports: [WARDEN_CONFIG, SECRET_CIPHER],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parsePlainTokens, parseTokensFile, type TokenGrant } from './access-tokens.js';
 import { loadKafkaSecurity, loadSigningKey, type KafkaSecurity } from './producer-identity.js';
+import { loadSecretsKey } from './secret-cipher.js';
 
 export type { Role, TokenGrant } from './access-tokens.js';
 export type EvictionPolicy = 'lru' | 'lfu' | 'fifo';
@@ -24,6 +25,11 @@ export interface WardenConfig {
   signingKey: string;
   /** WARDEN_RATE_LIMIT: requests per second per token across all API instances; 0: none. */
   rateLimit: number;
+  /**
+   * WARDEN_SECRETS_KEY (32 bytes): encrypts secret configuration values. Absent only in
+   * production without the variable: secret writes are then refused.
+   */
+  secretsKey?: Buffer;
   /** WORKER_REQUIRE_SIGNED: dead-letter events the API did not sign. */
   requireSigned: boolean;
   /** Credentials and TLS for the brokers (KAFKA_SASL_*, KAFKA_SSL*). */
@@ -219,6 +225,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): W
     production,
     signingKey: loadSigningKey(env, production && (options.app ?? 'api') !== 'tool', problems),
     requireSigned: bool('WORKER_REQUIRE_SIGNED', false),
+    secretsKey: loadSecretsKey(env, production, problems),
     // Off in development (tests, benchmarks, `npm run up`), on by default in production.
     rateLimit: int('WARDEN_RATE_LIMIT', production ? 1000 : 0, 0),
     kafkaSecurity: loadKafkaSecurity(env, problems),

@@ -1,4 +1,5 @@
 import {
+  IsBoolean,
   IsInt,
   IsOptional,
   IsString,
@@ -44,6 +45,15 @@ export class SetConfigDto extends ReasonDto {
   @IsString()
   @MaxLength(1000)
   description?: string;
+
+  /**
+   * A secret's value reads as `"***"` for tokens without the `secrets` scope and is
+   * stored encrypted. It holds for the version written: an entry that is secret stays
+   * so only when each write says so again (a write that omits it is refused).
+   */
+  @IsOptional()
+  @IsBoolean()
+  secret?: boolean;
 }
 
 export class RollbackConfigDto extends ReasonDto {

@@ -5,8 +5,11 @@ export interface ConfigEntryState {
   slug: string;
   env: string;
   key: string;
+  /** A secret's value is its EncryptedValue (see secret-value.ts), never the plaintext. */
   value: unknown;
   description?: string;
+  /** Present (true) only on a secret entry. */
+  secret?: true;
 }
 
 export function jsonSize(value: unknown): number {

@@ -183,3 +183,57 @@ describe(deleteConfig.name, () => {
     expect(refusalOf(deleteConfig(state, deletion(extra)))).toStrictEqual(refusal);
   });
 });
+
+describe('secret entries', () => {
+  const encrypted = {
+    alg: 'A256GCM' as const,
+    iv: 'AAAAAAAAAAAAAAAA',
+    tag: 'AAAAAAAAAAAAAAAAAAAAAA==',
+    ciphertext: 'AQID',
+  };
+  const secretSet = (extra = {}) =>
+    anEvent('config.set', { ...key, secret: true, encryptedValue: encrypted } as never, extra);
+
+  it('stores the encrypted value, flagged secret, in the entry and in its history', () => {
+    const decision = acceptedOf(setConfig(aServiceAggregate(), secretSet()));
+    expect(decision.state.config[0]).toMatchObject({ value: encrypted, secret: true, version: 1 });
+    expect(decision.history).toMatchObject({ record: { value: encrypted, secret: true } });
+  });
+
+  it('refuses a secret whose value was not encrypted', () => {
+    const event = anEvent('config.set', { ...key, value: 'hunter2', secret: true });
+    expect(refusalOf(setConfig(aServiceAggregate(), event))).toMatchObject({
+      code: 'rule',
+      reason: expect.stringContaining('must be encrypted'),
+    });
+  });
+
+  it('refuses a write that omits secret on a secret entry, and makes it readable with secret: false', () => {
+    const secret = acceptedOf(setConfig(aServiceAggregate(), secretSet())).state;
+    expect(refusalOf(setConfig(secret, setting('visible')))).toMatchObject({
+      code: 'rule',
+      reason: expect.stringContaining('is secret'),
+    });
+    const readable = acceptedOf(
+      setConfig(secret, anEvent('config.set', { ...key, value: 'visible', secret: false })),
+    );
+    expect(readable.state.config[0]).toMatchObject({ value: 'visible', version: 2 });
+    expect(readable.state.config[0]).not.toHaveProperty('secret');
+  });
+
+  it('rolls back to a secret version as a secret', () => {
+    const state = aServiceAggregate({
+      config: [anEntry({ version: 2 })],
+      history: [
+        {
+          env: 'prod',
+          key: 'timeout',
+          lastVersion: 2,
+          versions: [{ version: 1, value: encrypted, secret: true }],
+        },
+      ],
+    });
+    const decision = acceptedOf(setConfig(state, rollback(1)));
+    expect(decision.state.config[0]).toMatchObject({ value: encrypted, secret: true, version: 3 });
+  });
+});

@@ -65,13 +65,16 @@ export function setConfig(
     }
     source = target;
   } else {
-    source = event.data;
+    const sent = sentVersion(event.data, current, what);
+    if (sent instanceof Rejection) return refused(sent);
+    source = sent;
   }
   // Versions continue after a delete so that history never reuses a number.
   const version = (lineage?.lastVersion ?? 0) + 1;
   const at = timeOf(event);
   const written: ConfigVersion = { version, value: source.value };
   if (source.description != null) written.description = source.description;
+  if (source.secret) written.secret = true;
   const entry: ConfigEntryResource = {
     slug: d.slug,
     env: d.env,
@@ -82,6 +85,7 @@ export function setConfig(
     updatedAt: at,
   };
   if (written.description !== undefined) entry.description = written.description;
+  if (written.secret) entry.secret = true;
   const through = prunedThrough(version, limits);
   const nextLineage: ConfigLineage = {
     env: d.env,
@@ -106,6 +110,30 @@ export function setConfig(
     { ...(current ? { before: current } : {}), after: entry, version },
     recordedChange(record, through),
   );
+}
+
+/**
+ * The version a `config.set` writes. A secret is stored only encrypted (the API encrypts
+ * before publishing, the worker what another producer sent in the clear), and a secret
+ * entry does not become readable by a write that merely forgot to say `secret`.
+ */
+function sentVersion(
+  data: EventOf<'config.set'>['data'],
+  current: ConfigEntryResource | undefined,
+  what: string,
+): Omit<ConfigVersion, 'version'> | Rejection {
+  if (current?.secret && data.secret === undefined) {
+    return new Rejection(
+      'rule',
+      `${what} is secret: send "secret": true to keep it secret, or "secret": false to make it readable`,
+    );
+  }
+  const description = data.description != null ? { description: data.description } : {};
+  if (data.secret !== true) return { value: data.value, ...description };
+  if (data.encryptedValue === undefined) {
+    return new Rejection('rule', `${what}: a secret value must be encrypted before it is stored`);
+  }
+  return { value: data.encryptedValue, secret: true, ...description };
 }
 
 function recordedChange(record: ConfigRecord, through: number): HistoryChange {

@@ -22,6 +22,7 @@ export interface ConfigRecord {
   version: number;
   value: unknown;
   description?: string;
+  secret?: true;
   eventId: string;
   /** `set`, or `rolled-back to {n}`. */
   change: string;

@@ -5,6 +5,7 @@ import {
   type PolicyState,
 } from './policy.model.js';
 import type { ServiceState } from './service.model.js';
+import { shownValue, type SecretOpener } from './secret-value.js';
 
 export interface EffectiveView {
   service: Pick<ServiceState, 'slug' | 'name' | 'owner' | 'tier' | 'lifecycle' | 'tags'>;
@@ -18,7 +19,8 @@ export interface EffectiveView {
 export interface ServiceSnapshot {
   service: ServiceState;
   policies: PolicyState[];
-  config: { env: string; key: string; value: unknown }[];
+  /** A secret's value is encrypted here too: snapshots are what Redis holds. */
+  config: { env: string; key: string; value: unknown; secret?: true }[];
   /** Grows by one with every change applied to the service's aggregate. */
   revision: number;
 }
@@ -52,15 +54,18 @@ export class EffectivePolicyResolver {
     return out;
   }
 
+  /** Secret values are masked unless `open` is given: the view of a reader with the `secrets` scope. */
   static compose(
     env: string,
     snapshot: ServiceSnapshot,
     defaults: DefaultsSnapshot,
     now: Date = new Date(),
+    open?: SecretOpener,
   ): EffectiveView {
     const { slug, name, owner, tier, lifecycle, tags } = snapshot.service;
     const config: Record<string, unknown> = {};
-    for (const entry of snapshot.config) if (entry.env === env) config[entry.key] = entry.value;
+    for (const entry of snapshot.config)
+      if (entry.env === env) config[entry.key] = shownValue(entry, open);
     return {
       service: { slug, name, owner, tier, lifecycle, tags },
       policies: EffectivePolicyResolver.resolve(env, snapshot.policies, defaults.policies),

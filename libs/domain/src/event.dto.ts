@@ -11,6 +11,8 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
+  ValidateIf,
 } from 'class-validator';
 import { DeleteServiceDto, RegisterServiceDto, UpdateServiceDto } from './service.dto.js';
 import { DeleteConfigDto, SetConfigDto, RollbackConfigDto } from './config.dto.js';
@@ -20,6 +22,7 @@ import { SLUG_PATTERN } from './service.model.js';
 import { ANY_ENV, ENV_PATTERN, POLICY_TYPES, type PolicyType } from './policy.model.js';
 import { CONFIG_KEY_PATTERN } from './config.model.js';
 import { FreeFormJson } from './json-limits.js';
+import { isEncryptedValue, type EncryptedValue } from './secret-value.js';
 
 const AGGREGATE_PATTERN = /^(service:[a-z][a-z0-9-]{1,62}|defaults:[a-z-]{1,32})$/;
 
@@ -114,6 +117,27 @@ export class ConfigSetData extends SetConfigDto {
 
   @keyRule()
   key: string;
+
+  // A secret's value as the API publishes it: encrypted, in place of `value`, so the
+  // plaintext never sits in the log. Another producer may send `value` with `secret`:
+  // the worker encrypts it before anything stores it.
+  @ValidateIf((data: ConfigSetData) => data.encryptedValue === undefined)
+  override value: unknown;
+
+  @ValidateIf((data: ConfigSetData) => data.encryptedValue !== undefined)
+  @ValidateBy({
+    name: 'encryptedSecret',
+    validator: {
+      validate: (encrypted: unknown, args) => {
+        const data = args?.object as ConfigSetData;
+        return isEncryptedValue(encrypted) && data.secret === true && data.value === undefined;
+      },
+      defaultMessage: () =>
+        'encryptedValue must be { alg: "A256GCM", iv, tag, ciphertext } (base64), with secret: true and no value',
+    },
+  })
+  @FreeFormJson()
+  encryptedValue?: EncryptedValue;
 }
 
 export class ConfigRolledBackData extends RollbackConfigDto {

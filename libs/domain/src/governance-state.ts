@@ -14,6 +14,7 @@ export interface ConfigVersion {
   version: number;
   value: unknown;
   description?: string;
+  secret?: true;
 }
 
 /** What the history of one configuration entry tells the rules. */
@@ -72,6 +73,8 @@ export function serviceSnapshotOf(
   );
   const config = [...aggregate.config]
     .sort((a, b) => a.env.localeCompare(b.env) || a.key.localeCompare(b.key))
-    .map(({ env, key, value }) => ({ env, key, value }));
+    .map(({ env, key, value, secret }) =>
+      secret ? { env, key, value, secret } : { env, key, value },
+    );
   return { service, policies, config, revision };
 }

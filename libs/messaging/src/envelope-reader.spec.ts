@@ -7,6 +7,8 @@ import {
   type SignatureCheck,
 } from './envelope-reader.js';
 import { signatureOf } from './envelope-signature.js';
+import { SecretCipher } from '#config/secret-cipher';
+import type { EncryptedValue } from '#domain/secret-value';
 
 const KEY = 'a-signing-key-of-at-least-32-characters';
 const OPEN: SignatureCheck = { signingKey: KEY, requireSigned: false };
@@ -105,5 +107,41 @@ describe('unreadableMessage', () => {
     const envelope = anEnvelope('service.registered', aService({ slug: 'checkout' }));
     const { unreadable } = readEnvelopes([aMessage(JSON.stringify(envelope), {}, 'service:other')]);
     expect(unreadable[0]?.reason).toContain('is not the aggregate service:checkout');
+  });
+});
+
+describe('readEnvelopes of a secret sent in the clear', () => {
+  const plain = JSON.stringify(
+    anEnvelope('config.set', {
+      slug: 'checkout',
+      env: 'prod',
+      key: 'db',
+      value: 'hunter2',
+      secret: true,
+    }),
+  );
+  const secretsKey = Buffer.alloc(32, 5);
+
+  it('encrypts the value before anything downstream sees it', () => {
+    const { events } = readWith([aMessage(plain)], { ...OPEN, secretsKey });
+    const data = events[0].event.data as unknown as Record<string, unknown>;
+    expect(data).toEqual({
+      slug: 'checkout',
+      env: 'prod',
+      key: 'db',
+      secret: true,
+      encryptedValue: expect.objectContaining({ alg: 'A256GCM' }),
+    });
+    expect(JSON.stringify(events[0].event)).not.toContain('hunter2');
+    const opened = new SecretCipher(secretsKey).open(data.encryptedValue as EncryptedValue);
+    expect(opened).toEqual({ ok: true, value: 'hunter2' });
+  });
+
+  it('dead-letters it when this reader has no key', () => {
+    const { events, unreadable } = readWith([aMessage(plain)], OPEN);
+    expect(events).toEqual([]);
+    expect(unreadable[0].reason).toBe(
+      'secret not encrypted: secret values cannot be stored: WARDEN_SECRETS_KEY is not set',
+    );
   });
 });

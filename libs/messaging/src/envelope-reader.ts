@@ -1,4 +1,5 @@
 import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
+import { SecretCipher } from '#config/secret-cipher';
 import { isUuid } from '#domain/event.model';
 import type { IncomingMessage } from './event-consumer.js';
 import { DeadLetterHeaders } from './topics.js';
@@ -9,6 +10,15 @@ export interface SignatureCheck {
   signingKey: string;
   /** Refuse (dead-letter) what the API did not sign. */
   requireSigned: boolean;
+}
+
+/** Everything a reader of the log applies to each message (the typed config is one). */
+export interface LogReadingRules extends SignatureCheck {
+  /**
+   * WARDEN_SECRETS_KEY: encrypts a secret that a producer other than the API sent in the
+   * clear (the API sends it encrypted); without it such an event is dead-lettered.
+   */
+  secretsKey?: Buffer;
 }
 
 /** A message of the event log as the readers of the log see it. */
@@ -41,35 +51,63 @@ export type EnvelopeRead =
  */
 export function readEnvelope(
   message: LogMessage,
-  signatures: SignatureCheck,
+  rules: LogReadingRules,
   receivedAt = new Date().toISOString(),
+  cipher = new SecretCipher(rules.secretsKey),
 ): EnvelopeRead {
   const parsed = parseEnvelope(message.value, message.key);
   const origin = provenanceOf(
     message.value,
     message.headers[SIGNATURE_HEADER],
-    signatures.signingKey,
-    signatures.requireSigned,
+    rules.signingKey,
+    rules.requireSigned,
   );
-  if (parsed.ok && origin.ok) {
+  const secured = parsed.ok ? withSecretEncrypted(parsed.event, cipher) : undefined;
+  if (parsed.ok && origin.ok && secured?.ok) {
     const { source, actorVerified } = origin;
     return {
       ok: true,
       read: {
-        event: { ...parsed.event, source, actorVerified, receivedAt },
+        event: { ...secured.event, source, actorVerified, receivedAt },
         requestId: message.headers[DeadLetterHeaders.RequestId],
       },
     };
   }
-  const reason = parsed.ok ? (origin as { reason: string }).reason : parsed.reason;
+  const reason = !parsed.ok
+    ? parsed.reason
+    : !origin.ok
+      ? origin.reason
+      : (secured as { reason: string }).reason;
   const eventId = parsed.ok ? parsed.event.id : parsed.eventId;
   return { ok: false, unreadable: { ...unreadable(message, reason), eventId: eventIdOf(eventId) } };
+}
+
+/**
+ * A `config.set` of a secret sent in the clear (by a producer other than the API) with its
+ * value encrypted, as the API would have published it: nothing downstream sees the plaintext.
+ */
+function withSecretEncrypted(
+  event: DomainEvent,
+  cipher: SecretCipher,
+): { ok: true; event: DomainEvent } | { ok: false; reason: string } {
+  if (event.type !== 'config.set' || event.data.secret !== true) return { ok: true, event };
+  if (event.data.encryptedValue !== undefined) return { ok: true, event };
+  const { value, ...data } = event.data;
+  try {
+    const encryptedValue = cipher.encrypt(value);
+    return {
+      ok: true,
+      event: { ...event, data: { ...data, encryptedValue } as typeof event.data },
+    };
+  } catch (error) {
+    return { ok: false, reason: `secret not encrypted: ${(error as Error).message}` };
+  }
 }
 
 /** Sorts a stretch of log into valid events and unreadable messages; the worker and a replay read alike. */
 export function readEnvelopes(
   messages: LogMessage[],
-  signatures: SignatureCheck,
+  signatures: LogReadingRules,
 ): {
   events: ReadEvent[];
   unreadable: UnreadableMessage[];
@@ -77,8 +115,9 @@ export function readEnvelopes(
   const events: ReadEvent[] = [];
   const rejects: UnreadableMessage[] = [];
   const now = new Date().toISOString();
+  const cipher = new SecretCipher(signatures.secretsKey);
   for (const message of messages) {
-    const result = readEnvelope(message, signatures, appendedAt(message) ?? now);
+    const result = readEnvelope(message, signatures, appendedAt(message) ?? now, cipher);
     if (result.ok) events.push(result.read);
     else rejects.push(result.unreadable);
   }

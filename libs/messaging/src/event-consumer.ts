@@ -30,6 +30,8 @@ export interface ConsumerHooks {
   onRetry?(message: IncomingMessage, error: unknown, attempt: number, delayMs: number): void;
   /** After a commit: the next offset to read and the partition's end when fetched. */
   onCommitted?(partition: number, offset: string, highWatermark: string): void;
+  /** An offset commit failed (a rebalance, the broker away); the next one covers it. */
+  onCommitFailed?(partition: number, offset: string, error: unknown): void;
   /** kafkajs gave up on the consumer; it is started again after `restartDelayMs`. */
   onCrash?(error: unknown, willRestart: boolean): void;
 }
@@ -66,6 +68,11 @@ export class EventConsumer {
   private restartTimer?: NodeJS.Timeout;
   private inFlight = 0;
   private readonly idle: (() => void)[] = [];
+  /** Per partition, the offset commit in flight and the latest offset still to commit. */
+  private readonly commits = new Map<
+    string,
+    { offset: string; highWatermark: string; done: Promise<void> }
+  >();
 
   constructor(
     private readonly kafka: Kafka,
@@ -170,13 +177,44 @@ export class EventConsumer {
       const last = run[done - 1].offset;
       resolveOffset(last);
       const next = (BigInt(last) + 1n).toString();
-      await this.consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: next },
-      ]);
-      this.hooks.onCommitted?.(batch.partition, next, batch.highWatermark);
+      this.commit(batch.topic, batch.partition, next, batch.highWatermark);
       await heartbeat();
       if (done < run.length) return;
     }
+  }
+
+  /**
+   * Commits `offset` of the partition behind the run that was just applied, without
+   * holding up the next run (or kafkajs's next fetch, which waits for every batch of the
+   * previous one) for the broker's answer: the run is already committed in PostgreSQL,
+   * so the offset only says where to start after a restart. Commits of a partition go
+   * out one at a time, in order, the latest offset only; a failed one is covered by the
+   * next, and a lost one re-delivers runs that then apply nothing twice.
+   */
+  private commit(topic: string, partition: number, offset: string, highWatermark: string): void {
+    const key = `${topic}:${partition}`;
+    const lane = this.commits.get(key);
+    if (lane) {
+      lane.offset = offset;
+      lane.highWatermark = highWatermark;
+      return;
+    }
+    const state = { offset, highWatermark, done: Promise.resolve() };
+    this.commits.set(key, state);
+    state.done = (async () => {
+      let committed: string | undefined;
+      while (state.offset !== committed) {
+        const { offset: next, highWatermark: end } = state;
+        try {
+          await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+          this.hooks.onCommitted?.(partition, next, end);
+        } catch (error) {
+          this.hooks.onCommitFailed?.(partition, next, error);
+        }
+        committed = next;
+      }
+      this.commits.delete(key);
+    })();
   }
 
   /** Applies a run; answers how many of its first messages are done. */
@@ -263,6 +301,7 @@ export class EventConsumer {
     clearTimeout(this.restartTimer);
     // Let the runs in flight finish and commit (no new one starts), then leave the group.
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await Promise.all([...this.commits.values()].map((c) => c.done));
     await this.consumer.disconnect();
   }
 }

@@ -36,6 +36,8 @@ export type EventLogServerEvents = {
   joined: (partitions: number[], memberId: string) => void;
   /** After a commit: the next offset to read and the partition's end when fetched. */
   committed: (partition: number, offset: string, highWatermark: string) => void;
+  /** An offset commit failed; the partition's next commit covers it. */
+  'commit-failed': (partition: number, offset: string, error: unknown) => void;
   retry: (message: IncomingMessage, error: unknown, attempt: number, delayMs: number) => void;
   crash: (error: unknown, willRestart: boolean) => void;
   /** Shutdown began: the runs in flight finish and commit, no new one starts. */
@@ -104,6 +106,7 @@ export class EventLogServer
         this.dispatch(EventLogPatterns.Poison, { message, reason }, message.partition),
       onRetry: (...args) => this.emit('retry', ...args),
       onCommitted: (...args) => this.emit('committed', ...args),
+      onCommitFailed: (...args) => this.emit('commit-failed', ...args),
       onCrash: (...args) => this.emit('crash', ...args),
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => {

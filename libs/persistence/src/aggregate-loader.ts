@@ -26,7 +26,7 @@ import type { PolicyType } from '#domain/policy.model';
 
 type HistoryTarget = Pick<
   Selectable<ConfigHistoryTable>,
-  'slug' | 'env' | 'key' | 'version' | 'value' | 'description'
+  'slug' | 'env' | 'key' | 'version' | 'value' | 'description' | 'secret'
 >;
 
 interface LoadedRows {
@@ -72,7 +72,7 @@ export async function loadAggregates(
       ${rows(sql`SELECT * FROM config_entries WHERE slug = ANY(${slugs}::text[])`)} AS config,
       ${rows(sql`SELECT slug, env, key, max(version) AS max FROM config_history
                  WHERE slug = ANY(${configSlugs}::text[]) GROUP BY slug, env, key`)} AS maxima,
-      ${rows(sql`SELECT slug, env, key, version, value, description FROM config_history
+      ${rows(sql`SELECT slug, env, key, version, value, description, secret FROM config_history
                  WHERE change <> 'deleted' AND (slug, env, key) IN (
                    SELECT * FROM unnest(${rollbacks.map((e) => e.data.slug)}::text[],
                      ${rollbacks.map((e) => e.data.env)}::text[], ${rollbacks.map((e) => e.data.key)}::text[]))`)} AS targets,
@@ -124,9 +124,10 @@ function historyBySlug(loaded: LoadedRows): Map<string, ConfigLineage[]> {
       env: row.env,
       key: row.key,
       lastVersion: Number(row.max),
-      versions: (targets.get(entry(row)) ?? []).map(({ version, value, description }) => {
+      versions: (targets.get(entry(row)) ?? []).map(({ version, value, description, secret }) => {
         const target: ConfigVersion = { version, value };
         if (description !== null) target.description = description;
+        if (secret) target.secret = true;
         return target;
       }),
     } satisfies ConfigLineage,

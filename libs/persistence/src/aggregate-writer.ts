@@ -31,6 +31,7 @@ const CONFIG_COLUMNS: BulkColumn<Selectable<ConfigEntriesTable>>[] = [
   ['key', 'text', (r) => r.key],
   ['value', 'jsonb', (r) => json(r.value)],
   ['description', 'text', (r) => r.description],
+  ['secret', 'boolean', (r) => r.secret],
   ['version', 'integer', (r) => r.version],
   ['created_at', 'timestamptz', (r) => r.created_at],
   ['updated_at', 'timestamptz', (r) => r.updated_at],
@@ -43,6 +44,7 @@ const HISTORY_COLUMNS: BulkColumn<Insertable<ConfigHistoryTable>>[] = [
   ['version', 'integer', (r) => r.version],
   ['value', 'jsonb', (r) => r.value],
   ['description', 'text', (r) => r.description],
+  ['secret', 'boolean', (r) => r.secret ?? false],
   ['event_id', 'uuid', (r) => r.event_id],
   ['change', 'text', (r) => r.change],
   ['created_at', 'timestamptz', (r) => r.created_at],
@@ -158,8 +160,8 @@ export async function writeRowChanges(
     parts.push(sql`
       INSERT INTO config_entries ${columnList(CONFIG_COLUMNS)} ${unnestRows(changes.config, CONFIG_COLUMNS)}
       ON CONFLICT (slug, env, key) DO UPDATE SET
-        value = excluded.value, description = excluded.description, version = excluded.version,
-        created_at = excluded.created_at, updated_at = excluded.updated_at`);
+        value = excluded.value, description = excluded.description, secret = excluded.secret,
+        version = excluded.version, created_at = excluded.created_at, updated_at = excluded.updated_at`);
   }
   if (changes.history.length > 0) {
     parts.push(

@@ -78,7 +78,7 @@ export class CatalogRepository {
           trx.selectFrom('policies').selectAll().where('slug', '=', slug).execute(),
           trx
             .selectFrom('config_entries')
-            .select(['env', 'key', 'value'])
+            .select(['env', 'key', 'value', 'secret'])
             .where('slug', '=', slug)
             .execute(),
         ]);
@@ -88,7 +88,7 @@ export class CatalogRepository {
           snapshot: {
             service,
             policies: policies.map(toPolicyResource),
-            config,
+            config: config.map(({ secret, ...entry }) => (secret ? { ...entry, secret } : entry)),
             revision: found.revision,
           },
         };
@@ -180,7 +180,7 @@ export class CatalogRepository {
   ) {
     let query = this.db
       .selectFrom('config_history')
-      .select(['version', 'value', 'description', 'change', 'event_id', 'created_at'])
+      .select(['version', 'value', 'description', 'secret', 'change', 'event_id', 'created_at'])
       .where('slug', '=', slug)
       .where('env', '=', env)
       .where('key', '=', key)
@@ -193,6 +193,7 @@ export class CatalogRepository {
       version: r.version,
       value: r.value,
       ...(r.description !== null ? { description: r.description } : {}),
+      ...(r.secret ? { secret: true as const } : {}),
       change: r.change,
       eventId: r.event_id,
       createdAt: new Date(r.created_at).toISOString(),

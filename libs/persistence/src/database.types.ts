@@ -48,6 +48,7 @@ export interface ConfigEntriesTable {
   key: string;
   value: Json;
   description: string | null;
+  secret: Generated<boolean>;
   version: number;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -60,6 +61,7 @@ export interface ConfigHistoryTable {
   version: number;
   value: Json;
   description: string | null;
+  secret: Generated<boolean>;
   event_id: string;
   change: string;
   created_at: Timestamp;

@@ -27,12 +27,12 @@ const STATE: { table: string; query: string }[] = [
   },
   {
     table: 'config_entries',
-    query: `SELECT slug, env, key, value, description, version, created_at, updated_at
+    query: `SELECT slug, env, key, value, description, secret, version, created_at, updated_at
             FROM config_entries ORDER BY slug, env, key`,
   },
   {
     table: 'config_history',
-    query: `SELECT slug, env, key, version, value, description, event_id, change, created_at
+    query: `SELECT slug, env, key, version, value, description, secret, event_id, change, created_at
             FROM config_history ORDER BY slug, env, key, version`,
   },
   {

@@ -137,6 +137,7 @@ export class ProjectionWorkingSet {
           version: record.version,
           value: JSON.stringify(record.value ?? null),
           description: record.description ?? null,
+          secret: record.secret === true,
           event_id: record.eventId,
           change: record.change,
           created_at: new Date(record.recordedAt),

@@ -66,6 +66,7 @@ export function toConfigResource(row: Selectable<ConfigEntriesTable>): Versioned
     updatedAt: iso(row.updated_at),
   };
   if (row.description !== null) entry.description = row.description;
+  if (row.secret) entry.secret = true;
   return entry;
 }
 
@@ -122,6 +123,7 @@ export function configRow(entry: Versioned<ConfigEntryState>): Selectable<Config
     key: entry.key,
     value: entry.value,
     description: entry.description ?? null,
+    secret: entry.secret === true,
     version: entry.version,
     created_at: date(entry.createdAt),
     updated_at: date(entry.updatedAt),

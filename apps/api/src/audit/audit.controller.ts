@@ -1,4 +1,5 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, Req } from '@nestjs/common';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditQueryDto } from './audit-query.dto.js';
 import { AuditService, type AuditPage } from './audit.service.js';
@@ -18,7 +19,7 @@ export class AuditController {
   })
   @ApiOkResponse({ type: AuditPageSchema })
   @ApiValidationProblem()
-  list(@Query() query: AuditQueryDto): Promise<AuditPage> {
-    return this.audit.page(query);
+  list(@Query() query: AuditQueryDto, @Req() request: AuthenticatedRequest): Promise<AuditPage> {
+    return this.audit.page(query, request.grant);
   }
 }

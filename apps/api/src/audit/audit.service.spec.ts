@@ -1,4 +1,5 @@
 import { AuditService, decodeAuditCursor, encodeAuditCursor } from './audit.service.js';
+import { SecretCipher } from '#config/secret-cipher';
 import type { AuditEntry, AuditQuery, EventLogRepository } from '#persistence/event-log.repository';
 import { ProblemException } from '../http/problem.js';
 
@@ -32,7 +33,7 @@ function auditLog(size: number) {
         .slice(0, query.limit);
     },
   } as unknown as EventLogRepository;
-  return { service: new AuditService(repository), queries };
+  return { service: new AuditService(repository, new SecretCipher(Buffer.alloc(32, 1))), queries };
 }
 
 describe(AuditService.name, () => {

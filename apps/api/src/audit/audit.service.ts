@@ -1,4 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { SECRET_CIPHER } from '#config/config.constants';
+import type { SecretCipher } from '#config/secret-cipher';
+import type { TokenGrant } from '#config/warden-config';
+import { shownResource } from '#domain/secret-value';
+import { openerFor } from '../auth/secret-readers.js';
 import { EventLogRepository, type AuditEntry } from '#persistence/event-log.repository';
 import type { AuditQueryDto } from './audit-query.dto.js';
 import { validationFailed } from '../http/validation.js';
@@ -13,12 +18,18 @@ export interface AuditPage {
 
 const DEFAULT_LIMIT = 50;
 
-/** The applied changes, newest first, paged by an opaque cursor over the log's sequence. */
+/**
+ * The applied changes, newest first, paged by an opaque cursor over the log's sequence.
+ * A secret's value in `before`/`after` is opened only for a reader with the `secrets` scope.
+ */
 @Injectable()
 export class AuditService {
-  constructor(private readonly eventLog: EventLogRepository) {}
+  constructor(
+    private readonly eventLog: EventLogRepository,
+    @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
+  ) {}
 
-  async page(query: AuditQueryDto): Promise<AuditPage> {
+  async page(query: AuditQueryDto, reader?: TokenGrant): Promise<AuditPage> {
     const since = query.since !== undefined ? new Date(query.since) : undefined;
     const until = query.until !== undefined ? new Date(query.until) : undefined;
     if (since && until && since >= until) {
@@ -36,7 +47,13 @@ export class AuditService {
     });
     const page = rows.slice(0, limit);
     const nextCursor = rows.length > limit ? encodeAuditCursor(page[page.length - 1].seq) : null;
-    return { items: page.map(({ seq: _seq, ...entry }) => entry), nextCursor };
+    const open = openerFor(reader, this.cipher);
+    const items = page.map(({ seq: _seq, ...entry }) => ({
+      ...entry,
+      before: shownResource(entry.before, open),
+      after: shownResource(entry.after, open),
+    }));
+    return { items, nextCursor };
   }
 }
 

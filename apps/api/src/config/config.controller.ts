@@ -38,7 +38,7 @@ export class ConfigEntriesController {
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendDocument(request, reply, await this.config.environment(slug, env));
+    sendDocument(request, reply, await this.config.environment(slug, env, request.grant));
   }
 
   @Get(':key')
@@ -51,7 +51,7 @@ export class ConfigEntriesController {
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendDocument(request, reply, await this.config.entry(slug, env, key));
+    sendDocument(request, reply, await this.config.entry(slug, env, key, request.grant));
   }
 
   @Put(':key')
@@ -71,7 +71,7 @@ export class ConfigEntriesController {
       { ...body, slug, env, key },
       {
         creates: 'first-version',
-        load: () => this.config.loadEntry(slug, env, key),
+        load: () => this.config.loadEntry(slug, env, key, write.grant),
       },
     );
   }
@@ -91,7 +91,7 @@ export class ConfigEntriesController {
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const history = await this.config.history(slug, env, key, query);
+    const history = await this.config.history(slug, env, key, query, request.grant);
     sendDocument(request, reply, history, history.contentType);
   }
 
@@ -115,7 +115,7 @@ export class ConfigEntriesController {
       'config.rolled-back',
       { ...body, slug, env, key },
       {
-        load: () => this.config.loadEntry(slug, env, key),
+        load: () => this.config.loadEntry(slug, env, key, write.grant),
       },
     );
   }

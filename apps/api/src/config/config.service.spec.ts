@@ -1,6 +1,12 @@
 import { ConfigEntriesService } from './config.service.js';
 import type { GovernanceRepository } from '#persistence/governance.repository';
 import type { CatalogRepository } from '#persistence/catalog.repository';
+import { SecretCipher } from '#config/secret-cipher';
+import type { TokenGrant } from '#config/warden-config';
+
+const cipher = new SecretCipher(Buffer.alloc(32, 7));
+const reader: TokenGrant = { role: 'reader', actor: 'r', scopes: [] };
+const secretsReader: TokenGrant = { role: 'reader', actor: 's', scopes: ['secrets'] };
 
 const entry = {
   slug: 'checkout',
@@ -26,7 +32,7 @@ function service(state: {
     findConfig: async () => state.entry,
     configHistory: async () => state.history ?? [],
   } as unknown as CatalogRepository;
-  return new ConfigEntriesService(governance, catalog);
+  return new ConfigEntriesService(governance, catalog, cipher);
 }
 
 describe(ConfigEntriesService.name, () => {
@@ -102,7 +108,7 @@ describe(ConfigEntriesService.name, () => {
         return versions;
       },
     } as unknown as CatalogRepository;
-    const configs = new ConfigEntriesService(governance, catalog);
+    const configs = new ConfigEntriesService(governance, catalog, cipher);
     const first = JSON.parse((await configs.history('c', 'prod', 'k', { limit: 2 })).json);
     expect(first.items.map((v: { version: number }) => v.version)).toEqual([5, 4]);
     await configs.history('c', 'prod', 'k', { limit: 2, cursor: first.nextCursor });
@@ -121,6 +127,54 @@ describe(ConfigEntriesService.name, () => {
     expect(loaded).toMatchObject({
       etag: '"3"',
       location: '/v1/services/checkout/config/prod/flags.beta_v2',
+    });
+  });
+
+  describe('secret entries', () => {
+    const secret = { ...entry, value: cipher.encrypt({ password: 'hunter2' }), secret: true };
+
+    it('masks the value for a reader without the secrets scope and opens it for one with it', async () => {
+      const configs = service({
+        entry: secret,
+        revision: 4,
+        listing: { items: [secret], revision: 4 },
+      });
+      const masked = JSON.parse((await configs.entry('checkout', 'prod', 'timeout', reader)).json);
+      const opened = JSON.parse(
+        (await configs.entry('checkout', 'prod', 'timeout', secretsReader)).json,
+      );
+      expect(masked).toMatchObject({ value: '***', secret: true });
+      expect(opened).toMatchObject({ value: { password: 'hunter2' }, secret: true });
+      const listing = await configs.environment('checkout', 'prod', reader);
+      expect(listing.json).not.toContain('hunter2');
+      expect(JSON.parse(listing.json).items[0].value).toBe('***');
+    });
+
+    it('diffs masked values between two secret versions for a reader without the scope', async () => {
+      const history = [
+        { version: 2, value: cipher.encrypt('b'), secret: true },
+        { version: 1, value: cipher.encrypt('a'), secret: true },
+      ];
+      const configs = service({ revision: 4, history });
+      const masked = await configs.history('checkout', 'prod', 'k', { from: 1, to: 2 }, reader);
+      const opened = await configs.history(
+        'checkout',
+        'prod',
+        'k',
+        { from: 1, to: 2 },
+        secretsReader,
+      );
+      expect(JSON.parse(masked.json)).toEqual([]);
+      expect(JSON.parse(opened.json)).toEqual([{ op: 'replace', path: '', value: 'b' }]);
+    });
+
+    it('shows the mask to a reader with the scope when the value does not open with this key', async () => {
+      const other = new SecretCipher(Buffer.alloc(32, 8));
+      const configs = service({ entry: { ...secret, value: other.encrypt('x') } });
+      const read = JSON.parse(
+        (await configs.entry('checkout', 'prod', 'timeout', secretsReader)).json,
+      );
+      expect(read.value).toBe('***');
     });
   });
 });

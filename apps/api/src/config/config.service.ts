@@ -1,4 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { SECRET_CIPHER } from '#config/config.constants';
+import type { SecretCipher } from '#config/secret-cipher';
+import type { TokenGrant } from '#config/warden-config';
+import { shown, shownValue } from '#domain/secret-value';
 import { CatalogRepository } from '#persistence/catalog.repository';
 import { GovernanceRepository } from '#persistence/governance.repository';
 import { versionEtag } from '#domain/etag';
@@ -9,33 +13,43 @@ import { decodeBeforeCursor, encodeBeforeCursor } from '../http/paging.js';
 import type { ConfigHistoryQueryDto } from './config-history.dto.js';
 import type { LoadedResource } from '../writes/write-responder.js';
 import type { TaggedDocument } from '../policies/policies.service.js';
+import { openerFor } from '../auth/secret-readers.js';
 
 const DEFAULT_HISTORY_PAGE = 100;
 export const JSON_PATCH_TYPE = 'application/json-patch+json';
 
 /**
  * Configuration reads from the record. An environment's listing and an entry's history
- * are tagged with the service's revision; one entry with its own version.
+ * are tagged with the service's revision; one entry with its own version. Secret values
+ * are opened for a reader with the `secrets` scope and masked for any other; the tags are
+ * versions, never derived from a value, so both readers may share them.
  */
 @Injectable()
 export class ConfigEntriesService {
   constructor(
     private readonly governance: GovernanceRepository,
     private readonly catalog: CatalogRepository,
+    @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
   ) {}
 
-  async environment(slug: string, env: string): Promise<TaggedDocument> {
+  async environment(slug: string, env: string, reader?: TokenGrant): Promise<TaggedDocument> {
     const found = await this.governance.environmentConfig(slug, env);
     if (!found) throw serviceNotFound(slug);
+    const open = openerFor(reader, this.cipher);
     return {
-      json: JSON.stringify({ items: found.items }),
+      json: JSON.stringify({ items: found.items.map((entry) => shown(entry, open)) }),
       etag: `"r${found.revision}"`,
       stale: false,
     };
   }
 
-  async entry(slug: string, env: string, key: string): Promise<TaggedDocument> {
-    const found = await this.loadEntry(slug, env, key);
+  async entry(
+    slug: string,
+    env: string,
+    key: string,
+    reader?: TokenGrant,
+  ): Promise<TaggedDocument> {
+    const found = await this.loadEntry(slug, env, key, reader);
     if (found) return { json: JSON.stringify(found.body), etag: found.etag, stale: false };
     if ((await this.governance.serviceRevision(slug)) === undefined) throw serviceNotFound(slug);
     throw new ProblemException(404, `Service ${slug} has no config entry ${key} in ${env}`);
@@ -50,7 +64,9 @@ export class ConfigEntriesService {
     env: string,
     key: string,
     query: ConfigHistoryQueryDto = {},
+    reader?: TokenGrant,
   ): Promise<TaggedDocument & { contentType?: string }> {
+    const open = openerFor(reader, this.cipher);
     if ((query.from === undefined) !== (query.to === undefined)) {
       const missing = query.from === undefined ? 'from' : 'to';
       throw validationFailed([{ field: missing, message: 'from and to go together' }]);
@@ -70,7 +86,7 @@ export class ConfigEntriesService {
             404,
             `Config entry ${key} in ${env} has no version ${version}`,
           );
-        return found.value;
+        return shownValue(found, open);
       };
       const patch = diffJson(valueOf(query.from), valueOf(query.to));
       return { json: JSON.stringify(patch), etag, stale: false, contentType: JSON_PATCH_TYPE };
@@ -80,18 +96,23 @@ export class ConfigEntriesService {
     const rows = await this.catalog.configHistory(slug, env, key, { before, limit: limit + 1 });
     if (rows.length === 0 && before === undefined)
       throw new ProblemException(404, `Service ${slug} never had a config entry ${key} in ${env}`);
-    const items = rows.slice(0, limit);
+    const items = rows.slice(0, limit).map((row) => shown(row, open));
     const nextCursor =
       rows.length > limit ? encodeBeforeCursor(items[items.length - 1].version) : null;
     return { json: JSON.stringify({ items, nextCursor }), etag, stale: false };
   }
 
   /** Reads one entry back from the record after a waited write. */
-  async loadEntry(slug: string, env: string, key: string): Promise<LoadedResource | undefined> {
+  async loadEntry(
+    slug: string,
+    env: string,
+    key: string,
+    reader?: TokenGrant,
+  ): Promise<LoadedResource | undefined> {
     const entry = await this.catalog.findConfig(slug, env, key);
     return (
       entry && {
-        body: entry,
+        body: shown(entry, openerFor(reader, this.cipher)),
         etag: versionEtag(entry.version),
         location: `/v1/services/${slug}/config/${env}/${encodeURIComponent(key)}`,
       }

@@ -1,3 +1,4 @@
+import { audienceOf } from '../auth/secret-readers.js';
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -35,6 +36,6 @@ export class EffectiveViewController {
     const mode = this.watch.mode(request);
     if (mode === 'stream') return this.watch.streamView(slug, query.env, request, reply);
     if (mode === 'poll') return this.watch.longPoll(slug, query.env, request, reply);
-    sendDocument(request, reply, await this.views.view(slug, query.env));
+    sendDocument(request, reply, await this.views.view(slug, query.env, audienceOf(request.grant)));
   }
 }

@@ -25,7 +25,11 @@ export function sendDocument(
   document: { json: string; etag: string; stale: boolean },
   contentType = 'application/json; charset=utf-8',
 ): void {
-  void reply.header('etag', document.etag).header('cache-control', 'no-cache');
+  // The same ETag may carry a secret masked or opened, depending on the token.
+  void reply
+    .header('etag', document.etag)
+    .header('cache-control', 'no-cache')
+    .header('vary', 'authorization');
   if (document.stale)
     void reply.header('warning', '110 warden "Response is stale"').header('x-warden-stale', 'true');
   if (etagMatches(request.headers['if-none-match'], document.etag)) {

@@ -1,4 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SECRET_CIPHER } from '#config/config.constants';
+import type { SecretCipher } from '#config/secret-cipher';
+import type { SecretAudience } from '#domain/secret-value';
 import { CACHE_KEYS, TIERED_CACHE } from '#caching/caching.constants';
 import type { CacheKeys } from '#caching/cache-keys';
 import type { CacheRead, CacheTier, TieredCache } from '#caching/tiered-cache';
@@ -65,6 +68,7 @@ export class CatalogCache {
     private readonly health: RecordHealth,
     private readonly changes: CatalogChanges,
     outcomes: OutcomeListener,
+    @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
   ) {
     outcomes.onChange(
       (message) => this.invalidate(message),
@@ -84,17 +88,28 @@ export class CatalogCache {
     return { json: value.json, etag, tier: read.tier, stale: read.stale || this.health.down };
   }
 
-  /** The effective view: from memory when it can, else composed from the snapshot and the defaults. */
-  async effective(slug: string, env: string): Promise<CachedDocument | undefined> {
-    const fromMemory = this.effectiveFromMemory(slug, env);
+  /**
+   * The effective view: from memory when it can, else composed from the snapshot and the
+   * defaults. Secrets are masked unless the audience is `revealed`; both views carry the
+   * same ETag, made of revisions only.
+   */
+  async effective(
+    slug: string,
+    env: string,
+    audience: SecretAudience = 'masked',
+  ): Promise<CachedDocument | undefined> {
+    const fromMemory = this.effectiveFromMemory(slug, env, audience);
     if (fromMemory) return fromMemory;
-    const key = this.keys.effective(slug, env);
+    const key = this.keys.effective(slug, env, audience);
     const snapshotKey = this.keys.snapshot(slug);
     const snapshotRead = await this.read(snapshotKey, () => this.loader.snapshot(slug));
     if (snapshotRead.value.json === undefined) return undefined;
     const defaults = await this.loadDefaults();
     const snapshot = JSON.parse(snapshotRead.value.json) as ServiceSnapshot;
-    const json = JSON.stringify(EffectivePolicyResolver.compose(env, snapshot, defaults.parsed));
+    const open = audience === 'revealed' ? this.cipher.open : undefined;
+    const json = JSON.stringify(
+      EffectivePolicyResolver.compose(env, snapshot, defaults.parsed, undefined, open),
+    );
     const etag = effectiveEtag(snapshot.revision, defaults.value.revision);
     const stale = snapshotRead.stale || this.health.down;
     const document: CachedDocument = { json, etag, tier: snapshotRead.tier, stale };
@@ -121,8 +136,12 @@ export class CatalogCache {
    * The hot path: the composed view, synchronously, while memory still holds it and the
    * very snapshot and defaults it was made from.
    */
-  effectiveFromMemory(slug: string, env: string): CachedDocument | undefined {
-    const cached = this.cache.peekLocal(this.keys.effective(slug, env));
+  effectiveFromMemory(
+    slug: string,
+    env: string,
+    audience: SecretAudience = 'masked',
+  ): CachedDocument | undefined {
+    const cached = this.cache.peekLocal(this.keys.effective(slug, env, audience));
     const view = cached && this.composed.get(cached);
     if (
       !view ||

@@ -6,6 +6,7 @@ import { ENV_PATTERN } from '#domain/policy.model';
 import { sendDocument } from '../http/request-context.js';
 import { CatalogCache } from './catalog-cache.service.js';
 import { AccessRegistry } from '../auth/access-registry.js';
+import { audienceOf } from '../auth/secret-readers.js';
 
 /** The route of `EffectiveViewController`, as Fastify matched it. */
 const EFFECTIVE_ROUTE = '/v1/services/:slug/effective';
@@ -50,14 +51,15 @@ export class EffectiveFastPath implements OnModuleInit, BeforeApplicationShutdow
     if (request.headers.prefer !== undefined) return false;
     const accept = request.headers.accept;
     if (accept !== undefined && accept.includes('text/event-stream')) return false;
-    if (!this.access.identify(request.headers.authorization)) return false;
+    const grant = this.access.identify(request.headers.authorization);
+    if (!grant) return false;
     const { slug } = request.params as { slug?: string };
     const query = request.query as Record<string, unknown>;
     const env = query.env;
     if (typeof slug !== 'string' || !SLUG_PATTERN.test(slug)) return false;
     if (typeof env !== 'string' || !ENV_PATTERN.test(env)) return false;
     for (const name in query) if (name !== 'env') return false;
-    const document = this.catalog.effectiveFromMemory(slug, env);
+    const document = this.catalog.effectiveFromMemory(slug, env, audienceOf(grant));
     if (!document) return false;
     sendDocument(request, reply, document);
     this.answered++;

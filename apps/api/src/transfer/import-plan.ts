@@ -127,9 +127,12 @@ export function planImport(document: ImportContents, current: CurrentState): Imp
       const twice = `config ${entry.key} for env ${entry.env} is listed twice`;
       if (!once(configKeys, `${entry.env} ${entry.key}`, at, twice, errors)) return;
       const existing = holdings?.config.find((x) => x.env === entry.env && x.key === entry.key);
-      const { env, key, value, description } = entry;
+      const { env, key, value, description, secret } = entry;
       const same =
-        existing && sameJson(existing.value, value) && existing.description === description;
+        existing &&
+        sameJson(existing.value, value) &&
+        existing.description === description &&
+        (existing.secret === true) === (secret === true);
       add(at, {
         resource: 'config',
         slug,
@@ -141,6 +144,7 @@ export function planImport(document: ImportContents, current: CurrentState): Imp
           key,
           value,
           ...(description !== undefined ? { description } : {}),
+          ...(secret !== undefined ? { secret } : {}),
           ...reason,
         }),
       });

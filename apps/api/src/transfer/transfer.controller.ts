@@ -51,7 +51,7 @@ export class TransferController {
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendDocument(request, reply, await this.transfer.exportService(slug));
+    sendDocument(request, reply, await this.transfer.exportService(slug, request.grant));
   }
 
   @Get('export')
@@ -61,8 +61,11 @@ export class TransferController {
   })
   @ApiOkResponse({ type: ExportDocumentDto })
   @ApiValidationProblem()
-  async exportAll(@Query() query: ExportQueryDto): Promise<ExportDocumentDto> {
-    return this.transfer.exportAll(query);
+  async exportAll(
+    @Query() query: ExportQueryDto,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<ExportDocumentDto> {
+    return this.transfer.exportAll(query, request.grant);
   }
 
   @Post('import')

@@ -1,5 +1,10 @@
 import type { TokenGrant } from '#config/warden-config';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { SECRET_CIPHER } from '#config/config.constants';
+import type { SecretCipher } from '#config/secret-cipher';
+import { isMasked, shownValue, type SecretOpener } from '#domain/secret-value';
+import type { FieldError } from '#domain/validation';
+import { openerFor } from '../auth/secret-readers.js';
 import { GovernanceRepository, type ServiceHoldings } from '#persistence/governance.repository';
 import type { EventStatus } from '#domain/event.model';
 import {
@@ -51,27 +56,33 @@ export interface ImportReport {
   services?: ServiceDiff[];
 }
 
-/** Export of one service, and import of many as ordinary events. */
+/**
+ * Export of one service, and import of many as ordinary events. An export shows secrets
+ * as every other read does (`"***"` without the `secrets` scope); an import refuses a
+ * masked secret rather than overwrite a value with the mask.
+ */
 @Injectable()
 export class TransferService {
   constructor(
     private readonly governance: GovernanceRepository,
     private readonly gateway: EventGateway,
     private readonly protection: ProtectionGate,
+    @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
   ) {}
 
-  async exportService(slug: string): Promise<TaggedDocument> {
+  async exportService(slug: string, reader?: TokenGrant): Promise<TaggedDocument> {
     const holdings = (await this.governance.serviceHoldings([slug])).get(slug);
     if (!holdings) throw new ProblemException(404, `Service ${slug} does not exist`);
     return {
-      json: JSON.stringify(toServiceDocument(holdings)),
+      json: JSON.stringify(toServiceDocument(holdings, openerFor(reader, this.cipher))),
       etag: `"r${holdings.revision}"`,
       stale: false,
     };
   }
 
   /** Every service (or those of one owner, or with one tag) and the global defaults. */
-  async exportAll(filter: ExportQueryDto): Promise<ExportDocumentDto> {
+  async exportAll(filter: ExportQueryDto, reader?: TokenGrant): Promise<ExportDocumentDto> {
+    const open = openerFor(reader, this.cipher);
     const slugs = await this.governance.serviceSlugs(filter);
     const [holdings, defaults] = await Promise.all([
       this.governance.serviceHoldings(slugs),
@@ -80,7 +91,7 @@ export class TransferService {
     return {
       services: slugs.flatMap((slug) => {
         const found = holdings.get(slug);
-        return found ? [toServiceDocument(found)] : [];
+        return found ? [toServiceDocument(found, open)] : [];
       }),
       defaults: defaults.items.map(({ type, enabled, spec }) => ({ type, enabled, spec })),
     };
@@ -98,12 +109,24 @@ export class TransferService {
     const shaped = toImportRequest(document);
     if (!shaped.ok) throw validationFailed(shaped.errors);
     const { request } = shaped;
+    const masked = maskedSecrets(request.services).map((e) => nameFieldAsSent(request, e));
+    if (masked.length > 0) {
+      throw new ProblemException(
+        422,
+        'The document holds masked secrets ("***"): export with a token that has the secrets scope, or leave those entries out',
+        { errors: masked, type: 'https://warden.dev/problems/masked-secret' },
+      );
+    }
     const slugs = request.services.map((s) => s.service.slug);
     const [services, defaults] = await Promise.all([
       this.governance.serviceHoldings(slugs),
       this.governance.defaultPolicies(),
     ]);
-    const plan = planImport(request, { services, defaults: defaults.items });
+    // The plan compares plaintexts: a secret sent again unchanged is `unchanged`.
+    const plan = planImport(request, {
+      services: opened(services, this.cipher.open),
+      defaults: defaults.items,
+    });
     if (plan.errors.length > 0)
       throw validationFailed(plan.errors.map((e) => nameFieldAsSent(request, e)));
 
@@ -116,7 +139,8 @@ export class TransferService {
       const changed = new Set(
         changes.flatMap((c) => (c.action !== 'unchanged' && c.slug ? [c.slug] : [])),
       );
-      const diffs = serviceDiffs(request, services, toServiceDocument, changed);
+      const open = openerFor(options.grant, this.cipher);
+      const diffs = serviceDiffs(request, services, (h) => toServiceDocument(h, open), changed);
       return { report: { dryRun: true, summary, changes, services: diffs }, settled: true };
     }
 
@@ -180,8 +204,14 @@ export class TransferService {
   }
 }
 
-/** The export document: the service's fields, its policies and every environment's config. */
-export function toServiceDocument(holdings: ServiceHoldings): ServiceDocumentDto {
+/**
+ * The export document: the service's fields, its policies and every environment's config,
+ * secrets opened with `open` or masked.
+ */
+export function toServiceDocument(
+  holdings: ServiceHoldings,
+  open?: SecretOpener,
+): ServiceDocumentDto {
   const { version: _v, createdAt: _c, updatedAt: _u, ...service } = holdings.service;
   return {
     service,
@@ -191,11 +221,43 @@ export function toServiceDocument(holdings: ServiceHoldings): ServiceDocumentDto
       enabled,
       spec,
     })),
-    config: holdings.config.map(({ env, key, value, description }) => ({
-      env,
-      key,
-      value,
-      ...(description !== undefined ? { description } : {}),
+    config: holdings.config.map((entry) => ({
+      env: entry.env,
+      key: entry.key,
+      value: shownValue(entry, open),
+      ...(entry.description !== undefined ? { description: entry.description } : {}),
+      ...(entry.secret ? { secret: true } : {}),
     })),
   };
+}
+
+/** Every config entry of the document that is a secret exported without the scope. */
+function maskedSecrets(services: readonly ServiceDocumentDto[]): FieldError[] {
+  return services.flatMap((item, s) =>
+    (item.config ?? []).flatMap((entry, c) =>
+      isMasked(entry)
+        ? [
+            {
+              field: `services.${s}.config.${c}.value`,
+              message: 'a masked secret cannot be imported',
+            },
+          ]
+        : [],
+    ),
+  );
+}
+
+/** The holdings with each secret's plaintext where it opens (for comparison only). */
+function opened(
+  services: ReadonlyMap<string, ServiceHoldings>,
+  open: SecretOpener,
+): Map<string, ServiceHoldings> {
+  const out = new Map<string, ServiceHoldings>();
+  for (const [slug, holdings] of services) {
+    const config = holdings.config.map((entry) =>
+      entry.secret ? { ...entry, value: shownValue(entry, open) } : entry,
+    );
+    out.set(slug, { ...holdings, config });
+  }
+  return out;
 }

@@ -75,14 +75,18 @@ export class DeliveryReport implements OnModuleInit, OnApplicationShutdown {
       // keys lie in different slots, where a multi-key pipeline fails as a whole (the
       // cluster client pipelines the commands per node by itself).
       const writes: Promise<unknown>[] = [];
-      const now = new Set<string>();
+      const entries = new Map<string, InstanceReport>();
       let behind = 0;
       for (const topic of this.hub.watched()) {
         const entry = this.entryOf(topic);
         if (entry.watchers === 0) continue;
         behind += entry.watchers - (topic.frame?.etag ? (entry.held[topic.frame.etag] ?? 0) : 0);
+        // A view's masked and opened topics share its ETags: one report adds both up.
         const key = this.keys.delivery(topic.slug, topic.env);
-        now.add(key);
+        entries.set(key, merged(entries.get(key), entry));
+      }
+      const now = new Set(entries.keys());
+      for (const [key, entry] of entries) {
         writes.push(
           this.redis.hset(key, this.instance, JSON.stringify(entry)),
           this.redis.pexpire(key, ttlMs),
@@ -162,6 +166,13 @@ export class DeliveryReport implements OnModuleInit, OnApplicationShutdown {
     }
     return { watchers, held, at: Date.now() };
   }
+}
+
+function merged(a: InstanceReport | undefined, b: InstanceReport): InstanceReport {
+  if (!a) return b;
+  const held = { ...a.held };
+  for (const [etag, count] of Object.entries(b.held)) held[etag] = (held[etag] ?? 0) + count;
+  return { watchers: a.watchers + b.watchers, held, at: b.at };
 }
 
 /**

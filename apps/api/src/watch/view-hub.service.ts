@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { WARDEN_CONFIG } from '#config/config.constants';
 import type { WardenConfig } from '#config/warden-config';
 import { isOlderView, parseEffectiveEtag } from '#domain/view-order';
+import type { SecretAudience } from '#domain/secret-value';
 import { LOGGER } from '../api.constants.js';
 import { CatalogCache } from '../read-model/catalog-cache.service.js';
 import { CatalogChanges, type CatalogChange } from '../read-model/catalog-changes.js';
@@ -10,7 +11,11 @@ import { ViewFrame } from './view-frame.js';
 import type { ViewStream, ViewSubscriber, WatchedView } from './view-stream.js';
 import { WatchMetrics } from './watch.metrics.js';
 
-/** Everything this instance's watchers of one (slug, env) share: its latest frame and them. */
+/**
+ * Everything this instance's watchers of one (slug, env) and audience share: its latest
+ * frame and them. Readers with the `secrets` scope watch a topic of their own, composed
+ * with secrets opened; everyone else shares the masked one.
+ */
 export class ViewTopic implements WatchedView {
   frame?: ViewFrame;
   readonly subscribers = new Set<ViewSubscriber>();
@@ -24,7 +29,17 @@ export class ViewTopic implements WatchedView {
   constructor(
     readonly slug: string,
     readonly env: string,
+    readonly audience: SecretAudience = 'masked',
   ) {}
+
+  /** Its key among the topics of its service. */
+  get name(): string {
+    return topicName(this.env, this.audience);
+  }
+}
+
+function topicName(env: string, audience: SecretAudience): string {
+  return audience === 'revealed' ? `${env}:secrets` : env;
 }
 
 const RECHECK_DELAYS_MS = [20, 50, 100, 250, 500, 1000];
@@ -65,12 +80,17 @@ export class ViewHub implements OnModuleInit, OnApplicationShutdown {
     this.streams.clear();
   }
 
-  /** The topic of (slug, env) with its current frame, held open until `join` or `abandon`. */
-  async prepare(slug: string, env: string): Promise<ViewTopic> {
+  /** The topic of (slug, env, audience) with its current frame, held open until `join` or `abandon`. */
+  async prepare(
+    slug: string,
+    env: string,
+    audience: SecretAudience = 'masked',
+  ): Promise<ViewTopic> {
     let byEnv = this.topics.get(slug);
     if (!byEnv) this.topics.set(slug, (byEnv = new Map()));
-    let topic = byEnv.get(env);
-    if (!topic) byEnv.set(env, (topic = new ViewTopic(slug, env)));
+    const name = topicName(env, audience);
+    let topic = byEnv.get(name);
+    if (!topic) byEnv.set(name, (topic = new ViewTopic(slug, env, audience)));
     topic.joining++;
     try {
       while (!topic.frame) await (topic.running ?? this.refresh(topic));
@@ -110,8 +130,8 @@ export class ViewHub implements OnModuleInit, OnApplicationShutdown {
     for (const byEnv of this.topics.values()) yield* byEnv.values();
   }
 
-  topic(slug: string, env: string): ViewTopic | undefined {
-    return this.topics.get(slug)?.get(env);
+  topic(slug: string, env: string, audience: SecretAudience = 'masked'): ViewTopic | undefined {
+    return this.topics.get(slug)?.get(topicName(env, audience));
   }
 
   get streamCount(): number {
@@ -146,7 +166,7 @@ export class ViewHub implements OnModuleInit, OnApplicationShutdown {
       do {
         topic.again = false;
         const started = performance.now();
-        const document = await this.catalog.effective(topic.slug, topic.env);
+        const document = await this.catalog.effective(topic.slug, topic.env, topic.audience);
         const frame = document
           ? ViewFrame.view(topic.slug, topic.env, document.etag, document.json)
           : ViewFrame.absent(topic.slug, topic.env);
@@ -192,8 +212,8 @@ export class ViewHub implements OnModuleInit, OnApplicationShutdown {
   private dropIfIdle(topic: ViewTopic): void {
     if (topic.subscribers.size > 0 || topic.joining > 0 || topic.running) return;
     const byEnv = this.topics.get(topic.slug);
-    if (byEnv?.get(topic.env) !== topic) return;
-    byEnv.delete(topic.env);
+    if (byEnv?.get(topic.name) !== topic) return;
+    byEnv.delete(topic.name);
     if (byEnv.size === 0) this.topics.delete(topic.slug);
   }
 }

@@ -5,6 +5,7 @@ import type { WardenConfig } from '#config/warden-config';
 import { etagMatches } from '#domain/etag';
 import { tokenDigest } from '#config/access-tokens';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import { audienceOf } from '../auth/secret-readers.js';
 import { ProblemException } from '../http/problem.js';
 import { preferredWait } from '../http/preferences.js';
 import { LongPoll } from './long-poll.js';
@@ -68,7 +69,7 @@ export class WatchStreams {
     const release = this.limits.acquire(tokenOf(request));
     let topic: ViewTopic | undefined;
     try {
-      topic = await this.hub.prepare(slug, env);
+      topic = await this.hub.prepare(slug, env, audienceOf(request.grant));
       void reply.header('preference-applied', `wait=${wait}`);
       const current = topic.frame!;
       if (current.etag === undefined || !etagMatches(ifNoneMatch, current.etag)) {
@@ -103,7 +104,7 @@ export class WatchStreams {
     const release = this.limits.acquire(tokenOf(request));
     let topics: ViewTopic[];
     try {
-      topics = await this.prepareAll(slugs, env);
+      topics = await this.prepareAll(slugs, env, request);
     } catch (error) {
       release();
       throw error;
@@ -139,8 +140,15 @@ export class WatchStreams {
     });
   }
 
-  private async prepareAll(slugs: string[], env: string): Promise<ViewTopic[]> {
-    const settled = await Promise.allSettled(slugs.map((slug) => this.hub.prepare(slug, env)));
+  private async prepareAll(
+    slugs: string[],
+    env: string,
+    request: AuthenticatedRequest,
+  ): Promise<ViewTopic[]> {
+    const audience = audienceOf(request.grant);
+    const settled = await Promise.allSettled(
+      slugs.map((slug) => this.hub.prepare(slug, env, audience)),
+    );
     const failed = settled.find((s) => s.status === 'rejected');
     if (!failed) return settled.map((s) => (s as PromiseFulfilledResult<ViewTopic>).value);
     for (const s of settled) if (s.status === 'fulfilled') this.hub.abandon(s.value);

@@ -7,6 +7,7 @@ import { aggregateOfData, validateEventData } from '#domain/event-validation';
 import { SCHEMA_VERSION, type EventEnvelope, type EventType } from '#domain/event.model';
 import { validationFailed } from '../http/validation.js';
 import { OutcomeListener } from '../outcomes/outcome-listener.service.js';
+import { EnvelopeSealer } from './envelope-sealer.js';
 import { LOGGER } from '#observability/observability.constants';
 import { WriteAuthorizer } from './write-authorizer.service.js';
 import { EventAppender } from './event-appender.service.js';
@@ -39,6 +40,7 @@ export interface SubmittedWrite {
 export class EventGateway {
   constructor(
     private readonly authorizer: WriteAuthorizer,
+    private readonly sealer: EnvelopeSealer,
     private readonly appender: EventAppender,
     private readonly waiter: OutcomeWaiter,
     private readonly outcomes: OutcomeListener,
@@ -61,7 +63,7 @@ export class EventGateway {
       ...(command.expectedVersion !== undefined
         ? { expectedVersion: command.expectedVersion }
         : {}),
-      data: command.data,
+      data: this.sealer.sealed(command.type, command.data),
     };
     const expected = waitSeconds ? this.waiter.expect(envelope.id) : undefined;
     try {

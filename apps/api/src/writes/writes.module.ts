@@ -9,11 +9,19 @@ import { WritesService } from './writes.service.js';
 import { WriteAuthorizer } from './write-authorizer.service.js';
 import { EventAppender } from './event-appender.service.js';
 import { OutcomeWaiter } from './outcome-waiter.service.js';
+import { EnvelopeSealer } from './envelope-sealer.js';
 
 /** The write path: a validated write becomes an event on Kafka, answered as HTTP. */
 @Module({
   imports: [PersistenceModule, MessagingModule, ReadModelModule, OutcomesModule, ProtectionModule],
-  providers: [EventGateway, WriteAuthorizer, EventAppender, OutcomeWaiter, WritesService],
+  providers: [
+    EventGateway,
+    WriteAuthorizer,
+    EnvelopeSealer,
+    EventAppender,
+    OutcomeWaiter,
+    WritesService,
+  ],
   exports: [EventGateway, WritesService],
 })
 export class WritesModule {}

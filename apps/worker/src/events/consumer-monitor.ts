@@ -30,6 +30,12 @@ export class ConsumerMonitor {
         'events not applied yet; retrying',
       );
     });
+    server.on('commit-failed', (partition, offset, error) => {
+      log.warn(
+        { partition, offset, err: String(error) },
+        'offset not committed; the next commit covers it',
+      );
+    });
     server.on('crash', (error, willRestart) => {
       log.error({ err: String(error), willRestart }, 'consumer crashed');
     });

@@ -1,8 +1,8 @@
-import { WARDEN_CONFIG } from '#config/config.constants';
-import type { WardenConfig } from '#config/warden-config';
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { IncomingMessage } from '#messaging/event-consumer';
+import { WARDEN_CONFIG } from '#config/config.constants';
+import type { WardenConfig } from '#config/warden-config';
 import { readEnvelopes, unreadableMessage } from '#messaging/envelope-reader';
 import {
   EventLogPatterns,

@@ -102,6 +102,7 @@ export class OutcomeAnnouncer {
   }
 
   private async announce(announcements: EventOutcomeMessage[]): Promise<void> {
-    await Promise.all(announcements.map((m) => this.outcomes.publish(m).catch(() => undefined)));
+    if (announcements.length === 0) return;
+    await this.outcomes.publishAll(announcements).catch(() => undefined);
   }
 }

@@ -3,6 +3,7 @@ import { TOPICS } from '#messaging/messaging.constants';
 import { DeadLetterHeaders, type TopicNames } from '#messaging/topics';
 import type { UnreadableMessage } from '#messaging/envelope-reader';
 import type { DomainEvent } from '#domain/event-validation';
+import { shownResource } from '#domain/secret-value';
 import type { AppliedChange, DeadLetter, OutboxMessage } from '#persistence/projection.repository';
 
 /** The shapes of what the worker publishes: the change feed and the dead-letter topic. */
@@ -10,7 +11,10 @@ import type { AppliedChange, DeadLetter, OutboxMessage } from '#persistence/proj
 export class OutboxMessages {
   constructor(@Inject(TOPICS) private readonly topics: TopicNames) {}
 
-  /** One applied change for `governance.changes`, keyed by its aggregate. */
+  /**
+   * One applied change for `governance.changes`, keyed by its aggregate. Its consumers
+   * hold no token, so a secret's value is always masked here.
+   */
   changeFeed(event: DomainEvent, change: AppliedChange, requestId?: string): OutboxMessage {
     return {
       topic: this.topics.Changes,
@@ -24,7 +28,7 @@ export class OutboxMessages {
         actorVerified: event.actorVerified ?? false,
         version: change.version,
         revision: change.revision,
-        state: change.after ?? null,
+        state: shownResource(change.after ?? null),
         appliedAt: change.appliedAt,
       }),
       headers: requestId ? { [DeadLetterHeaders.RequestId]: requestId } : undefined,

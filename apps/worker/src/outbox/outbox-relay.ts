@@ -14,23 +14,16 @@ import { LOGGER, OUTBOX } from '../worker.constants.js';
 const RELAY_BATCH = 500;
 /** A relay with nothing to do looks again this often (rows of a crashed peer, a failure). */
 const POLL_MS = 500;
-/**
- * A committed batch asks for a pass this much later, so that the batches of all
- * partitions committing meanwhile share one relay transaction instead of each paying
- * for its own beside the next batch.
- */
-const GATHER_MS = 20;
 
 /**
  * Publishes the outbox (the change feed and the dead-letter topic) to Kafka with
- * `acks=all`. It runs when a batch committed and on a timer, so messages left by a crash
+ * `acks=all`. It runs as soon as a batch committed and on a timer, so messages left by a crash
  * or by a broker that was away go out once Kafka answers again.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private gathering?: NodeJS.Timeout;
   private again = false;
   private failing = false;
   private stopped = false;
@@ -61,13 +54,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.timer.unref();
   }
 
-  /** Asks for a relay pass shortly; nudges close together make one pass. */
+  /**
+   * A batch committed: relay its change feed now, not after a timer. The batches that
+   * commit while a pass runs are gathered by the pass that follows it (a nudge during a
+   * pass queues one more), so batching comes from the work in flight, never from a wait.
+   */
   soon(): void {
-    if (this.stopped || this.gathering) return;
-    this.gathering = setTimeout(() => {
-      this.gathering = undefined;
-      this.nudge();
-    }, GATHER_MS);
+    this.nudge();
   }
 
   /** Asks for a relay pass now; passes never overlap, a nudge during one queues another. */
@@ -118,7 +111,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    clearTimeout(this.gathering);
     await this.running;
     await this.drain();
   }

@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import type { EventStatus } from '#domain/event.model';
+import { planPromotion, promotionWrites, type PromotionChange } from '#domain/promotion';
+import { describeProtection, type Protection } from '#domain/protection';
+import { GovernanceRepository } from '#persistence/governance.repository';
+import { EventGateway } from '../writes/event-gateway.service.js';
+import type { WriteContext } from '../writes/write-context.decorator.js';
+import { ProtectionGate, type ProposedChange } from '../protection/protection-gate.service.js';
+import { ProblemException } from '../http/problem.js';
+import { CHANGE_REQUEST_REQUIRED } from '../protection/protection.constants.js';
+import { validationFailed } from '../http/validation.js';
+import type { PromoteConfigDto } from './promote.dto.js';
+
+/** One `config.set` a promotion published, and what became of it. */
+export interface PromotionWrite {
+  key: string;
+  eventId?: string;
+  /** `not-accepted`: Kafka refused it, and the later keys were not sent. */
+  status: EventStatus | 'not-accepted';
+  reason?: string;
+}
+
+export interface PromotionReport {
+  slug: string;
+  from: string;
+  to: string;
+  dryRun: boolean;
+  summary: Record<PromotionChange['change'], number>;
+  changes: PromotionChange[];
+  /** The rules the writes match, when the target is protected. */
+  protection?: { rules: string[]; requiredApprovals: number };
+  /** The events published (without `dryRun`, when not protected). */
+  writes?: PromotionWrite[];
+}
+
+/**
+ * Copies configuration from one environment of a service to another: the diff first,
+ * then one `config.set` per added or changed key, each expecting the target's version
+ * the diff saw (a change made meanwhile is `rejected`, not overwritten).
+ */
+@Injectable()
+export class PromotionService {
+  constructor(
+    private readonly governance: GovernanceRepository,
+    private readonly gateway: EventGateway,
+    private readonly protection: ProtectionGate,
+  ) {}
+
+  async promote(
+    slug: string,
+    body: PromoteConfigDto,
+    context: WriteContext,
+  ): Promise<{ report: PromotionReport; settled: boolean }> {
+    if (body.from === body.to)
+      throw validationFailed([{ field: 'to', message: 'to must differ from from' }]);
+    const holdings = (await this.governance.serviceHoldings([slug])).get(slug);
+    if (!holdings) throw new ProblemException(404, `Service ${slug} does not exist`);
+    const entries = (env: string) => holdings.config.filter((entry) => entry.env === env);
+    const plan = planPromotion(entries(body.from), entries(body.to), body.keys);
+    if (!plan.ok) {
+      throw new ProblemException(
+        422,
+        `Not set in ${body.from} of ${slug}: ${plan.missing.join(', ')}`,
+        {
+          errors: plan.missing.map((key) => ({
+            field: 'keys',
+            message: `${key} is not set in ${body.from}`,
+          })),
+        },
+      );
+    }
+    const summary = { added: 0, changed: 0, unchanged: 0, kept: 0 };
+    for (const change of plan.changes) summary[change.change] += 1;
+    const commands = promotionWrites(plan.changes).map((change) => ({
+      key: change.key,
+      type: 'config.set' as const,
+      data: {
+        slug,
+        env: body.to,
+        key: change.key,
+        ...change.after,
+        ...(body.reason !== undefined ? { reason: body.reason } : {}),
+      },
+      expectedVersion: change.before?.version ?? 0,
+    }));
+    const protection = await this.protection.protectionOf(commands);
+    const report: PromotionReport = {
+      slug,
+      from: body.from,
+      to: body.to,
+      dryRun: body.dryRun === true,
+      summary,
+      changes: plan.changes,
+      ...(protection ? { protection: protectionSummary(protection) } : {}),
+    };
+    if (report.dryRun || commands.length === 0) return { report, settled: true };
+    if (protection) return this.requestChange(report, commands, protection);
+    report.writes = await this.publish(commands, context);
+    const settled = report.writes.every((w) => w.status !== 'accepted');
+    return { report, settled };
+  }
+
+  private requestChange(
+    _report: PromotionReport,
+    _commands: ProposedChange[],
+    protection: Protection,
+  ): never {
+    throw new ProblemException(409, describeProtection(protection), {
+      type: CHANGE_REQUEST_REQUIRED,
+      extensions: protectionSummary(protection),
+    });
+  }
+
+  /** One key after the other; a refusal by Kafka leaves the later keys unsent. */
+  private async publish(
+    commands: (ProposedChange & { key: string; expectedVersion: number })[],
+    context: WriteContext,
+  ): Promise<PromotionWrite[]> {
+    const deadline =
+      context.waitSeconds !== undefined ? Date.now() + context.waitSeconds * 1000 : undefined;
+    const writes: PromotionWrite[] = [];
+    for (const { key, type, data, expectedVersion } of commands) {
+      if (writes.some((w) => w.status === 'not-accepted')) {
+        writes.push({ key, status: 'not-accepted', reason: 'an earlier key was not accepted' });
+        continue;
+      }
+      const remaining = deadline !== undefined ? (deadline - Date.now()) / 1000 : undefined;
+      try {
+        const submitted = await this.gateway.submit(
+          {
+            type,
+            data: data as Record<string, unknown>,
+            expectedVersion,
+            actor: context.actor,
+            grant: context.grant,
+            requestId: context.requestId,
+          },
+          remaining !== undefined && remaining > 0 ? remaining : undefined,
+        );
+        const outcome = submitted.outcome;
+        writes.push({
+          key,
+          eventId: submitted.eventId,
+          status: outcome?.status ?? 'accepted',
+          ...(outcome?.reason ? { reason: outcome.reason } : {}),
+        });
+      } catch (error) {
+        // Nothing sent yet: the caller gets the refusal itself (403 out of scope, 503, …).
+        if (writes.length === 0) throw error;
+        writes.push({
+          key,
+          status: 'not-accepted',
+          reason: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    return writes;
+  }
+}
+
+function protectionSummary(protection: Protection) {
+  return {
+    rules: protection.rules.map((rule) => rule.name),
+    requiredApprovals: protection.approvals,
+  };
+}
