@@ -362,6 +362,46 @@ describe('secret configuration values', () => {
     expect(readable.body).not.toHaveProperty('secret');
   });
 
+  it('promotes a secret as a secret, with a masked report for writers without the scope', async () => {
+    const password = plaintext('promo');
+    const service = aService();
+    const slug = String(service.slug);
+    await as(TOKEN.writer).post('/v1/services', service, WAIT);
+    await as(TOKEN.writer).put(
+      `/v1/services/${slug}/config/staging/db.password`,
+      { value: password, secret: true },
+      WAIT,
+    );
+    const promoted = await as(TOKEN.writer).post(
+      `/v1/services/${slug}/config/promote`,
+      { from: 'staging', to: 'prod' },
+      WAIT,
+    );
+    expect(promoted.status).toBe(200);
+    expect(JSON.stringify(promoted.body)).not.toContain(password);
+    expect(promoted.body.changes).toEqual([
+      expect.objectContaining({
+        key: 'db.password',
+        change: 'added',
+        after: { value: '***', secret: true },
+      }),
+    ]);
+    const entry = `/v1/services/${slug}/config/prod/db.password`;
+    expect((await as(TOKEN.reader).get(entry)).body).toMatchObject({ value: '***', secret: true });
+    expect((await as(TOKEN.secrets).get(entry)).body).toMatchObject({
+      value: password,
+      secret: true,
+    });
+    const again = await as(TOKEN.vault).post(`/v1/services/${slug}/config/promote`, {
+      from: 'staging',
+      to: 'prod',
+      dryRun: true,
+    });
+    expect(again.body.changes).toEqual([
+      expect.objectContaining({ change: 'unchanged', after: { value: password, secret: true } }),
+    ]);
+  });
+
   it('cannot open a secret with another key, and refuses secret writes without one', async () => {
     const password = plaintext('key');
     const { slug } = await aServiceWithSecret(password);

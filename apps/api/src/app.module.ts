@@ -24,6 +24,7 @@ import { TransferModule } from './transfer/transfer.module.js';
 import { ProtectionModule } from './protection/protection.module.js';
 import { PromotionModule } from './promotion/promotion.module.js';
 import { ConsoleModule } from './console/console.module.js';
+import { ChangeRequestsModule } from './change-requests/change-requests.module.js';
 import { EventsController } from './events/events.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -50,6 +51,7 @@ export class AppModule {
         AuditModule,
         TransferModule,
         ProtectionModule,
+        ChangeRequestsModule,
         PromotionModule,
         ConsoleModule,
       ],

@@ -19,6 +19,7 @@ import { OutboxMessages } from './outbox/outbox-messages.js';
 import { CacheRefresher } from './events/cache-refresher.js';
 import { WorkerHttpServer } from './health/worker-http.server.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
+import { ChangeRequestScheduler } from './change-requests/change-request-scheduler.js';
 import { LOGGER, METRICS_REGISTRY, OUTBOX, WORKER_METRICS } from './worker.constants.js';
 
 @Module({})
@@ -39,6 +40,7 @@ export class WorkerModule {
         },
         eventLogServerProvider,
         OutboxRelay,
+        ChangeRequestScheduler,
         OutboxMessages,
         CacheRefresher,
         OutcomeAnnouncer,

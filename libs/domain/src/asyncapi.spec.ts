@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { load } from 'js-yaml';
 import { getMetadataStorage } from 'class-validator';
-import { parseEnvelope } from './event-validation.js';
+import { parseEnvelope, parseLoggedEnvelope } from './event-validation.js';
+import {
+  ChangeRequestAppliedDataDto,
+  ChangeRequestAppliedEnvelopeDto,
+  ProposedChangeDto,
+} from './change-request.dto.js';
+import { CHANGE_REQUEST_APPLIED } from './change-request.model.js';
 import { EVENT_DATA } from './event.dto.js';
 import { EVENT_TYPES, type EventType } from './event.model.js';
 import { POLICY_SPECS } from './policy.dto.js';
@@ -78,6 +84,44 @@ describe('docs/asyncapi.yaml', () => {
       const rules = rulesOf(EVENT_DATA[type]);
       expect(Object.keys(dataSchema.properties).sort()).toEqual(rules.properties);
       expect([...(dataSchema.required ?? [])].sort()).toEqual(rules.required.sort());
+    });
+  });
+
+  describe(CHANGE_REQUEST_APPLIED, () => {
+    const message = () => {
+      const found = eventMessages.filter((m) => m.name === CHANGE_REQUEST_APPLIED);
+      expect(found).toHaveLength(1);
+      return found[0];
+    };
+
+    it('has examples that the worker accepts as a change request to apply', () => {
+      expect(message().examples.length).toBeGreaterThan(0);
+      for (const example of message().examples) {
+        const parsed = parseLoggedEnvelope(JSON.stringify(example.payload));
+        expect({ example: example.name, parsed }).toMatchObject({
+          parsed: { ok: true, event: { type: CHANGE_REQUEST_APPLIED } },
+        });
+      }
+    });
+
+    it('documents exactly the fields that its classes validate', () => {
+      const envelope = deref(message().payload);
+      const data = deref(envelope.properties.data);
+      const change = deref(data.properties.changes.items);
+      for (const [schema, cls] of [
+        [envelope, ChangeRequestAppliedEnvelopeDto],
+        [data, ChangeRequestAppliedDataDto],
+        [change, ProposedChangeDto],
+      ] as const) {
+        const rules = rulesOf(cls);
+        expect(Object.keys(schema.properties).sort()).toEqual(rules.properties);
+        expect([...schema.required].sort()).toEqual(rules.required.sort());
+      }
+    });
+
+    it('is listed among the events the worker receives', () => {
+      const refs = document.operations.applyEvent.messages.map((m: Node) => m.$ref);
+      expect(refs).toContain('#/channels/events/messages/changeRequestApplied');
     });
   });
 

@@ -7,7 +7,14 @@ import {
   serviceAggregate,
   type EventEnvelope,
   type EventType,
+  type SCHEMA_VERSION,
 } from './event.model.js';
+import {
+  CHANGE_REQUEST_APPLIED,
+  changeRequestAggregate,
+  type ChangeRequestAppliedData,
+} from './change-request.model.js';
+import { ChangeRequestAppliedEnvelopeDto } from './change-request.dto.js';
 
 /** A validated envelope, discriminated by `type` so handlers switch exhaustively. */
 export type DomainEvent = {
@@ -99,4 +106,88 @@ function invalid(eventId: string | undefined, errors: FieldError[]): EventParse 
     'invalid envelope: ' +
     errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
   return { ok: false, reason, eventId, errors };
+}
+
+/** The event that applies a change request: many changes, all or none. */
+export type ChangeRequestAppliedEvent = Omit<EventEnvelope<ChangeRequestAppliedData>, 'type'> & {
+  type: typeof CHANGE_REQUEST_APPLIED;
+} & EventReceipt;
+
+/** Anything `governance.events` carries that the worker applies. */
+export type LoggedEvent = DomainEvent | ChangeRequestAppliedEvent;
+
+export type LoggedEventParse =
+  | { ok: true; event: LoggedEvent }
+  | { ok: false; reason: string; eventId?: string; errors: FieldError[] };
+
+/**
+ * Checks each change of a change request as the worker checks an event of its type,
+ * naming the change: `changes[2].data.spec.burst`.
+ */
+export function validateChanges(
+  changes: readonly { type: EventType; data: unknown }[],
+  prefix = 'changes',
+): FieldError[] {
+  return changes.flatMap((change, index) =>
+    validateEventData(change.type, change.data).map((e) => ({
+      ...e,
+      field: e.field ? `${prefix}[${index}].data.${e.field}` : `${prefix}[${index}].data`,
+    })),
+  );
+}
+
+/** `parseEnvelope`, and the `change-request.applied` envelope besides the events of section 4. */
+export function parseLoggedEnvelope(
+  raw: Buffer | string | null,
+  key?: string | null,
+): LoggedEventParse {
+  if (raw === null) return parseEnvelope(raw, key);
+  let plain: unknown;
+  try {
+    plain = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch {
+    return parseEnvelope(raw, key);
+  }
+  if ((plain as { type?: unknown } | null)?.type !== CHANGE_REQUEST_APPLIED)
+    return parseEnvelope(raw, key);
+  const eventId =
+    typeof (plain as { id?: unknown }).id === 'string' ? (plain as { id: string }).id : undefined;
+  const envelope = validatePlain(ChangeRequestAppliedEnvelopeDto, plain);
+  if (!envelope.ok) return invalid(eventId, envelope.errors);
+  const original = plain as ChangeRequestAppliedEvent;
+  const errors = validateChanges(original.data.changes, 'data.changes');
+  if (errors.length > 0) return invalid(eventId, errors);
+  const expected = changeRequestAggregate(original.data.changeRequestId);
+  if (envelope.value.aggregate !== expected)
+    return invalid(eventId, [{ field: 'aggregate', message: `aggregate must be ${expected}` }]);
+  if (key !== undefined && key !== expected) {
+    return invalid(eventId, [
+      {
+        field: 'key',
+        message: `Kafka key ${JSON.stringify(key)} is not the aggregate ${expected}`,
+      },
+    ]);
+  }
+  // The changes' data as sent: they are stored as JSON, exactly.
+  const { id, type, aggregate, actor, occurredAt, schemaVersion } = envelope.value;
+  const { changeRequestId, author, reason, changes } = original.data;
+  return {
+    ok: true,
+    event: {
+      id,
+      type,
+      aggregate,
+      actor,
+      occurredAt,
+      schemaVersion: schemaVersion as typeof SCHEMA_VERSION,
+      data: {
+        changeRequestId,
+        author,
+        reason,
+        changes: changes.map(({ type, data, expectedVersion }) =>
+          expectedVersion === undefined ? { type, data } : { type, data, expectedVersion },
+        ),
+      },
+    },
+  };
 }

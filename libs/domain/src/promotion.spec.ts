@@ -66,6 +66,18 @@ describe(planPromotion.name, () => {
     ['a different nested value', entry('k', { a: [1, 2] }), entry('k', { a: [1] }), 'changed'],
     ['null against a value', entry('k', null), entry('k', 0), 'changed'],
     ['only the description differs', entry('k', 1, 1, 'new'), entry('k', 1, 1), 'changed'],
+    [
+      'a secret against the same plain value',
+      { ...entry('k', 1), secret: true },
+      entry('k', 1),
+      'changed',
+    ],
+    [
+      'two equal secrets',
+      { ...entry('k', 's3'), secret: true },
+      { ...entry('k', 's3'), secret: true },
+      'unchanged',
+    ],
   ])('compares %s', (_name, source, target, expected) => {
     const plan = planPromotion([source], [target]);
     expect(plan.ok && plan.changes[0].change).toBe(expected);

@@ -3,8 +3,10 @@ import { diffJson } from './json-patch.js';
 /** A configuration entry as promotion compares it. */
 export interface PromotedEntry {
   key: string;
+  /** A secret's plaintext: promotion compares and copies values, and the target stays secret. */
   value: unknown;
   description?: string;
+  secret?: true;
   version: number;
 }
 
@@ -19,9 +21,9 @@ export interface PromotionChange {
   key: string;
   change: PromotionChangeKind;
   /** The target's entry now; absent for `added`. */
-  before?: { value: unknown; description?: string; version: number };
+  before?: { value: unknown; description?: string; secret?: true; version: number };
   /** The target's entry after the promotion; equals `before` unless added or changed. */
-  after: { value: unknown; description?: string };
+  after: { value: unknown; description?: string; secret?: true };
   /** The version of the source entry that is copied (added and changed only). */
   sourceVersion?: number;
 }
@@ -29,8 +31,19 @@ export interface PromotionChange {
 export type PromotionPlan =
   { ok: true; changes: PromotionChange[] } | { ok: false; missing: string[] };
 
-const entryOf = ({ value, description }: { value: unknown; description?: string }) =>
-  description === undefined ? { value } : { value, description };
+const entryOf = ({
+  value,
+  description,
+  secret,
+}: {
+  value: unknown;
+  description?: string;
+  secret?: true;
+}) => ({
+  value,
+  ...(description !== undefined ? { description } : {}),
+  ...(secret ? { secret } : {}),
+});
 
 /**
  * Compares the source environment's entries with the target's, key by key in key
@@ -67,7 +80,11 @@ export function planPromotion(
 }
 
 function sameEntry(a: PromotedEntry, b: PromotedEntry): boolean {
-  return a.description === b.description && diffJson(a.value, b.value).length === 0;
+  return (
+    a.description === b.description &&
+    a.secret === b.secret &&
+    diffJson(a.value, b.value).length === 0
+  );
 }
 
 /** The changes that promotion writes. */

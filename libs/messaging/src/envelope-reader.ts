@@ -1,4 +1,4 @@
-import { parseEnvelope, type DomainEvent } from '#domain/event-validation';
+import { parseLoggedEnvelope, type LoggedEvent } from '#domain/event-validation';
 import { SecretCipher } from '#config/secret-cipher';
 import { isUuid } from '#domain/event.model';
 import type { IncomingMessage } from './event-consumer.js';
@@ -26,7 +26,7 @@ export type LogMessage = Omit<IncomingMessage, 'topic'>;
 
 /** A valid event and the request that published it, for the logs. */
 export interface ReadEvent {
-  event: DomainEvent;
+  event: LoggedEvent;
   requestId?: string;
 }
 
@@ -55,7 +55,7 @@ export function readEnvelope(
   receivedAt = new Date().toISOString(),
   cipher = new SecretCipher(rules.secretsKey),
 ): EnvelopeRead {
-  const parsed = parseEnvelope(message.value, message.key);
+  const parsed = parseLoggedEnvelope(message.value, message.key);
   const origin = provenanceOf(
     message.value,
     message.headers[SIGNATURE_HEADER],
@@ -84,24 +84,37 @@ export function readEnvelope(
 
 /**
  * A `config.set` of a secret sent in the clear (by a producer other than the API) with its
- * value encrypted, as the API would have published it: nothing downstream sees the plaintext.
+ * value encrypted, as the API would have published it: nothing downstream sees the
+ * plaintext. The changes a change request applies are treated alike.
  */
 function withSecretEncrypted(
-  event: DomainEvent,
+  event: LoggedEvent,
   cipher: SecretCipher,
-): { ok: true; event: DomainEvent } | { ok: false; reason: string } {
-  if (event.type !== 'config.set' || event.data.secret !== true) return { ok: true, event };
-  if (event.data.encryptedValue !== undefined) return { ok: true, event };
-  const { value, ...data } = event.data;
+): { ok: true; event: LoggedEvent } | { ok: false; reason: string } {
   try {
-    const encryptedValue = cipher.encrypt(value);
-    return {
-      ok: true,
-      event: { ...event, data: { ...data, encryptedValue } as typeof event.data },
-    };
+    if (event.type === 'change-request.applied') {
+      const changes = event.data.changes.map((change) => ({
+        ...change,
+        data: sealedData(change.type, change.data, cipher),
+      }));
+      return { ok: true, event: { ...event, data: { ...event.data, changes } } };
+    }
+    const data = sealedData(event.type, event.data as unknown as Record<string, unknown>, cipher);
+    return { ok: true, event: { ...event, data } as unknown as LoggedEvent };
   } catch (error) {
     return { ok: false, reason: `secret not encrypted: ${(error as Error).message}` };
   }
+}
+
+function sealedData(
+  type: string,
+  data: Record<string, unknown>,
+  cipher: SecretCipher,
+): Record<string, unknown> {
+  if (type !== 'config.set' || data.secret !== true || data.encryptedValue !== undefined)
+    return data;
+  const { value, ...rest } = data;
+  return { ...rest, encryptedValue: cipher.encrypt(value) };
 }
 
 /** Sorts a stretch of log into valid events and unreadable messages; the worker and a replay read alike. */

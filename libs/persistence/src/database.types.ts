@@ -92,6 +92,7 @@ export interface AuditLogTable {
   applied_at: Timestamp;
   source: string;
   actor_verified: boolean;
+  change_request_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Names of the protection rules a change from outside the API matched (JSON array). */
   bypassed_rules: ColumnType<string[] | null, string | null | undefined, string | null>;
 }
@@ -141,7 +142,29 @@ export interface ReplaysTable {
   finished_at: Timestamp | null;
 }
 
+export interface ChangeRequestsTable {
+  id: string;
+  seq: Generated<string>;
+  title: string;
+  reason: string;
+  status: string;
+  required_approvals: number;
+  approvals: Json;
+  changes: string;
+  services: string[];
+  author: string;
+  closed_by: Json | null;
+  failure_reason: string | null;
+  apply_at: Timestamp | null;
+  apply_queued_at: Timestamp | null;
+  apply_event_id: string | null;
+  applied_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface WardenDatabase {
+  change_requests: ChangeRequestsTable;
   aggregates: AggregatesTable;
   services: ServicesTable;
   policies: PoliciesTable;

@@ -21,6 +21,7 @@ export interface AuditQuery {
   aggregate?: string;
   actor?: string;
   type?: string;
+  changeRequestId?: string;
   since?: Date;
   until?: Date;
   /** Exclusive upper bound on the sequence: the last entry of the previous page. */
@@ -43,6 +44,8 @@ export interface AuditEntry {
   /** `api`: signed by the API, the actor is a token's name; `kafka`: the actor is as claimed. */
   source: string;
   actorVerified: boolean;
+  /** The change request that applied this change, if one did. */
+  changeRequestId?: string;
   /**
    * True when the change came from outside the API (`source: kafka`) to a target that
    * protection rules cover: it was applied without the change request a direct write needs.
@@ -128,6 +131,7 @@ export class EventLogRepository {
     if (query.aggregate) q = q.where('aggregate', '=', query.aggregate);
     if (query.actor) q = q.where('actor', '=', query.actor);
     if (query.type) q = q.where('type', '=', query.type);
+    if (query.changeRequestId) q = q.where('change_request_id', '=', query.changeRequestId);
     if (query.since) q = q.where('applied_at', '>=', query.since);
     if (query.until) q = q.where('applied_at', '<', query.until);
     if (query.before !== undefined) q = q.where('seq', '<', String(query.before));
@@ -189,5 +193,6 @@ function toAuditEntry(r: Selectable<AuditLogTable>): AuditEntry {
     actorVerified: r.actor_verified,
     protectionBypassed: (r.bypassed_rules?.length ?? 0) > 0,
     ...(r.bypassed_rules?.length ? { bypassedRules: r.bypassed_rules } : {}),
+    ...(r.change_request_id !== null ? { changeRequestId: r.change_request_id } : {}),
   };
 }

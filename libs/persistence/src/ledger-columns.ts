@@ -13,6 +13,7 @@ export interface Claim {
   status: string;
   reason: string | null;
   processed_at: Date;
+  version?: number | null;
 }
 
 export const DEAD_LETTER_COLUMNS: BulkColumn<{ letter: DeadLetter; at: Date }>[] = [
@@ -33,6 +34,12 @@ export const CLAIM_COLUMNS: BulkColumn<Claim>[] = [
   ['status', 'text', (c) => c.status],
   ['reason', 'text', (c) => c.reason],
   ['processed_at', 'timestamptz', (c) => c.processed_at],
+];
+
+/** A change that a change request applied, recorded as an event already applied. */
+export const SUB_EVENT_COLUMNS: BulkColumn<Claim>[] = [
+  ...CLAIM_COLUMNS,
+  ['version', 'integer', (c) => c.version ?? null],
 ];
 
 export interface Settled {
@@ -64,6 +71,7 @@ export interface AuditRow {
   applied_at: Date;
   source: string;
   actor_verified: boolean;
+  change_request_id: string | null;
   /** JSON array of rule names, or null. */
   bypassed_rules: string | null;
 }
@@ -81,6 +89,7 @@ export const AUDIT_COLUMNS: BulkColumn<AuditRow>[] = [
   ['applied_at', 'timestamptz', (a) => a.applied_at],
   ['source', 'text', (a) => a.source],
   ['actor_verified', 'boolean', (a) => a.actor_verified],
+  ['change_request_id', 'uuid', (a) => a.change_request_id],
   ['bypassed_rules', 'jsonb', (a) => a.bypassed_rules],
 ];
 

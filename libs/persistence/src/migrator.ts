@@ -3,6 +3,7 @@ import type { Database } from './database.js';
 import * as initial from './migrations/001-initial.js';
 import * as reliableWritePath from './migrations/002-reliable-write-path.js';
 import * as eventProvenance from './migrations/003-event-provenance.js';
+import * as changeRequests from './migrations/004-change-requests.js';
 import * as protectionRules from './migrations/005-protection-rules.js';
 import * as secretValues from './migrations/006-secret-values.js';
 import * as adminAudit from './migrations/007-admin-audit.js';
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-reliable-write-path': reliableWritePath,
   '003-event-provenance': eventProvenance,
+  '004-change-requests': changeRequests,
   '005-protection-rules': protectionRules,
   '006-secret-values': secretValues,
   '007-admin-audit': adminAudit,

@@ -9,6 +9,7 @@ import {
   AUDIT_COLUMNS,
   CLAIM_COLUMNS,
   DEAD_LETTER_COLUMNS,
+  SUB_EVENT_COLUMNS,
   OUTBOX_COLUMNS,
   SETTLED_COLUMNS,
   type AuditRow,
@@ -24,6 +25,10 @@ import type {
   ProjectionBatch,
 } from './projection.types.js';
 import type { Rejection } from '#domain/rejection';
+import type { ChangeRequestAppliedEvent, DomainEvent, LoggedEvent } from '#domain/event-validation';
+import { ApplicationLedger, eventsOf, isApplication } from './change-request-application.js';
+import { settledRequestsWrite } from './change-request.rows.js';
+import type { StateChange } from './projection-working-set.js';
 
 type Trx = Transaction<WardenDatabase>;
 
@@ -66,8 +71,11 @@ export async function applyBatchWithin(
       processed_at: now,
     });
   }
+  // A change request's changes lock the aggregates they change, like events of their own.
+  const expanded = batch.events.map(eventsOf);
   const aggregates = new Set(batch.events.map((e) => e.aggregate));
-  if (batch.events.some((e) => e.type === 'default-policy.set'))
+  for (const events of expanded) for (const e of events) aggregates.add(e.aggregate);
+  if (expanded.some((events) => events.some((e) => e.type === 'default-policy.set')))
     aggregates.add(defaultsRevisionAggregate);
 
   // One statement: take the projection lock (shared; a replay holds it exclusively),
@@ -110,29 +118,39 @@ export async function applyBatchWithin(
   );
   const state = await ProjectionWorkingSet.load(
     trx,
-    batch.events.filter((_, index) => applying.has(index)),
+    expanded.filter((_, index) => applying.has(index)).flat(),
     new Map(claimed.revisions.map(([aggregate, revision]) => [aggregate, Number(revision)])),
     batch.limits,
   );
-  const bypassed = await judgeBypasses(trx, batch.events);
+  const ledger = await ApplicationLedger.lock(
+    trx,
+    batch.events.filter(
+      (e, index): e is ChangeRequestAppliedEvent => applying.has(index) && isApplication(e),
+    ),
+    batch.replay ?? false,
+  );
+  // Changes a change request applies went through its review: they bypass nothing.
+  const bypassed = await judgeBypasses(
+    trx,
+    batch.events.filter((e): e is DomainEvent => !isApplication(e)),
+  );
   const outcomes: ApplyOutcome[] = [];
   const audit: AuditRow[] = [];
   const settled: Settled[] = [];
   const outbox: OutboxMessage[] = [];
-  for (const [index, event] of batch.events.entries()) {
-    if (!applying.has(index)) {
-      outcomes.push({ status: 'duplicate' });
-      continue;
-    }
-    const bypassedRules = bypassed(event, state.serviceTier(event));
-    const result = state.apply(event);
-    if (!result.ok) {
-      const { code, message: reason } = result.rejection;
-      outcomes.push({ status: 'rejected', code, reason });
-      settled.push({ id: event.id, status: 'rejected', code, reason, version: null });
-      continue;
-    }
-    const { before, after, version, revision } = result.change;
+  const subEvents: Claim[] = [];
+  const refuse = (event: LoggedEvent, code: Rejection['code'], reason: string) => {
+    outcomes.push({ status: 'rejected', code, reason });
+    settled.push({ id: event.id, status: 'rejected', code, reason, version: null });
+  };
+  /** The audit row and feed message of one applied change; `partOf` is its change request. */
+  const record = (
+    event: DomainEvent,
+    result: StateChange,
+    partOf?: LoggedEvent,
+    bypassedRules?: string[],
+  ): AppliedChange => {
+    const { before, after, version, revision } = result;
     const change: AppliedChange = {
       eventId: event.id,
       type: event.type,
@@ -143,15 +161,13 @@ export async function applyBatchWithin(
       after,
       appliedAt: now.toISOString(),
     };
-    outcomes.push({ status: 'applied', change });
-    if (version !== undefined)
-      settled.push({ id: event.id, status: 'applied', code: null, reason: null, version });
+    const requestReason = partOf && (partOf.data as { reason?: string }).reason;
     audit.push({
       event_id: event.id,
       type: event.type,
       aggregate: event.aggregate,
       actor: event.actor,
-      reason: (event.data as { reason?: string }).reason ?? null,
+      reason: (event.data as { reason?: string }).reason ?? requestReason ?? null,
       version: version ?? null,
       before: before === undefined ? null : json(before),
       after: after === undefined ? null : json(after),
@@ -159,9 +175,62 @@ export async function applyBatchWithin(
       applied_at: now,
       source: event.source ?? 'kafka',
       actor_verified: event.actorVerified ?? false,
+      change_request_id: partOf && isApplication(partOf) ? partOf.data.changeRequestId : null,
       bypassed_rules: bypassedRules ? json(bypassedRules) : null,
     });
     if (batch.feed && !batch.replay) outbox.push(batch.feed(event, change));
+    return change;
+  };
+  for (const [index, event] of batch.events.entries()) {
+    if (!applying.has(index)) {
+      outcomes.push({ status: 'duplicate' });
+      continue;
+    }
+    if (isApplication(event)) {
+      const verdict = ledger.check(event);
+      if (!verdict.ok) {
+        refuse(event, verdict.code, verdict.reason);
+        continue;
+      }
+      const changes = expanded[index];
+      const result = state.applyAll(changes);
+      if (!result.ok) {
+        const reason = ledger.settle(event, now.toISOString(), result)!;
+        refuse(event, result.rejection.code, reason);
+        continue;
+      }
+      ledger.settle(event, now.toISOString());
+      const applied = changes.map((change, i) => record(change, result.changes[i], event));
+      outcomes.push({ status: 'applied-all', changes: applied });
+      for (const change of applied) {
+        subEvents.push({
+          id: change.eventId,
+          aggregate: change.aggregate,
+          type: change.type,
+          status: 'applied',
+          reason: null,
+          processed_at: now,
+          version: change.version ?? null,
+        });
+      }
+      continue;
+    }
+    const bypassedRules = bypassed(event, state.serviceTier(event));
+    const result = state.apply(event);
+    if (!result.ok) {
+      refuse(event, result.rejection.code, result.rejection.message);
+      continue;
+    }
+    const change = record(event, result.change, undefined, bypassedRules);
+    outcomes.push({ status: 'applied', change });
+    if (change.version !== undefined)
+      settled.push({
+        id: event.id,
+        status: 'applied',
+        code: null,
+        reason: null,
+        version: change.version,
+      });
   }
 
   if (deadLetters.length > 0 && !batch.replay) {
@@ -183,6 +252,14 @@ export async function applyBatchWithin(
   }
 
   const writes = [];
+  // Each change a change request applied is an event of its own to GET /v1/events/{id}.
+  if (subEvents.length > 0) {
+    writes.push(sql`
+      INSERT INTO processed_events ${columnList(SUB_EVENT_COLUMNS)} ${unnestRows(subEvents, SUB_EVENT_COLUMNS)}
+      ON CONFLICT (id) DO NOTHING`);
+  }
+  const requests = ledger.settledRequests();
+  if (requests.length > 0) writes.push(settledRequestsWrite(requests));
   if (settled.length > 0) {
     writes.push(sql`
       UPDATE processed_events AS p

@@ -1,7 +1,7 @@
 import type { Database } from './database.js';
 import { applyBatchWithin } from './projection-batch.js';
 import type { ApplyOutcome, BatchResult, DeadLetter, ProjectionBatch } from './projection.types.js';
-import type { DomainEvent } from '#domain/event-validation';
+import type { LoggedEvent } from '#domain/event-validation';
 
 export type { AggregateDocument } from './projection-working-set.js';
 export type * from './projection.types.js';
@@ -19,7 +19,7 @@ export class ProjectionRepository {
   constructor(private readonly db: Database) {}
 
   /** One event in its own transaction. */
-  async apply(event: DomainEvent): Promise<ApplyOutcome> {
+  async apply(event: LoggedEvent): Promise<ApplyOutcome> {
     const { outcomes } = await this.applyBatch({ events: [event] });
     return outcomes[0];
   }

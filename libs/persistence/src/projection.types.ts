@@ -1,4 +1,4 @@
-import type { DomainEvent } from '#domain/event-validation';
+import type { DomainEvent, LoggedEvent } from '#domain/event-validation';
 import type { Rejection } from '#domain/rejection';
 import type { GovernanceLimits } from '#domain/governance-limits';
 import type { AggregateDocument } from './projection-working-set.js';
@@ -19,6 +19,8 @@ export interface AppliedChange {
 
 export type ApplyOutcome =
   | { status: 'applied'; change: AppliedChange }
+  /** A change request's changes, all applied (in its order). */
+  | { status: 'applied-all'; changes: AppliedChange[] }
   | { status: 'rejected'; code: Rejection['code']; reason: string }
   | { status: 'duplicate' };
 
@@ -45,7 +47,7 @@ export interface DeadLetter {
 
 export interface ProjectionBatch {
   /** Valid events in log order (per aggregate, the order that matters). */
-  events: DomainEvent[];
+  events: LoggedEvent[];
   /** Messages of the same stretch of log that are not events. */
   deadLetters?: DeadLetter[];
   /** The change-feed message of an applied change, written to the outbox. */

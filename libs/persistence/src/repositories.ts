@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { DATABASE } from './persistence.constants.js';
 import type { Database } from './database.js';
 import { CatalogRepository } from './catalog.repository.js';
+import { ChangeRequestRepository } from './change-request.repository.js';
 import { DeadLetterRepository } from './dead-letter.repository.js';
 import { EventLogRepository } from './event-log.repository.js';
 import { GovernanceRepository } from './governance.repository.js';
@@ -17,6 +18,7 @@ import { ReplayLogRepository } from './replay-log.repository.js';
  */
 export const REPOSITORIES = [
   CatalogRepository,
+  ChangeRequestRepository,
   DeadLetterRepository,
   EventLogRepository,
   GovernanceRepository,

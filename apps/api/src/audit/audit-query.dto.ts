@@ -5,6 +5,7 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -32,6 +33,11 @@ export class AuditQueryDto {
   /** An event type, or an admin action's (`admin.dlq.redrive`, …). */
   @IsIn(AUDIT_ENTRY_TYPES)
   type?: (typeof AUDIT_ENTRY_TYPES)[number];
+
+  /** The changes that this change request applied. */
+  @IsOptional()
+  @IsUUID()
+  changeRequestId?: string;
 
   /** Applied at or after this instant (ISO 8601). */
   @IsOptional()

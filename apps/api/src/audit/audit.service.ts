@@ -40,6 +40,7 @@ export class AuditService {
       aggregate: query.aggregate,
       actor: query.actor,
       type: query.type,
+      changeRequestId: query.changeRequestId,
       since,
       until,
       before: query.cursor !== undefined ? decodeAuditCursor(query.cursor) : undefined,

@@ -89,6 +89,11 @@ export const PolicyTypeParam = new PathParamPipe(
   isPolicyType,
   'must be rate-limit, quota, access or circuit-breaker',
 );
+export const ChangeRequestIdParam = new PathParamPipe(
+  'id',
+  (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
+  'must be a UUID',
+);
 export const EventIdParam = new PathParamPipe(
   'eventId',
   (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),

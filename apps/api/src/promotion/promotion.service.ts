@@ -1,4 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { SECRET_CIPHER } from '#config/config.constants';
+import type { SecretCipher } from '#config/secret-cipher';
+import { SECRET_MASK, isEncryptedValue } from '#domain/secret-value';
+import type { ConfigEntryResource } from '#domain/governance-state';
+import { audienceOf } from '../auth/secret-readers.js';
 import type { EventStatus } from '#domain/event.model';
 import { planPromotion, promotionWrites, type PromotionChange } from '#domain/promotion';
 import { describeProtection, type Protection } from '#domain/protection';
@@ -44,6 +49,7 @@ export class PromotionService {
     private readonly governance: GovernanceRepository,
     private readonly gateway: EventGateway,
     private readonly protection: ProtectionGate,
+    @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
   ) {}
 
   async promote(
@@ -55,7 +61,13 @@ export class PromotionService {
       throw validationFailed([{ field: 'to', message: 'to must differ from from' }]);
     const holdings = (await this.governance.serviceHoldings([slug])).get(slug);
     if (!holdings) throw new ProblemException(404, `Service ${slug} does not exist`);
-    const entries = (env: string) => holdings.config.filter((entry) => entry.env === env);
+    // Secrets are compared and copied as plaintexts (the gateway encrypts them again); one
+    // that does not open with this key reads as the mask and is never copied.
+    const unopened = new Set<string>();
+    const entries = (env: string) =>
+      holdings.config
+        .filter((entry) => entry.env === env)
+        .map((entry) => this.opened(entry, () => unopened.add(`${env}\u0000${entry.key}`)));
     const plan = planPromotion(entries(body.from), entries(body.to), body.keys);
     if (!plan.ok) {
       throw new ProblemException(
@@ -67,6 +79,15 @@ export class PromotionService {
             message: `${key} is not set in ${body.from}`,
           })),
         },
+      );
+    }
+    const unreadable = promotionWrites(plan.changes)
+      .map((change) => change.key)
+      .filter((key) => unopened.has(`${body.from}\u0000${key}`));
+    if (unreadable.length > 0) {
+      throw new ProblemException(
+        422,
+        `Secrets of ${body.from} that this Warden's key does not open cannot be promoted: ${unreadable.join(', ')}`,
       );
     }
     const summary = { added: 0, changed: 0, unchanged: 0, kept: 0 };
@@ -90,7 +111,7 @@ export class PromotionService {
       to: body.to,
       dryRun: body.dryRun === true,
       summary,
-      changes: plan.changes,
+      changes: audienceOf(context.grant) === 'revealed' ? plan.changes : plan.changes.map(masked),
       ...(protection ? { protection: protectionSummary(protection) } : {}),
     };
     if (report.dryRun || commands.length === 0) return { report, settled: true };
@@ -98,6 +119,14 @@ export class PromotionService {
     report.writes = await this.publish(commands, context);
     const settled = report.writes.every((w) => w.status !== 'accepted');
     return { report, settled };
+  }
+
+  private opened(entry: ConfigEntryResource, failed: () => void): ConfigEntryResource {
+    if (!entry.secret) return entry;
+    const opened = isEncryptedValue(entry.value) ? this.cipher.open(entry.value) : undefined;
+    if (opened?.ok) return { ...entry, value: opened.value };
+    failed();
+    return { ...entry, value: SECRET_MASK };
   }
 
   private requestChange(
@@ -156,6 +185,17 @@ export class PromotionService {
     }
     return writes;
   }
+}
+
+/** A change as a requester without the `secrets` scope sees it. */
+function masked(change: PromotionChange): PromotionChange {
+  const hide = <T extends { value: unknown; secret?: true }>(side: T): T =>
+    side.secret ? { ...side, value: SECRET_MASK } : side;
+  return {
+    ...change,
+    ...(change.before ? { before: hide(change.before) } : {}),
+    after: hide(change.after),
+  };
 }
 
 function protectionSummary(protection: Protection) {

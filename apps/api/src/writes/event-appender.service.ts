@@ -6,7 +6,7 @@ import { DeadLetterHeaders, type TopicNames } from '#messaging/topics';
 import { SIGNATURE_HEADER, signatureOf } from '#messaging/envelope-signature';
 import type { WardenConfig } from '#config/warden-config';
 import { WARDEN_CONFIG } from '#config/config.constants';
-import type { EventEnvelope } from '#domain/event.model';
+import type { OutgoingEnvelope } from './event-gateway.service.js';
 import { LOGGER } from '#observability/observability.constants';
 import { ProblemException } from '../http/problem.js';
 import { API_METRICS, type ApiMetrics } from '../api.constants.js';
@@ -53,7 +53,7 @@ export class EventAppender implements BeforeApplicationShutdown {
   }
 
   /** Resolves once Kafka has the event; a broker that is away is a `503` with `Retry-After`. */
-  async append(envelope: EventEnvelope, requestId: string): Promise<void> {
+  async append(envelope: OutgoingEnvelope, requestId: string): Promise<void> {
     this.refuseWhenClosing();
     const value = JSON.stringify(envelope);
     const acceptedAt = Date.now();

@@ -24,6 +24,12 @@ export interface WriteCommand {
   requestId: string;
 }
 
+/** What `publish` appends: an envelope of section 4, or a change request's apply. */
+export type OutgoingEnvelope = Omit<EventEnvelope, 'type' | 'data'> & {
+  type: string;
+  data: object;
+};
+
 export interface SubmittedWrite {
   eventId: string;
   aggregate: string;
@@ -65,9 +71,22 @@ export class EventGateway {
         : {}),
       data: this.sealer.sealed(command.type, command.data),
     };
+    return this.publish(envelope, command.requestId, waitSeconds);
+  }
+
+  /**
+   * Appends an envelope that its caller built and checked (a change request's
+   * `change-request.applied`), answered as `submit` answers.
+   */
+  async publish(
+    envelope: OutgoingEnvelope,
+    requestId: string,
+    waitSeconds?: number,
+  ): Promise<SubmittedWrite> {
+    const { aggregate } = envelope;
     const expected = waitSeconds ? this.waiter.expect(envelope.id) : undefined;
     try {
-      await this.appender.append(envelope, command.requestId);
+      await this.appender.append(envelope, requestId);
     } catch (error) {
       expected?.cancel();
       throw error;
@@ -75,7 +94,7 @@ export class EventGateway {
     // Lets GET /v1/events/{id} answer "accepted" before the worker has seen it.
     this.outcomes.markAccepted(envelope.id, aggregate);
     this.log.info(
-      { requestId: command.requestId, eventId: envelope.id, type: envelope.type, aggregate },
+      { requestId, eventId: envelope.id, type: envelope.type, aggregate },
       'event accepted',
     );
     if (!expected || !waitSeconds) return { eventId: envelope.id, aggregate };

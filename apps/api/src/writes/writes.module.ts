@@ -22,6 +22,6 @@ import { EnvelopeSealer } from './envelope-sealer.js';
     OutcomeWaiter,
     WritesService,
   ],
-  exports: [EventGateway, WritesService],
+  exports: [EventGateway, WritesService, WriteAuthorizer, EnvelopeSealer],
 })
 export class WritesModule {}

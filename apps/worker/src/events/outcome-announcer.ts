@@ -4,7 +4,8 @@ import { OUTCOME_BUS } from '#caching/caching.constants';
 import type { OutcomeBus, EventOutcomeMessage } from '#caching/outcome-bus';
 import type { ReadEvent } from '#messaging/envelope-reader';
 import { DeadLetterHeaders } from '#messaging/topics';
-import type { BatchResult, DeadLetter } from '#persistence/projection.repository';
+import type { AppliedChange, BatchResult, DeadLetter } from '#persistence/projection.repository';
+import { aggregateOfData, type LoggedEvent } from '#domain/event-validation';
 import { CacheRefresher } from './cache-refresher.js';
 import { LOGGER, WORKER_METRICS, type WorkerMetrics } from '../worker.constants.js';
 
@@ -31,8 +32,14 @@ export class OutcomeAnnouncer {
       const announcement = this.outcomeOf(read, result, index, at);
       if (!announcement) return;
       announcements.push(announcement);
-      if (result.outcomes[index].status === 'duplicate' && announcement.status === 'applied') {
-        redelivered.add(read.event.aggregate);
+      const outcome = result.outcomes[index];
+      // Each change of a change request is announced as its own event: the caches of
+      // every aggregate it changed drop their copies.
+      if (outcome.status === 'applied-all') {
+        for (const change of outcome.changes) announcements.push(this.changeApplied(change, at));
+      }
+      if (outcome.status === 'duplicate' && announcement.status === 'applied') {
+        for (const aggregate of aggregatesOf(read.event)) redelivered.add(aggregate);
       }
     });
     for (const letter of deadLetters) {
@@ -58,7 +65,9 @@ export class OutcomeAnnouncer {
     const outcome = result.outcomes[index];
     const context = { eventId: event.id, type: event.type, aggregate: event.aggregate, requestId };
     const base = { eventId: event.id, aggregate: event.aggregate, at };
-    this.metrics.events.inc({ outcome: outcome.status });
+    this.metrics.events.inc({
+      outcome: outcome.status === 'applied-all' ? 'applied' : outcome.status,
+    });
     switch (outcome.status) {
       case 'duplicate': {
         this.log.info(context, 'event already processed; no second effect');
@@ -76,7 +85,15 @@ export class OutcomeAnnouncer {
         this.log.info({ ...context, version, revision }, 'event applied');
         return { ...base, status: 'applied', revision, version };
       }
+      case 'applied-all':
+        this.log.info({ ...context, changes: outcome.changes.length }, 'change request applied');
+        return { ...base, status: 'applied' };
     }
+  }
+
+  private changeApplied(change: AppliedChange, at: number): EventOutcomeMessage {
+    const { eventId, aggregate, revision, version } = change;
+    return { eventId, aggregate, status: 'applied', revision, version, at };
   }
 
   private deadLettered(letter: DeadLetter, at: number): EventOutcomeMessage | undefined {
@@ -105,4 +122,10 @@ export class OutcomeAnnouncer {
     if (announcements.length === 0) return;
     await this.outcomes.publishAll(announcements).catch(() => undefined);
   }
+}
+
+/** The aggregates whose state an event changes: its own, or those of a change request's changes. */
+function aggregatesOf(event: LoggedEvent): string[] {
+  if (event.type !== 'change-request.applied') return [event.aggregate];
+  return [...new Set(event.data.changes.map((c) => aggregateOfData(c.type, c.data)))];
 }
