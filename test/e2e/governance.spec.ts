@@ -822,6 +822,18 @@ describe('governance: policies, configuration, effective view and audit, end to 
         'requestsPerSecond',
         'burst',
       ]);
+      // Built by the swagger plugin from the DTOs' types and rules, with the keywords
+      // it cannot read through a constant added from class-validator's metadata.
+      const registration = document.components.schemas.RegisterServiceDto;
+      expect(registration.required).toEqual(
+        expect.arrayContaining(['slug', 'name', 'owner', 'tier', 'lifecycle']),
+      );
+      expect(registration.properties.slug.pattern).toBe('^[a-z][a-z0-9-]{1,62}$');
+      expect(registration.properties.tier).toMatchObject({ type: 'integer', maximum: 3 });
+      expect(registration.properties.links.items).toEqual({
+        $ref: '#/components/schemas/ServiceLinkDto',
+      });
+      expect(document.components.schemas.SetPolicyDto.properties.spec.oneOf).toHaveLength(4);
       const refs = [
         ...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g),
       ].map((m) => m[1]);

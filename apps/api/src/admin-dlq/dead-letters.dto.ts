@@ -1,19 +1,7 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { PageQueryDto } from '../http/page-query.dto.js';
 
-export class DeadLetterPageQueryDto {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  /** Opaque: the `nextCursor` of the previous page. */
-  @IsOptional()
-  @IsString()
-  cursor?: string;
-}
+/** `GET /admin/dlq`: newest first, paged like every list. */
+export class DeadLetterPageQueryDto extends PageQueryDto {}
 
 /** A dead letter as `GET /admin/dlq` lists it. */
 export interface DeadLetterView {

@@ -1,20 +1,17 @@
-import { Type } from 'class-transformer';
 import {
   IsIn,
-  IsInt,
   IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
   Matches,
-  Max,
   MaxLength,
-  Min,
   MinLength,
 } from 'class-validator';
+import { PageQueryDto } from '../http/page-query.dto.js';
 import { AUDIT_AGGREGATE_PATTERN, AUDIT_ENTRY_TYPES } from '#domain/admin-action.model';
 
-export class AuditQueryDto {
+export class AuditQueryDto extends PageQueryDto {
   /** `service:{slug}` or `defaults:{type}`, or an admin action's target (`dead-letter:{id}`, `cache:all`, …). */
   @IsOptional()
   @Matches(AUDIT_AGGREGATE_PATTERN, {
@@ -48,16 +45,4 @@ export class AuditQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   until?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
 }

@@ -1,22 +1,29 @@
-import { ModulesContainer } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
-import {
-  ApiProperty,
-  DocumentBuilder,
-  SwaggerModule,
-  getSchemaPath,
-  type OpenAPIObject,
-} from '@nestjs/swagger';
-import { ReasonDto } from '#domain/service.dto';
-import { SetConfigDto } from '#domain/config.dto';
-import { SetDefaultPolicyDto, SetPolicyDto } from '#domain/policy.dto';
+import { DocumentBuilder, SwaggerModule, getSchemaPath, type OpenAPIObject } from '@nestjs/swagger';
+import * as serviceDtos from '#domain/service.dto';
+import * as policyDtos from '#domain/policy.dto';
+import * as configDtos from '#domain/config.dto';
+import * as eventDtos from '#domain/event.dto';
+import * as protectionDtos from '#domain/protection.dto';
+import * as changeRequestDtos from '#domain/change-request.dto';
 import { SLUG_PATTERN } from '#domain/service.model';
 import { ENV_PATTERN, POLICY_TYPES } from '#domain/policy.model';
 import { CONFIG_KEY_PATTERN } from '#domain/config.model';
-import { REQUIRED_ROLE } from '../auth/roles.decorator.js';
-import { documentFromValidation, type Class } from './validation-schema.js';
+import { REQUIRED_ROLE_EXTENSION } from '../auth/roles.decorator.js';
+import * as pageQueryDtos from '../http/page-query.dto.js';
+import * as listServicesDtos from '../services/list-services-query.dto.js';
+import * as auditDtos from '../audit/audit-query.dto.js';
+import * as deadLetterDtos from '../admin-dlq/dead-letters.dto.js';
+import * as replayDtos from '../admin-ops/replay.dto.js';
+import * as adminCacheDtos from '../admin-cache/admin-cache.dto.js';
+import * as configHistoryDtos from '../config/config-history.dto.js';
+import * as effectiveDtos from '../effective/effective-query.dto.js';
+import * as watchDtos from '../watch/watch-query.dto.js';
+import * as promoteDtos from '../promotion/promote.dto.js';
+import * as transferDtos from '../transfer/transfer.dto.js';
+import * as changeRequestQueryDtos from '../change-requests/change-request-query.dto.js';
 import * as responses from './response.schemas.js';
-import { ConfigItemDto, DefaultPolicyEntryDto, PolicyEntryDto } from '../transfer/transfer.dto.js';
+import { addValidationKeywords, classesOf } from './validation-keywords.js';
 
 export const DOCS_PATH = 'docs';
 export const OPENAPI_JSON_PATH = 'docs/openapi.json';
@@ -31,6 +38,33 @@ type Parameter = {
 };
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+
+/**
+ * The classes whose validation rules the document shows (see validation-keywords.ts):
+ * request bodies and queries, and the answers made from them; a new `*.dto.ts` module
+ * belongs here.
+ */
+const VALIDATED_MODELS = classesOf(
+  responses,
+  serviceDtos,
+  policyDtos,
+  configDtos,
+  eventDtos,
+  protectionDtos,
+  changeRequestDtos,
+  pageQueryDtos,
+  listServicesDtos,
+  auditDtos,
+  deadLetterDtos,
+  replayDtos,
+  adminCacheDtos,
+  configHistoryDtos,
+  effectiveDtos,
+  watchDtos,
+  promoteDtos,
+  transferDtos,
+  changeRequestQueryDtos,
+);
 
 /** Path parameters mean the same wherever they appear. */
 const PATH_PARAMETERS: Record<string, Record<string, unknown>> = {
@@ -51,21 +85,11 @@ const problemResponse = (description: string) => ({
 /**
  * Serves the OpenAPI document at /docs/openapi.json and Swagger UI at /docs. Both are
  * plain Fastify routes, outside the controllers' AuthGuard, so they need no token.
- * Request shapes come from the DTOs' validation rules; the role each operation needs
- * comes from its `@RequireRole`, the same metadata that the guard enforces.
+ * Request shapes come from the DTOs, documented at build time by the swagger compiler
+ * plugin from their types and validation rules (tools/build.mjs); the role each
+ * operation needs comes from its `@RequireRole`, the same decorator the guard reads.
  */
 export function setupOpenApi(app: INestApplication): OpenAPIObject {
-  const controllers = controllerClasses(app);
-  describeFreeFormMembers();
-  const documented = new Set<Class>();
-  const models = [
-    ReasonDto,
-    ...responses.POLICY_SPEC_MODELS,
-    ...(Object.values(responses) as unknown[]).filter(isClass),
-    ...handlerParameterTypes(controllers),
-  ];
-  for (const model of models) documentFromValidation(model, documented);
-
   const config = new DocumentBuilder()
     .setTitle('Warden')
     .setDescription(
@@ -77,7 +101,9 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [responses.ProblemSchema, ...responses.POLICY_SPEC_MODELS],
   });
-  annotateOperations(document, requiredRoles(controllers));
+  addValidationKeywords(document, VALIDATED_MODELS);
+  describeFreeFormMembers(document);
+  annotateOperations(document);
   widenAnyJsonMembers(document);
   SwaggerModule.setup(DOCS_PATH, app, document, {
     jsonDocumentUrl: OPENAPI_JSON_PATH,
@@ -87,61 +113,31 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
   return document;
 }
 
-/** Members whose shape validation checks elsewhere: a spec against its type, a value as any JSON. */
-function describeFreeFormMembers(): void {
-  for (const model of [SetPolicyDto, SetDefaultPolicyDto, PolicyEntryDto, DefaultPolicyEntryDto]) {
-    ApiProperty(responses.policySpecSchema)(model.prototype, 'spec');
-  }
-  for (const model of [SetConfigDto, ConfigItemDto]) {
-    ApiProperty(responses.anyJsonSchema)(model.prototype, 'value');
-  }
-}
-
-function controllerClasses(app: INestApplication): Class[] {
-  const classes = new Set<Class>();
-  for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      if (typeof wrapper.metatype === 'function') classes.add(wrapper.metatype as Class);
+/**
+ * Members whose shape validation checks elsewhere: a spec against its policy type, a
+ * value as any JSON. The plugin sees only their TypeScript type (an object, unknown).
+ */
+function describeFreeFormMembers(document: OpenAPIObject): void {
+  const schemas = (document.components?.schemas ?? {}) as Record<
+    string,
+    { properties?: Record<string, Record<string, unknown>> }
+  >;
+  const describe = (models: string[], member: string, schema: Record<string, unknown>) => {
+    for (const model of models) {
+      const properties = schemas[model]?.properties;
+      if (properties?.[member]) properties[member] = { ...schema };
     }
-  }
-  return [...classes];
-}
-
-function handlerNames(controller: Class): string[] {
-  const prototype = controller.prototype as Record<string, unknown>;
-  return Object.getOwnPropertyNames(prototype).filter(
-    (name) => name !== 'constructor' && typeof prototype[name] === 'function',
+  };
+  describe(
+    ['SetPolicyDto', 'SetDefaultPolicyDto', 'PolicyEntryDto', 'DefaultPolicyEntryDto'],
+    'spec',
+    responses.policySpecSchema,
   );
+  describe(['SetConfigDto', 'ConfigItemDto'], 'value', responses.anyJsonSchema);
 }
 
-/** The classes that handlers take (bodies and queries), to document from their rules. */
-function handlerParameterTypes(controllers: Class[]): Class[] {
-  return controllers.flatMap((controller) =>
-    handlerNames(controller).flatMap(
-      (name) =>
-        (Reflect.getMetadata('design:paramtypes', controller.prototype, name) as
-          Class[] | undefined) ?? [],
-    ),
-  );
-}
-
-/** `Controller_method` (Swagger's operationId) → the weakest role that may call it. */
-function requiredRoles(controllers: Class[]): Map<string, string> {
-  const roles = new Map<string, string>();
-  for (const controller of controllers) {
-    for (const name of handlerNames(controller)) {
-      const handler = (controller.prototype as Record<string, object>)[name];
-      const role =
-        (Reflect.getMetadata(REQUIRED_ROLE, handler) as string | undefined) ??
-        (Reflect.getMetadata(REQUIRED_ROLE, controller) as string | undefined) ??
-        'reader';
-      roles.set(`${controller.name}_${name}`, role);
-    }
-  }
-  return roles;
-}
-
-function annotateOperations(document: OpenAPIObject, roles: Map<string, string>): void {
+/** The role each operation needs (its `@RequireRole`, `reader` without one), its 401 and 403. */
+function annotateOperations(document: OpenAPIObject): void {
   for (const item of Object.values(document.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = item[method];
@@ -155,14 +151,15 @@ function annotateOperations(document: OpenAPIObject, roles: Map<string, string>)
           'A parameter or the body is not valid: `errors` names each field',
         );
       }
-      const role = roles.get(operation.operationId ?? '');
-      if (!role) continue;
+      const annotated = operation as Operation & Record<string, unknown>;
+      const role = (annotated[REQUIRED_ROLE_EXTENSION] as string | undefined) ?? 'reader';
       if (role === 'public') {
+        delete annotated[REQUIRED_ROLE_EXTENSION];
         operation.security = [];
         continue;
       }
       operation.security = [{ bearer: [] }];
-      (operation as Operation & { 'x-required-role': string })['x-required-role'] = role;
+      annotated[REQUIRED_ROLE_EXTENSION] = role;
       operation.description = [`Requires the \`${role}\` role.`, operation.description]
         .filter(Boolean)
         .join(' ');
@@ -217,8 +214,4 @@ function widenAnyJsonMembers(document: OpenAPIObject): void {
       }
     }
   }
-}
-
-function isClass(value: unknown): value is Class {
-  return typeof value === 'function' && /^class\s/.test(Function.prototype.toString.call(value));
 }

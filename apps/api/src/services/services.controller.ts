@@ -1,12 +1,8 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import {
-  DeleteServiceDto,
-  ListServicesQueryDto,
-  RegisterServiceDto,
-  UpdateServiceDto,
-} from '#domain/service.dto';
+import { DeleteServiceDto, RegisterServiceDto, UpdateServiceDto } from '#domain/service.dto';
+import { ListServicesQueryDto } from './list-services-query.dto.js';
 import { ServicesService, type ServicePage } from './services.service.js';
 import { CatalogCache } from '../read-model/catalog-cache.service.js';
 import { WritesService } from '../writes/writes.service.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CatalogRepository } from '#persistence/catalog.repository';
-import type { ListServicesQueryDto } from '#domain/service.dto';
+import type { ListServicesQueryDto } from './list-services-query.dto.js';
 import type { ServiceResource } from '#domain/service.model';
 import { versionEtag } from '#domain/etag';
 import { validationFailed } from '../http/validation.js';

@@ -1,8 +1,9 @@
 import { query } from '../api.js';
-import { button, formatTime, h, input } from '../dom.js';
+import { formatTime, h, input } from '../dom.js';
 import { diffView } from '../diff.js';
-import { load, section, type Page, type PageContext } from '../page.js';
+import { section, type Page, type PageContext } from '../page.js';
 import { setQuery } from '../router.js';
+import { pagedList, type CursorPage } from '../paged-list.js';
 
 export interface AuditEntry {
   eventId?: string;
@@ -62,39 +63,20 @@ export function auditPage({ session, query: params }: PageContext): Page {
     }),
   ) as Record<(typeof FILTERS)[number][0], HTMLInputElement>;
   const results = h('div', {});
-  const cursors: Array<string | undefined> = [undefined];
   const values = () =>
     Object.fromEntries(
       Object.entries(controls).map(([name, control]) => [name, control.value.trim()]),
     );
-
-  const show = (index: number) =>
-    load(results, async () => {
-      const page = await session.api.get<{ items: AuditEntry[]; nextCursor?: string | null }>(
-        `/v1/audit${query({ ...values(), limit: 25, cursor: cursors[index] })}`,
-      );
-      cursors[index + 1] = page.nextCursor ?? undefined;
-      return [
-        page.items.length
-          ? h('div', { class: 'audit-list' }, page.items.map(auditEntry))
-          : h('p', { class: 'muted' }, 'No applied change matches these filters.'),
-        h(
-          'div',
-          { class: 'pager' },
-          button(
-            'Previous page',
-            () => void show(index - 1),
-            index > 0 ? true : 'This is the first page',
-          ),
-          h('span', {}, `Page ${index + 1}`),
-          button(
-            'Next page',
-            () => void show(index + 1),
-            page.nextCursor ? true : 'No more entries',
-          ),
-        ),
-      ];
-    });
+  const entries = pagedList(results, {
+    fetch: (cursor) =>
+      session.api.get<CursorPage<AuditEntry>>(
+        `/v1/audit${query({ ...values(), limit: 25, cursor })}`,
+      ),
+    render: (items) => h('div', { class: 'audit-list' }, items.map(auditEntry)),
+    empty: 'No applied change matches these filters.',
+    noMore: 'No more entries',
+    numbered: true,
+  });
 
   const form = h(
     'form',
@@ -107,10 +89,9 @@ export function auditPage({ session, query: params }: PageContext): Page {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     setQuery(values());
-    cursors.splice(1);
-    void show(0);
+    void entries.restart();
   });
-  void show(0);
+  void entries.show(0);
   return {
     title: 'Audit',
     element: h(

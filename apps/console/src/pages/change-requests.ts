@@ -5,6 +5,7 @@ import { FieldErrors, parseJsonInput } from '../form.js';
 import { act, load, section, statusLine, table, type Page, type PageContext } from '../page.js';
 import { may } from '../session.js';
 import { changeBuilder } from './change-builder.js';
+import { pagedList, type CursorPage } from '../paged-list.js';
 
 export interface ChangeRequest {
   id: string;
@@ -32,59 +33,38 @@ export function changeRequestsPage({ session, query: params }: PageContext): Pag
   status.id = 'cr-status';
   const service = input({ value: params.get('service') ?? '' });
   service.id = 'cr-service';
-  const cursors: Array<string | undefined> = [undefined];
 
-  const show = (index: number) =>
-    load(list, async () => {
-      const page = await session.api
-        .get<{ items: ChangeRequest[]; nextCursor?: string | null }>(
-          `/v1/change-requests${query({ status: status.value, service: service.value.trim(), limit: 20, cursor: cursors[index] })}`,
+  const requests = pagedList(list, {
+    fetch: (cursor) =>
+      session.api
+        .get<CursorPage<ChangeRequest>>(
+          `/v1/change-requests${query({ status: status.value, service: service.value.trim(), limit: 20, cursor })}`,
         )
         .catch((error: unknown) => {
           // An API without the change-request feature has no such route.
           if (isMissingRoute(error)) return undefined;
           throw error;
-        });
-      if (!page) return h('p', { class: 'error' }, 'This API does not offer change requests yet.');
-      cursors[index + 1] = page.nextCursor ?? undefined;
-      if (page.items.length === 0) return h('p', { class: 'muted' }, 'No change request matches.');
-      return [
-        table(
-          ['Title', 'Status', 'Approvals', 'Author', 'Created', 'Apply at', ''],
-          page.items.map((cr) => [
-            cr.title,
-            h('span', { class: `cr-status cr-${cr.status}` }, cr.status),
-            `${cr.approvals.length} of ${cr.requiredApprovals}`,
-            cr.author,
-            formatTime(cr.createdAt),
-            formatTime(cr.applyAt) || '—',
-            button(
-              'Open',
-              () => void openRequest(session, cr.id, detail, () => void show(index)),
-              true,
-              {
-                'aria-label': `Open change request ${cr.title}`,
-              },
-            ),
-          ]),
-          'Change requests',
-        ),
-        h(
-          'div',
-          { class: 'pager' },
-          button(
-            'Previous page',
-            () => void show(index - 1),
-            index > 0 ? true : 'This is the first page',
-          ),
-          button(
-            'Next page',
-            () => void show(index + 1),
-            page.nextCursor ? true : 'No more change requests',
-          ),
-        ),
-      ];
-    });
+        }),
+    render: (items, refresh) =>
+      table(
+        ['Title', 'Status', 'Approvals', 'Author', 'Created', 'Apply at', ''],
+        items.map((cr) => [
+          cr.title,
+          h('span', { class: `cr-status cr-${cr.status}` }, cr.status),
+          `${cr.approvals.length} of ${cr.requiredApprovals}`,
+          cr.author,
+          formatTime(cr.createdAt),
+          formatTime(cr.applyAt) || '—',
+          button('Open', () => void openRequest(session, cr.id, detail, refresh), true, {
+            'aria-label': `Open change request ${cr.title}`,
+          }),
+        ]),
+        'Change requests',
+      ),
+    empty: 'No change request matches.',
+    noMore: 'No more change requests',
+    unavailable: 'This API does not offer change requests yet.',
+  });
 
   const filters = h(
     'form',
@@ -95,14 +75,13 @@ export function changeRequestsPage({ session, query: params }: PageContext): Pag
   );
   filters.addEventListener('submit', (event) => {
     event.preventDefault();
-    cursors.splice(1);
-    void show(0);
+    void requests.restart();
   });
-  void show(0);
+  void requests.show(0);
   const created = (id: string) => {
     status.value = '';
-    void show(0);
-    void openRequest(session, id, detail, () => void show(0));
+    void requests.restart();
+    void openRequest(session, id, detail, () => void requests.show(0));
   };
   return {
     title: 'Change requests',

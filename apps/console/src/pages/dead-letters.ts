@@ -1,7 +1,8 @@
 import { enc, query } from '../api.js';
 import { button, formatTime, h, json } from '../dom.js';
-import { act, load, section, statusLine, type Page, type PageContext } from '../page.js';
+import { act, section, statusLine, type Page, type PageContext } from '../page.js';
 import { may } from '../session.js';
+import { pagedList, type CursorPage } from '../paged-list.js';
 
 export interface DeadLetter {
   id: string;
@@ -34,7 +35,6 @@ export function deadLettersPage({ session }: PageContext): Page {
   const list = h('div', {});
   // Outside the list, which is drawn anew after each action.
   const status = statusLine();
-  const cursors: Array<string | undefined> = [undefined];
 
   const card = (letter: DeadLetter, refresh: () => void) => {
     return h(
@@ -88,41 +88,18 @@ export function deadLettersPage({ session }: PageContext): Page {
     );
   };
 
-  const show = (index: number): Promise<void> =>
-    admin !== true
-      ? Promise.resolve(
-          list.replaceChildren(
-            h('p', { class: 'muted', title: admin }, 'Dead letters need an admin token.'),
-          ),
-        )
-      : load(list, async () => {
-          const page = await api.get<{ items: DeadLetter[]; nextCursor?: string | null }>(
-            `/admin/dlq${query({ limit: 20, cursor: cursors[index] })}`,
-          );
-          cursors[index + 1] = page.nextCursor ?? undefined;
-          const refresh = () => void show(index);
-          return [
-            page.items.length
-              ? page.items.map((letter) => card(letter, refresh))
-              : h('p', { class: 'muted' }, 'No dead letters. Every event could be read.'),
-            h(
-              'div',
-              { class: 'pager' },
-              button(
-                'Previous page',
-                () => void show(index - 1),
-                index > 0 ? true : 'This is the first page',
-              ),
-              button(
-                'Next page',
-                () => void show(index + 1),
-                page.nextCursor ? true : 'No more dead letters',
-              ),
-              button('Refresh', refresh),
-            ),
-          ];
-        });
-  void show(0);
+  const letters = pagedList(list, {
+    fetch: (cursor) => api.get<CursorPage<DeadLetter>>(`/admin/dlq${query({ limit: 20, cursor })}`),
+    render: (items, refresh) => items.map((letter) => card(letter, refresh)),
+    empty: 'No dead letters. Every event could be read.',
+    noMore: 'No more dead letters',
+    actions: (refresh) => [button('Refresh', refresh)],
+  });
+  if (admin === true) void letters.show(0);
+  else
+    list.replaceChildren(
+      h('p', { class: 'muted', title: admin }, 'Dead letters need an admin token.'),
+    );
   return {
     title: 'Dead letters',
     element: h(

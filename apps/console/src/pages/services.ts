@@ -1,9 +1,10 @@
 import { enc, query } from '../api.js';
-import { button, h, input, select } from '../dom.js';
+import { h, input, select } from '../dom.js';
 import { FieldErrors } from '../form.js';
-import { act, load, section, statusLine, table, type Page, type PageContext } from '../page.js';
+import { act, section, statusLine, table, type Page, type PageContext } from '../page.js';
 import { navigate, serviceUrl, setQuery } from '../router.js';
 import { may } from '../session.js';
+import { pagedList, type CursorPage } from '../paged-list.js';
 
 export interface ServiceSummary {
   slug: string;
@@ -41,7 +42,6 @@ export function servicesPage({ session, query: params }: PageContext): Page {
   };
   const labels = { q: 'Search', owner: 'Owner', tier: 'Tier', lifecycle: 'Lifecycle', tag: 'Tag' };
   const results = h('div', { class: 'results' });
-  const cursors: Array<string | undefined> = [undefined];
 
   const current = () => ({
     q: filters.q.value.trim(),
@@ -51,41 +51,28 @@ export function servicesPage({ session, query: params }: PageContext): Page {
     tag: filters.tag.value.trim(),
   });
 
-  const show = (pageIndex: number) =>
-    load(results, async () => {
-      const page = await api.get<{ items: ServiceSummary[]; nextCursor?: string | null }>(
-        `/v1/services${query({ ...current(), limit: PAGE_SIZE, cursor: cursors[pageIndex] })}`,
-      );
-      cursors[pageIndex + 1] = page.nextCursor ?? undefined;
-      const rows = page.items.map((s) => [
-        h('a', { href: serviceUrl(s.slug) }, s.slug),
-        s.name,
-        s.owner,
-        String(s.tier),
-        s.lifecycle,
-        (s.tags ?? []).join(', '),
-      ]);
-      return [
-        rows.length
-          ? table(['Slug', 'Name', 'Owner', 'Tier', 'Lifecycle', 'Tags'], rows, 'Services')
-          : h('p', { class: 'muted' }, 'No service matches these filters.'),
-        h(
-          'div',
-          { class: 'pager' },
-          button(
-            'Previous page',
-            () => void show(pageIndex - 1),
-            pageIndex > 0 ? true : 'This is the first page',
-          ),
-          h('span', {}, `Page ${pageIndex + 1}`),
-          button(
-            'Next page',
-            () => void show(pageIndex + 1),
-            page.nextCursor ? true : 'No more services',
-          ),
-        ),
-      ];
-    });
+  const list = pagedList(results, {
+    fetch: (cursor) =>
+      api.get<CursorPage<ServiceSummary>>(
+        `/v1/services${query({ ...current(), limit: PAGE_SIZE, cursor })}`,
+      ),
+    render: (items) =>
+      table(
+        ['Slug', 'Name', 'Owner', 'Tier', 'Lifecycle', 'Tags'],
+        items.map((s) => [
+          h('a', { href: serviceUrl(s.slug) }, s.slug),
+          s.name,
+          s.owner,
+          String(s.tier),
+          s.lifecycle,
+          (s.tags ?? []).join(', '),
+        ]),
+        'Services',
+      ),
+    empty: 'No service matches these filters.',
+    noMore: 'No more services',
+    numbered: true,
+  });
 
   const filterForm = h(
     'form',
@@ -104,11 +91,10 @@ export function servicesPage({ session, query: params }: PageContext): Page {
   filterForm.addEventListener('submit', (event) => {
     event.preventDefault();
     setQuery(current());
-    cursors.splice(1);
-    void show(0);
+    void list.restart();
   });
 
-  void show(0);
+  void list.show(0);
   return {
     title: 'Services',
     element: h(
@@ -116,7 +102,7 @@ export function servicesPage({ session, query: params }: PageContext): Page {
       {},
       h('h1', {}, 'Services'),
       section('Find a service', filterForm, results),
-      registerForm(session, () => void show(0)),
+      registerForm(session, () => void list.show(0)),
     ),
   };
 }
