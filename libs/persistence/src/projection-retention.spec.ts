@@ -5,8 +5,8 @@ import { ProjectionRebuild } from './projection-rebuild.js';
 import type { DomainEvent } from '#domain/event-validation';
 import { anEvent as domainEvent } from '#domain/governance.test-helpers';
 
-const anEvent = (type: DomainEvent['type'], data: Record<string, unknown>) =>
-  domainEvent(type, data as never) as DomainEvent;
+const anEvent = (type: DomainEvent['type'], data: Record<string, unknown>): DomainEvent =>
+  domainEvent(type, data as never);
 const aSlug = () => `svc-${randomBytes(3).toString('hex')}`;
 const register = (slug: string) =>
   anEvent('service.registered', {
