@@ -127,6 +127,25 @@ describe('the admin console in a browser', () => {
     await signOut(page);
   });
 
+  it('adds a secret entry with the Secret checkbox and shows it masked', async () => {
+    await signIn(page, api.baseUrl, TOKENS.writer);
+    await page.goto(`${api.baseUrl}/console/services/${slug}?env=prod`);
+    await page.getByLabel('Key', { exact: true }).fill('db.password');
+    await page.getByLabel('Value (JSON)', { exact: true }).fill('"hunter2-console"');
+    await page.getByLabel('Secret', { exact: true }).check();
+    await page.getByRole('button', { name: 'Add entry' }).click();
+    const inline = page.getByLabel('Value of db.password (secret)');
+    await inline.waitFor();
+    // The development writer has no secrets scope: the value is hidden, not shown as text.
+    expect(await inline.inputValue()).toBe('');
+    expect(await inline.getAttribute('placeholder')).toMatch(/hidden/);
+    await effectiveView().getByText('"db.password": "***"').waitFor();
+    expect(await page.content()).not.toContain('hunter2-console');
+    const stored = await http.as('reader').get(`/v1/services/${slug}/config/prod/db.password`);
+    expect(stored.body).toMatchObject({ value: '***', secret: true, version: 1 });
+    await signOut(page);
+  });
+
   it('shows a dead letter with its reason and original message, and redrives it', async () => {
     const parked = anEnvelope('config.set', { slug, env: 'prod', key: 'retries', value: 3 });
     await env.db
@@ -165,6 +184,47 @@ describe('the admin console in a browser', () => {
         value: 3,
       });
     });
+  });
+
+  it('approve and apply a change request', async () => {
+    const title = `Raise the limit of ${slug}`;
+    await signIn(page, api.baseUrl, TOKENS.writer);
+    await page.getByRole('link', { name: 'Change requests' }).click();
+    await page.getByRole('heading', { name: 'Change requests', level: 1 }).waitFor();
+    await page.locator('#draft-slug').fill(slug);
+    await page.locator('#draft-env').fill('prod');
+    await page.locator('#draft-key').fill('limit');
+    await page.locator('#draft-value').fill('{"max": 5}');
+    await page.getByRole('button', { name: 'Add this edit' }).click();
+    await page.getByLabel('Title').fill(title);
+    await page.getByLabel('Reason', { exact: true }).fill('Black Friday');
+    await page.getByRole('button', { name: 'Create change request' }).click();
+    await page.getByRole('heading', { name: `Change request: ${title}` }).waitFor();
+    const [created] = (await http.get(`/v1/change-requests?service=${slug}`)).body.items;
+    expect(created).toMatchObject({ title, status: 'pending', author: 'alice' });
+    // The author may not approve their own request: a reviewer signs in.
+    await signIn(page, api.baseUrl, TOKENS.admin);
+    await page.getByRole('link', { name: 'Change requests' }).click();
+    await page.getByRole('button', { name: `Open change request ${title}` }).click();
+    const detail = page.locator('.cr-detail');
+    await detail.getByText(`${slug} in prod`).waitFor();
+    await detail.getByRole('button', { name: 'Approve' }).click();
+    await detail.getByText('Approved.').waitFor();
+    await detail.getByText('1 of 1 approvals', { exact: false }).waitFor();
+    await detail.getByRole('button', { name: 'Apply' }).click();
+    await detail.getByText('Applied.').waitFor();
+    await eventually(async () => {
+      expect((await http.get(`/v1/change-requests/${created.id}`)).body.status).toBe('applied');
+    });
+    expect((await http.get(`/v1/services/${slug}/config/prod/limit`)).body.value).toEqual({
+      max: 5,
+    });
+    // Listed as applied, and opened again, it says so.
+    await page.locator('#cr-status').selectOption('applied');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByRole('button', { name: `Open change request ${title}` }).click();
+    await detail.locator('.cr-status.cr-applied').first().waitFor();
+    await screenshot(page, 'change-request-applied-1280');
   });
 
   it('shows every page readably at 1280 and 390 pixels wide', async () => {

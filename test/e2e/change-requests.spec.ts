@@ -340,6 +340,9 @@ describe('change requests, end to end', () => {
         ['config.set', `service:${second}`],
         ['config.set', `service:${first}`],
       ]);
+      const diff = await alice.get(`/v1/change-requests/${request.id}/diff`);
+      expect(diff.status).toBe(409);
+      expect(diff.body.detail).toMatch(/changeRequestId=/);
       // Applying again is no second effect: the request is settled.
       expect((await alice.post(`/v1/change-requests/${request.id}/apply`, {})).status).toBe(409);
     });

@@ -360,5 +360,69 @@ describe('protection rules and promotion, end to end', () => {
       expect(nothing.body.summary).toEqual({ added: 0, changed: 0, unchanged: 3, kept: 1 });
       expect(nothing.body.writes).toBeUndefined();
     });
+
+    it('creates a change request with the most approvals the matched rules ask when the target is protected', async () => {
+      expect(
+        (await client.put(`/v1/services/${slug}/config/staging/limit`, { value: 20 }, WAIT)).status,
+      ).toBe(200);
+      await protect('promote-prod', { services: [slug], envs: ['prod'] }, 2);
+      await protect('promote-tier', { tiers: [1], envs: ['prod'], services: [slug] }, 3);
+      // Protects the source, not the target: it must not count.
+      await protect('promote-staging', { services: [slug], envs: ['staging'] }, 5);
+      try {
+        const dry = await promote({ from: 'staging', to: 'prod', dryRun: true });
+        expect(dry.status).toBe(200);
+        expect(dry.body.protection).toEqual({
+          rules: ['promote-tier', 'promote-prod'],
+          requiredApprovals: 3,
+        });
+        expect(dry.body.changeRequest).toBeUndefined();
+
+        const requested = await promote({ from: 'staging', to: 'prod', reason: 'release 43' });
+        expect(requested.status).toBe(201);
+        const request = requested.body.changeRequest;
+        expect(requested.headers.get('location')).toBe(`/v1/change-requests/${request.id}`);
+        expect(request).toEqual(
+          expect.objectContaining({
+            status: 'pending',
+            requiredApprovals: 3,
+            author: 'alice',
+            reason: 'release 43',
+            changes: [
+              {
+                type: 'config.set',
+                data: { slug, env: 'prod', key: 'limit', value: 20, reason: 'release 43' },
+                expectedVersion: 1,
+              },
+            ],
+          }),
+        );
+        expect(requested.body.writes).toBeUndefined();
+        const stored = await client.get(`/v1/change-requests/${request.id}`);
+        expect(stored.body).toEqual(
+          expect.objectContaining({ status: 'pending', requiredApprovals: 3 }),
+        );
+        expect((await values('prod')).limit).toEqual([10, 1]);
+      } finally {
+        for (const name of ['promote-prod', 'promote-tier', 'promote-staging'])
+          await admin.delete(`/v1/protection-rules/${name}`);
+      }
+    });
+
+    it('applies a protected promotion once its change request is approved', async () => {
+      await protect('promote-once', { services: [slug], envs: ['prod'] }, 1);
+      try {
+        const requested = await promote({ from: 'staging', to: 'prod', keys: ['limit'] });
+        expect(requested.status).toBe(201);
+        const id = requested.body.changeRequest.id;
+        expect(requested.body.changeRequest.requiredApprovals).toBe(1);
+        expect((await admin.post(`/v1/change-requests/${id}/approve`, {})).status).toBe(200);
+        const applied = await client.post(`/v1/change-requests/${id}/apply`, {}, WAIT);
+        expect(applied.status).toBeLessThan(300);
+        await eventually(async () => expect((await values('prod')).limit).toEqual([20, 2]));
+      } finally {
+        await admin.delete('/v1/protection-rules/promote-once');
+      }
+    });
   });
 });

@@ -61,13 +61,15 @@ describe('secret configuration values', () => {
       WARDEN_SIGNING_KEY: SIGNING_KEY,
     });
     const production = { ...base, NODE_ENV: 'production', WARDEN_RATE_LIMIT: '0' };
+    // Four processes at once on a shared machine: give them time to become ready.
+    const slow = { readyTimeoutMs: 150_000 };
     [api, worker, otherKeyApi, keylessApi] = await Promise.all([
-      AppProcess.start('api', { ...base, WARDEN_SECRETS_KEY: KEY }),
-      AppProcess.start('worker', { ...base, WARDEN_SECRETS_KEY: KEY }),
-      AppProcess.start('api', { ...production, WARDEN_SECRETS_KEY: OTHER_KEY }),
-      AppProcess.start('api', production),
+      AppProcess.start('api', { ...base, WARDEN_SECRETS_KEY: KEY }, slow),
+      AppProcess.start('worker', { ...base, WARDEN_SECRETS_KEY: KEY }, slow),
+      AppProcess.start('api', { ...production, WARDEN_SECRETS_KEY: OTHER_KEY }, slow),
+      AppProcess.start('api', production, slow),
     ]);
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await Promise.all([api?.stop(), worker?.stop(), otherKeyApi?.stop(), keylessApi?.stop()]);

@@ -21,7 +21,7 @@ interface TransformerStorage {
   ): { transformFn: unknown }[];
   findTypeMetadata(target: Constructor, key: string): { typeFunction: () => unknown } | undefined;
 }
-const storage = defaultMetadataStorage as unknown as TransformerStorage;
+const storage = defaultMetadataStorage as TransformerStorage;
 
 const keepAsSent = ({ obj, key }: { obj: Record<string, unknown>; key: string }): unknown =>
   obj[key];

@@ -83,7 +83,7 @@ export class ChangeRequestsController {
     summary:
       'For each service and environment the request touches, the effective view before and after',
     description:
-      'Computed now, with the rules the worker applies, over the record as it is; nothing is written. `before`/`after` is null where the service does not exist. A request that would be refused if applied now answers 409 naming the change.',
+      'Computed now, with the rules the worker applies, over the record as it is; nothing is written. `before`/`after` is null where the service does not exist. A request that would be refused if applied now answers 409 naming the change; an applied request answers 409 too (what it changed is in the audit, `GET /v1/audit?changeRequestId=`).',
   })
   @ApiOkResponse({ description: '`[{ slug, env, before, after }]`' })
   @ApiConflictResponse({ description: 'A change would be refused if applied now' })

@@ -132,6 +132,13 @@ export class ChangeRequestsService {
   /** The effective views before and after, computed with the worker's rules; nothing is written. */
   async diff(id: string): Promise<ViewDiff[]> {
     const request = await this.stored(id);
+    // Its changes are in the record now: applying them again is not what it did.
+    if (request.status === 'applied') {
+      throw new ProblemException(
+        409,
+        `Change request ${id} is applied: what it changed is in the audit (GET /v1/audit?changeRequestId=${id})`,
+      );
+    }
     const at = new Date().toISOString();
     const record = await this.requests.currentRecord(previewEvents(request.changes, at));
     const result = diffChangeRequest(record, request.changes, at);

@@ -163,6 +163,13 @@ export class ConfigEntryResourceSchema extends VersionedSchema {
 
   @ApiPropertyOptional()
   description?: string;
+
+  @ApiPropertyOptional({
+    enum: [true],
+    description:
+      'Present on a secret entry: `value` is `"***"` for tokens without the `secrets` scope',
+  })
+  secret?: boolean;
 }
 
 export class ConfigListSchema {
@@ -179,6 +186,13 @@ export class ConfigVersionSchema {
 
   @ApiPropertyOptional()
   description?: string;
+
+  @ApiPropertyOptional({
+    enum: [true],
+    description:
+      'Present on a secret entry: `value` is `"***"` for tokens without the `secrets` scope',
+  })
+  secret?: boolean;
 
   @ApiProperty({ example: 'rolled-back to 2', description: '`set` or `rolled-back to N`' })
   change: string;

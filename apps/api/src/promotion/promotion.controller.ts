@@ -24,7 +24,11 @@ export class PromotionController {
     @WriteContext() write: WriteContext,
   ): Promise<PromotionReport> {
     const { report, settled } = await this.promotion.promote(slug, body, write);
-    if (report.writes) {
+    if (report.changeRequest) {
+      void write.reply
+        .status(201)
+        .header('location', `/v1/change-requests/${report.changeRequest.id}`);
+    } else if (report.writes) {
       void write.reply.status(settled ? 200 : 202);
       if (write.waitSeconds !== undefined)
         void write.reply.header('preference-applied', `wait=${write.waitSeconds}`);

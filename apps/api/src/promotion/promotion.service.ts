@@ -6,13 +6,15 @@ import type { ConfigEntryResource } from '#domain/governance-state';
 import { audienceOf } from '../auth/secret-readers.js';
 import type { EventStatus } from '#domain/event.model';
 import { planPromotion, promotionWrites, type PromotionChange } from '#domain/promotion';
-import { describeProtection, type Protection } from '#domain/protection';
+import type { Protection } from '#domain/protection';
 import { GovernanceRepository } from '#persistence/governance.repository';
 import { EventGateway } from '../writes/event-gateway.service.js';
 import type { WriteContext } from '../writes/write-context.decorator.js';
-import { ProtectionGate, type ProposedChange } from '../protection/protection-gate.service.js';
+import { ProtectionGate } from '../protection/protection-gate.service.js';
 import { ProblemException } from '../http/problem.js';
-import { CHANGE_REQUEST_REQUIRED } from '../protection/protection.constants.js';
+import { ChangeRequestsService } from '../change-requests/change-requests.service.js';
+import { MAX_CHANGES_PER_REQUEST } from '#domain/change-request.dto';
+import type { ChangeRequest, ProposedChange } from '#domain/change-request.model';
 import { validationFailed } from '../http/validation.js';
 import type { PromoteConfigDto } from './promote.dto.js';
 
@@ -36,6 +38,8 @@ export interface PromotionReport {
   protection?: { rules: string[]; requiredApprovals: number };
   /** The events published (without `dryRun`, when not protected). */
   writes?: PromotionWrite[];
+  /** The change request of the writes (without `dryRun`, when protected). */
+  changeRequest?: ChangeRequest;
 }
 
 /**
@@ -49,6 +53,7 @@ export class PromotionService {
     private readonly governance: GovernanceRepository,
     private readonly gateway: EventGateway,
     private readonly protection: ProtectionGate,
+    private readonly changeRequests: ChangeRequestsService,
     @Inject(SECRET_CIPHER) private readonly cipher: SecretCipher,
   ) {}
 
@@ -115,7 +120,10 @@ export class PromotionService {
       ...(protection ? { protection: protectionSummary(protection) } : {}),
     };
     if (report.dryRun || commands.length === 0) return { report, settled: true };
-    if (protection) return this.requestChange(report, commands, protection);
+    if (protection) {
+      report.changeRequest = await this.requestChange(report, commands, body, context);
+      return { report, settled: true };
+    }
     report.writes = await this.publish(commands, context);
     const settled = report.writes.every((w) => w.status !== 'accepted');
     return { report, settled };
@@ -129,15 +137,37 @@ export class PromotionService {
     return { ...entry, value: SECRET_MASK };
   }
 
+  /**
+   * The writes as one change request, which the protection rules' approvals gate; it
+   * carries the same `expectedVersion`s, so a change made to the target meanwhile fails
+   * the request when it is applied.
+   */
   private requestChange(
-    _report: PromotionReport,
-    _commands: ProposedChange[],
-    protection: Protection,
-  ): never {
-    throw new ProblemException(409, describeProtection(protection), {
-      type: CHANGE_REQUEST_REQUIRED,
-      extensions: protectionSummary(protection),
-    });
+    report: PromotionReport,
+    commands: (ProposedChange & { key: string })[],
+    body: PromoteConfigDto,
+    context: WriteContext,
+  ): Promise<ChangeRequest> {
+    if (commands.length > MAX_CHANGES_PER_REQUEST) {
+      throw new ProblemException(
+        422,
+        `${commands.length} keys to promote into protected ${body.to}: a change request holds at most ${MAX_CHANGES_PER_REQUEST}; promote them in parts with keys`,
+      );
+    }
+    const keys = commands.map((c) => c.key);
+    const title = `Promote ${report.slug} configuration from ${body.from} to ${body.to}`;
+    return this.changeRequests.create(
+      { actor: context.actor, grant: context.grant },
+      {
+        title,
+        reason: body.reason ?? `${title}: ${keys.join(', ')}`.slice(0, 1000),
+        changes: commands.map(({ type, data, expectedVersion }) => ({
+          type,
+          data,
+          ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        })),
+      },
+    );
   }
 
   /** One key after the other; a refusal by Kafka leaves the later keys unsent. */
@@ -158,7 +188,7 @@ export class PromotionService {
         const submitted = await this.gateway.submit(
           {
             type,
-            data: data as Record<string, unknown>,
+            data,
             expectedVersion,
             actor: context.actor,
             grant: context.grant,

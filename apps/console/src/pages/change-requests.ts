@@ -18,6 +18,9 @@ export interface ChangeRequest {
   author: string;
   createdAt: string;
   applyAt?: string;
+  /** Why applying it failed (status `failed`): nothing of it was applied. */
+  failureReason?: string;
+  appliedAt?: string;
 }
 
 const STATUSES = ['pending', 'approved', 'applied', 'rejected', 'cancelled', 'failed'];
@@ -152,6 +155,7 @@ async function openRequest(
         cr.applyAt ? ` · scheduled for ${formatTime(cr.applyAt)}` : '',
       ),
       cr.reason ? h('p', {}, `Reason: ${cr.reason}`) : null,
+      cr.failureReason ? h('p', { class: 'error' }, `Failed: ${cr.failureReason}`) : null,
       h(
         'details',
         {},
@@ -163,7 +167,13 @@ async function openRequest(
             h('h3', {}, `${d.slug} in ${d.env}`),
             diffView(d.before, d.after, `Effective view of ${d.slug} in ${d.env}`),
           ])
-        : h('p', { class: 'muted' }, 'No difference to show.'),
+        : h(
+            'p',
+            { class: 'muted' },
+            cr.status === 'applied'
+              ? `Applied ${formatTime(cr.appliedAt)}: what it changed is in the audit.`
+              : 'No difference to show.',
+          ),
       h('div', { class: 'inline' }, h('label', { for: comment.id }, 'Comment'), comment),
       h(
         'div',

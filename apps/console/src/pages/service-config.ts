@@ -18,6 +18,7 @@ export interface ConfigVersion {
   version: number;
   value: unknown;
   description?: string;
+  secret?: boolean;
   actor?: string;
   reason?: string;
   createdAt?: string;
@@ -26,13 +27,27 @@ export interface ConfigVersion {
 
 type Session = PageContext['session'];
 
+/** What the API answers in place of a secret's value to a token without the `secrets` scope. */
+export const SECRET_MASK = '***';
+
+/** A secret whose value this token may not read. */
+function isMaskedSecret(entry: { value: unknown; secret?: boolean }): boolean {
+  return entry.secret === true && entry.value === SECRET_MASK;
+}
+
+/** A version's value as the history shows it: a masked secret says so. */
+function shownValue(version: { value: unknown; secret?: boolean }): string {
+  return isMaskedSecret(version) ? '*** (secret: hidden from this token)' : json(version.value);
+}
+
 function entryPath(slug: string, env: string, key?: string): string {
   return `/v1/services/${enc(slug)}/config/${enc(env)}${key === undefined ? '' : `/${enc(key)}`}`;
 }
 
 /**
  * One configuration value edited in place: JSON text, Save, and the problem+json errors
- * of a refused value shown right beside it.
+ * of a refused value shown right beside it. A secret stays secret when saved; one whose
+ * value this token cannot read starts empty, to be replaced, never saved back as "***".
  */
 export function inlineEditor(
   session: Session,
@@ -42,12 +57,16 @@ export function inlineEditor(
   saved: (stored: ConfigEntry) => void,
 ) {
   const errors = new FieldErrors();
-  const text = json(entry.value);
+  const masked = isMaskedSecret(entry);
+  const text = masked ? '' : json(entry.value);
   const lines = text.split('\n').length;
   const value = h('textarea', {
     rows: Math.min(8, Math.max(2, lines)),
     spellcheck: 'false',
     class: 'value',
+    ...(masked
+      ? { placeholder: 'Secret: hidden from this token. Type a new value to replace it.' }
+      : {}),
   });
   value.value = text;
   const status = statusLine();
@@ -60,6 +79,10 @@ export function inlineEditor(
     'Save',
     () => {
       errors.clear();
+      if (masked && value.value.trim() === '') {
+        errors.show(new Error(`Type the new value of ${entry.key}: its current value is hidden.`));
+        return;
+      }
       const parsed = parseJsonInput(value.value);
       if (!parsed.ok) {
         errors.show(new Error(parsed.message));
@@ -75,6 +98,7 @@ export function inlineEditor(
               {
                 value: parsed.value,
                 ...(entry.description ? { description: entry.description } : {}),
+                ...(entry.secret ? { secret: true } : {}),
               },
             );
             // The editor stays as it is (focus, text); only the row's figures move.
@@ -93,7 +117,7 @@ export function inlineEditor(
   return h(
     'div',
     { class: 'inline-edit' },
-    errors.field('value', `Value of ${entry.key}`, value),
+    errors.field('value', `Value of ${entry.key}${entry.secret ? ' (secret)' : ''}`, value),
     save,
     errors.summary,
     status,
@@ -155,6 +179,7 @@ function addEntryForm(
   const value = h('textarea', { rows: 2, spellcheck: 'false' });
   const description = input();
   const secret = h('input', { type: 'checkbox' });
+  secret.title = 'Stored encrypted; tokens without the secrets scope read it as ***';
   const status = statusLine();
   const submit = h('button', { type: 'submit' }, 'Add entry');
   const allowed = may(session, 'writer');
@@ -280,7 +305,7 @@ async function showHistory(
           .reverse()
           .map((v) => [
             String(v.version),
-            h('pre', {}, json(v.value)),
+            h('pre', {}, shownValue(v)),
             formatTime(v.createdAt ?? v.occurredAt),
             v.reason ?? '',
           ]),
