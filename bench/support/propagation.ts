@@ -46,9 +46,10 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
   const readers = Array.from({ length: run.readers }, async () => {
     while (writing || [...waiting.values()].some((w) => w.length > 0)) {
       const service = next++ % run.services;
-      const read = await fetch(effective(service), { headers: run.headers });
+      // A kept-alive connection the server closed meanwhile fails once: read again.
+      const read = await fetch(effective(service), { headers: run.headers }).catch(() => undefined);
       const readAt = performance.now();
-      const view = read.ok
+      const view = read?.ok
         ? ((await read.json()) as { config: Record<string, unknown> })
         : undefined;
       const pending = waiting.get(service) ?? [];
