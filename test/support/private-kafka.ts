@@ -36,6 +36,11 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+export interface ScramUser {
+  username: string;
+  password: string;
+}
+
 /**
  * A single-node KRaft broker of the test's own, on free ports with its data in a temp
  * directory, that a fault test may stop and start again while the machine's broker on
@@ -49,15 +54,21 @@ export class PrivateKafka {
     readonly port: number,
     private readonly controllerPort: number,
     private readonly dir: string,
+    private readonly scram?: ScramUser,
   ) {}
 
   get brokers(): string {
     return `127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<PrivateKafka> {
+  /**
+   * With `scram`, clients must authenticate: the client port is a SASL_PLAINTEXT
+   * listener that takes SCRAM-SHA-256 only, and the user's credential is written into
+   * the metadata when the log directory is formatted (the broker uses it itself too).
+   */
+  static async start(options: { scram?: ScramUser } = {}): Promise<PrivateKafka> {
     const dir = mkdtempSync(path.join(tmpdir(), 'warden-kafka-'));
-    const kafka = new PrivateKafka(await freePort(), await freePort(), dir);
+    const kafka = new PrivateKafka(await freePort(), await freePort(), dir, options.scram);
     kafka.configure();
     await kafka.resume();
     return kafka;
@@ -77,11 +88,7 @@ export class PrivateKafka {
         'process.roles=broker,controller',
         'node.id=1',
         `controller.quorum.voters=1@127.0.0.1:${this.controllerPort}`,
-        `listeners=PLAINTEXT://127.0.0.1:${this.port},CONTROLLER://127.0.0.1:${this.controllerPort}`,
-        `advertised.listeners=PLAINTEXT://127.0.0.1:${this.port}`,
-        'controller.listener.names=CONTROLLER',
-        'inter.broker.listener.name=PLAINTEXT',
-        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        ...this.listenerProperties(),
         `log.dirs=${data}`,
         'offsets.topic.replication.factor=1',
         'offsets.topic.num.partitions=3',
@@ -110,9 +117,34 @@ export class PrivateKafka {
         '-c',
         this.propertiesFile,
         '-g',
+        ...(this.scram
+          ? [
+              '--add-scram',
+              `SCRAM-SHA-256=[name=${this.scram.username},password=${this.scram.password}]`,
+            ]
+          : []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 },
     );
+  }
+
+  private listenerProperties(): string[] {
+    const client = this.scram ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
+    const properties = [
+      `listeners=${client}://127.0.0.1:${this.port},CONTROLLER://127.0.0.1:${this.controllerPort}`,
+      `advertised.listeners=${client}://127.0.0.1:${this.port}`,
+      'controller.listener.names=CONTROLLER',
+      `inter.broker.listener.name=${client}`,
+      `listener.security.protocol.map=CONTROLLER:PLAINTEXT,${client}:${client}`,
+    ];
+    if (!this.scram) return properties;
+    const { username, password } = this.scram;
+    return [
+      ...properties,
+      'sasl.enabled.mechanisms=SCRAM-SHA-256',
+      'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256',
+      `listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${username}" password="${password}";`,
+    ];
   }
 
   private jvmOptions(heap: string, logFile: string): string[] {
@@ -143,6 +175,10 @@ export class PrivateKafka {
     );
     closeSync(out);
     this.process = child;
+    // However the test process ends, the broker does not outlive it.
+    const kill = () => child.kill('SIGKILL');
+    process.once('exit', kill);
+    child.once('exit', () => process.removeListener('exit', kill));
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     await eventually(
       async () => {

@@ -15,8 +15,14 @@ export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').spl
 /** Servers of a suite's own (a private cluster) instead of the machine's Kafka and Redis. */
 export interface OwnServers {
   kafkaBrokers: string;
-  /** Makes the apps use this Redis Cluster (`REDIS_CLUSTER_NODES`). */
-  redisClusterNodes: string;
+  /** Makes the apps use this Redis Cluster (`REDIS_CLUSTER_NODES`); none: the machine's Redis. */
+  redisClusterNodes?: string;
+  /** Credentials for the brokers, for the suite's own client and the apps (`KAFKA_SASL_*`). */
+  kafkaSasl?: {
+    mechanism: 'scram-sha-256' | 'scram-sha-512' | 'plain';
+    username: string;
+    password: string;
+  };
 }
 
 /**
@@ -43,6 +49,7 @@ export class TestEnvironment {
     this.kafka = createKafka({
       clientId: `test-${label}`,
       brokers: own ? own.kafkaBrokers.split(',') : KAFKA_BROKERS,
+      ...(own?.kafkaSasl ? { security: { sasl: own.kafkaSasl } } : {}),
     });
     this.redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
   }
@@ -60,7 +67,14 @@ export class TestEnvironment {
       DATABASE_URL,
       REDIS_URL,
       KAFKA_BROKERS: this.own?.kafkaBrokers ?? KAFKA_BROKERS.join(','),
-      ...(this.own ? { REDIS_CLUSTER_NODES: this.own.redisClusterNodes } : {}),
+      ...(this.own?.redisClusterNodes ? { REDIS_CLUSTER_NODES: this.own.redisClusterNodes } : {}),
+      ...(this.own?.kafkaSasl
+        ? {
+            KAFKA_SASL_MECHANISM: this.own.kafkaSasl.mechanism,
+            KAFKA_SASL_USERNAME: this.own.kafkaSasl.username,
+            KAFKA_SASL_PASSWORD: this.own.kafkaSasl.password,
+          }
+        : {}),
       WARDEN_NAMESPACE: this.namespace,
       DATABASE_SCHEMA: this.schema,
       WARDEN_TOKENS: 'reader:dev-reader,writer:dev-writer:alice,admin:dev-admin',

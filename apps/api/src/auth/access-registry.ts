@@ -52,7 +52,9 @@ export class AccessRegistry implements OnModuleInit, OnModuleDestroy {
   /** The grant of an `Authorization: Bearer …` header, or undefined for none or an unknown token. */
   identify(authorization: string | undefined): TokenGrant | undefined {
     if (!authorization?.startsWith('Bearer ')) return undefined;
-    const token = authorization.slice(7).trim();
+    // Only HTTP's own whitespace around it: String.trim would also strip Unicode spaces
+    // (U+00A0, U+2028, …) and so accept a token with them as the token without.
+    const token = authorization.slice(7).replace(/^[ \t]+|[ \t]+$/g, '');
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return undefined;
     return this.grants.get(tokenDigest(token));
   }
