@@ -105,8 +105,13 @@ start() {
   bash "$ROOT/scripts/kafka-fetch.sh" >/dev/null
   mkdir -p "$DIR"
   if [[ ! -s "$DIR/cluster-id" ]]; then
-    # What `StorageTool random-uuid` prints (16 random bytes, base64url), without a JVM.
-    head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$DIR/cluster-id"
+    # What `StorageTool random-uuid` prints (16 random bytes, base64url), without a JVM; like
+    # it, never an id that starts with '-', which the format tool would read as an option.
+    local cluster_id=-
+    while [[ $cluster_id == -* ]]; do
+      cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    done
+    printf '%s' "$cluster_id" >"$DIR/cluster-id"
   fi
   local id pids=()
   for id in 1 2 3; do

@@ -12,6 +12,7 @@ import {
   appliedCount,
   counterHistory,
   expectAppliedExactlyOnceInOrder,
+  WHOLE_HISTORY,
 } from '../faults/fault-helpers.js';
 
 const WRITERS_PER_API = 8;
@@ -46,7 +47,7 @@ describe('cluster: three Kafka brokers, a Redis Cluster, two APIs and two worker
       kafkaBrokers: cluster.kafkaBrokers,
       redisClusterNodes: cluster.redisClusterNodes,
     });
-    const processEnv = env.processEnv({ LOG_LEVEL: 'warn' });
+    const processEnv = env.processEnv({ LOG_LEVEL: 'warn', ...WHOLE_HISTORY });
     // Two at a time: four Node processes starting at once on two loaded cores may each
     // take longer than the readiness bound.
     apis = await Promise.all([apps.start('api', processEnv), apps.start('api', processEnv)]);

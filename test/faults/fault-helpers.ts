@@ -253,3 +253,9 @@ export async function staleCachedServices(
   }
   return stale;
 }
+
+/**
+ * For the apps of a suite that reads every version of an entry back: the history of a key
+ * is kept whole (the default cap prunes the oldest versions beyond 100).
+ */
+export const WHOLE_HISTORY = { WARDEN_MAX_VERSIONS_PER_KEY: '1000000' } as const;

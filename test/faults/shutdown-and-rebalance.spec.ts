@@ -10,6 +10,7 @@ import {
   counterHistory,
   expectAppliedExactlyOnceInOrder,
   logLines,
+  WHOLE_HISTORY,
 } from './fault-helpers.js';
 
 const SERVICES = 60;
@@ -23,7 +24,7 @@ describe('fault: workers stop (SIGTERM) and join while a backlog is applied; the
 
   beforeAll(async () => {
     env = await TestEnvironment.create('shutdown');
-    api = await apps.start('api', env.processEnv({ LOG_LEVEL: 'warn' }));
+    api = await apps.start('api', env.processEnv({ LOG_LEVEL: 'warn', ...WHOLE_HISTORY }));
     admin = new WardenClient(api.baseUrl).as('admin');
   });
 
@@ -91,7 +92,10 @@ describe('fault: workers stop (SIGTERM) and join while a backlog is applied; the
     }
     await producer.disconnect();
 
-    const first = await apps.start('worker', env.processEnv({ LOG_LEVEL: 'info' }));
+    const first = await apps.start(
+      'worker',
+      env.processEnv({ LOG_LEVEL: 'info', ...WHOLE_HISTORY }),
+    );
     await eventually(async () => expect(await processed()).toBeGreaterThanOrEqual(3000), {
       timeoutMs: 60_000,
       intervalMs: 100,
@@ -120,8 +124,8 @@ describe('fault: workers stop (SIGTERM) and join while a backlog is applied; the
     expect(Number(owed.n)).toBe(0);
 
     const [second, third] = await Promise.all([
-      apps.start('worker', env.processEnv({ LOG_LEVEL: 'warn' })),
-      apps.start('worker', env.processEnv({ LOG_LEVEL: 'warn' })),
+      apps.start('worker', env.processEnv({ LOG_LEVEL: 'warn', ...WHOLE_HISTORY })),
+      apps.start('worker', env.processEnv({ LOG_LEVEL: 'warn', ...WHOLE_HISTORY })),
     ]);
     await eventually(async () => {
       const owned = await members();
@@ -164,8 +168,14 @@ describe('fault: workers stop (SIGTERM) and join while a backlog is applied; the
   }, 240_000);
 
   it('answers every write it accepted before stopping, and those writes are applied', async () => {
-    const worker = await apps.start('worker', env.processEnv({ LOG_LEVEL: 'warn' }));
-    const stopping = await apps.start('api', env.processEnv({ LOG_LEVEL: 'warn' }));
+    const worker = await apps.start(
+      'worker',
+      env.processEnv({ LOG_LEVEL: 'warn', ...WHOLE_HISTORY }),
+    );
+    const stopping = await apps.start(
+      'api',
+      env.processEnv({ LOG_LEVEL: 'warn', ...WHOLE_HISTORY }),
+    );
     const writers = await CounterWriters.register(new WardenClient(stopping.baseUrl), 20);
     writers.start();
     await eventually(() => expect(writers.accepted.length).toBeGreaterThanOrEqual(300), {

@@ -8,6 +8,7 @@ import {
   expectAppliedExactlyOnceInOrder,
   staleCachedServices,
   Apps,
+  WHOLE_HISTORY,
 } from './fault-helpers.js';
 
 const CLIENTS = 50;
@@ -21,7 +22,7 @@ describe('fault: the worker is killed (SIGKILL) twice while 50 clients write 5,0
 
   beforeAll(async () => {
     env = await TestEnvironment.create('worker-killed');
-    ({ api, worker } = await apps.both(env.processEnv({ LOG_LEVEL: 'warn' })));
+    ({ api, worker } = await apps.both(env.processEnv({ LOG_LEVEL: 'warn', ...WHOLE_HISTORY })));
   });
 
   afterAll(async () => {
@@ -40,7 +41,7 @@ describe('fault: the worker is killed (SIGKILL) twice while 50 clients write 5,0
         timeoutMs: 60_000,
       });
       await apps.stop(worker, 'SIGKILL');
-      worker = await apps.start('worker', env.processEnv({ LOG_LEVEL: 'warn' }));
+      worker = await apps.start('worker', env.processEnv({ LOG_LEVEL: 'warn', ...WHOLE_HISTORY }));
     }
     await writers.finished();
     const lastWrite = Date.now();

@@ -113,7 +113,7 @@ export class PrivateKafka {
         'kafka.tools.StorageTool',
         'format',
         '-t',
-        randomBytes(16).toString('base64url'),
+        clusterId(),
         '-c',
         this.propertiesFile,
         '-g',
@@ -205,5 +205,13 @@ export class PrivateKafka {
   async dispose(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A KRaft cluster id as `StorageTool random-uuid` makes one: never with a leading '-', which the format tool would read as an option. */
+function clusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
   }
 }
