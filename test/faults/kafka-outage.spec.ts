@@ -11,6 +11,7 @@ import {
   appliedCount,
   expectAppliedExactlyOnceInOrder,
   isAlive,
+  WHOLE_HISTORY,
 } from './fault-helpers.js';
 
 describe('fault: the Kafka broker is stopped (a private broker, never the machine’s own)', () => {
@@ -28,7 +29,7 @@ describe('fault: the Kafka broker is stopped (a private broker, never the machin
       env.topics,
     );
     ({ api, worker } = await apps.both(
-      env.processEnv({ KAFKA_BROKERS: kafka.brokers, LOG_LEVEL: 'warn' }),
+      env.processEnv({ KAFKA_BROKERS: kafka.brokers, LOG_LEVEL: 'warn', ...WHOLE_HISTORY }),
     ));
   }, 120_000);
 

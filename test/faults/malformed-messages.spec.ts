@@ -4,7 +4,7 @@ import { WardenClient } from '../support/http-client.js';
 import { anEnvelope, aService } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 import type { AppProcess } from '../support/app-process.js';
-import { Apps, counterHistory } from './fault-helpers.js';
+import { Apps, counterHistory, WHOLE_HISTORY } from './fault-helpers.js';
 
 const SERVICES = 10;
 const VALID_PER_SERVICE = 100;
@@ -43,7 +43,7 @@ describe('fault: malformed messages interleaved with valid ones on the events to
 
   beforeAll(async () => {
     env = await TestEnvironment.create('malformed');
-    ({ api } = await apps.both(env.processEnv({ LOG_LEVEL: 'warn' })));
+    ({ api } = await apps.both(env.processEnv({ LOG_LEVEL: 'warn', ...WHOLE_HISTORY })));
   });
 
   afterAll(async () => {

@@ -14,6 +14,7 @@ import {
   isAlive,
   logLines,
   pause,
+  WHOLE_HISTORY,
 } from './fault-helpers.js';
 
 const OUTAGE_MS = 10_000;
@@ -32,7 +33,7 @@ describe('fault: PostgreSQL is stopped for 10 s in the middle of a stream of wri
     db = createDatabase({ url: postgres.url, schema: env.schema, poolSize: 2 });
     await migrateToLatest(db, env.schema);
     ({ api, worker } = await apps.both(
-      env.processEnv({ DATABASE_URL: postgres.url, LOG_LEVEL: 'warn' }),
+      env.processEnv({ DATABASE_URL: postgres.url, LOG_LEVEL: 'warn', ...WHOLE_HISTORY }),
     ));
   }, 120_000);
 

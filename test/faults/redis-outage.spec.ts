@@ -11,6 +11,7 @@ import {
   expectAppliedExactlyOnceInOrder,
   isAlive,
   staleCachedServices,
+  WHOLE_HISTORY,
 } from './fault-helpers.js';
 
 describe('fault: Redis is stopped', () => {
@@ -24,7 +25,7 @@ describe('fault: Redis is stopped', () => {
     env = await TestEnvironment.create('redis-outage');
     redis = await PrivateRedis.start();
     ({ api, worker } = await apps.both(
-      env.processEnv({ REDIS_URL: redis.url, LOG_LEVEL: 'warn' }),
+      env.processEnv({ REDIS_URL: redis.url, LOG_LEVEL: 'warn', ...WHOLE_HISTORY }),
     ));
   });
 
