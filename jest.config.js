@@ -15,4 +15,7 @@ export default {
   },
   testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],
   testTimeout: 120000,
+  // A suite whose set-up timed out may leave an app process or a socket behind; the run must
+  // still end with its results instead of waiting for CI's limit.
+  forceExit: true,
 };
