@@ -24,13 +24,17 @@ export interface PropagationRun {
   readers: number;
 }
 
+/** Each reader's pause after a read: bounds the read rate to about `readers` per ms. */
+const READ_PAUSE_MS = 1;
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * From a write's `202` on one API instance to the change being readable in the effective
- * view of another. A few readers go round the services as fast as the reader answers;
- * each write counts as visible at the end of the first read that shows it. The read rate
- * stays bounded however long propagation takes, so measuring does not slow what it measures.
+ * view of another. A few readers go round the services that have a write not yet seen,
+ * pausing a millisecond after each read; each write counts as visible at the end of the
+ * first read that shows it. The read rate stays bounded however long propagation takes,
+ * so measuring does not slow what it measures.
  */
 export async function measurePropagation(run: PropagationRun): Promise<PropagationFigures> {
   const effective = (i: number) =>
@@ -41,21 +45,41 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
   const waiting = new Map<number, { key: string; value: string; acceptedAt: number }[]>();
   const latencies: number[] = [];
   let writing = true;
-  let next = 0;
+  let turn = 0;
   let seen: (() => void) | undefined;
+  const sleepers: (() => void)[] = [];
+  const wakeReaders = () => sleepers.splice(0).forEach((wake) => wake());
+  /** The next service with a write not yet seen, in turn; undefined when none is pending. */
+  const nextPending = (): number | undefined => {
+    for (let tried = 0; tried < run.services; tried++) {
+      const service = turn++ % run.services;
+      if ((waiting.get(service)?.length ?? 0) > 0) return service;
+    }
+    return undefined;
+  };
+  const pending = () => [...waiting.values()].some((w) => w.length > 0);
+  // Readers read only services with a write pending, and pause between reads: flat-out
+  // polling of every service took the cores that the servers being measured need.
   const readers = Array.from({ length: run.readers }, async () => {
-    while (writing || [...waiting.values()].some((w) => w.length > 0)) {
-      const service = next++ % run.services;
+    while (writing || pending()) {
+      const service = nextPending();
+      if (service === undefined) {
+        await new Promise<void>((resolve) => {
+          sleepers.push(resolve);
+          setTimeout(resolve, 50);
+        });
+        continue;
+      }
       // A kept-alive connection the server closed meanwhile fails once: read again.
       const read = await fetch(effective(service), { headers: run.headers }).catch(() => undefined);
       const readAt = performance.now();
       const view = read?.ok
         ? ((await read.json()) as { config: Record<string, unknown> })
         : undefined;
-      const pending = waiting.get(service) ?? [];
+      const list = waiting.get(service) ?? [];
       waiting.set(
         service,
-        pending.filter((w) => {
+        list.filter((w) => {
           if (view?.config[w.key] !== w.value) {
             if (readAt - w.acceptedAt > 10_000) throw new Error(`${w.key} not visible after 10 s`);
             return true;
@@ -65,6 +89,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
           return false;
         }),
       );
+      await pause(READ_PAUSE_MS);
     }
   });
   const write = async (i: number) => {
@@ -80,6 +105,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
     const list = waiting.get(service) ?? [];
     list.push({ key, value, acceptedAt: performance.now() });
     waiting.set(service, list);
+    wakeReaders();
   };
   try {
     if (run.writesPerSecond === 0) {
@@ -100,6 +126,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
     }
   } finally {
     writing = false;
+    wakeReaders();
   }
   await Promise.all(readers);
   latencies.sort((a, b) => a - b);
