@@ -40,8 +40,14 @@ const SEQUENTIAL_WRITES = Number(process.env.BENCH_SEQUENTIAL_WRITES ?? 300);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 /** Concurrent readers polling the second API instance during the propagation run. */
 const READERS = 4;
-/** BENCH_WRITE_QUICK=1: only the signed apply and the propagation runs, to iterate on them. */
-const QUICK = process.env.BENCH_WRITE_QUICK === '1';
+/**
+ * BENCH_WRITE_QUICK=1: only the signed apply and the propagation runs, to iterate on
+ * them; =apply: only the signed apply.
+ */
+const QUICK = ['1', 'apply'].includes(process.env.BENCH_WRITE_QUICK ?? '');
+const APPLY_ONLY = process.env.BENCH_WRITE_QUICK === 'apply';
+/** Extra node flags for the worker (an experiment's, e.g. `--max-semi-space-size=64`). */
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 interface ApplyFigures {
   events: number;
@@ -120,9 +126,12 @@ class WriteBench {
   /** `profile`: a CPU profile of the process (`node --cpu-prof`), written when it stops. */
   async start(app: 'api' | 'worker', profile?: string): Promise<BenchProcess> {
     const entry = path.join(this.context.root, 'dist', `apps/${app}/src/main.js`);
-    const nodeArgs = profile
-      ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profile}.cpuprofile`]
-      : [];
+    const nodeArgs = [
+      ...(profile
+        ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profile}.cpuprofile`]
+        : []),
+      ...(app === 'worker' ? WORKER_NODE_ARGS : []),
+    ];
     const started =
       app === 'api'
         ? await BenchProcess.start(
@@ -538,7 +547,7 @@ export const writePathSuite: BenchSuite = {
       context.log(`accept: ${JSON.stringify(accept)}`);
       const acceptProfile = phaseProfile('api-accept', 'API CPU profile of the accept phase');
       if (acceptProfile) context.log(acceptProfile);
-      const spread = await propagation(bench, context);
+      const spread = APPLY_ONLY ? [] : await propagation(bench, context);
       context.log(`propagation: ${JSON.stringify(spread)}`);
       for (const [name, title] of [
         ['worker-propagation', 'Worker CPU profile of the propagation runs'],

@@ -11,8 +11,10 @@
 # BENCH_ROUNDS (3: each load run repeated, the best kept), BENCH_SERVICES (10000, read-path),
 # BENCH_WRITE_BACKLOG (40000, write-path), BENCH_WATCHERS (10000, watch), BENCH_COOL_SECONDS
 # (60: the longest wait for a quiet machine before a round), BENCH_PROFILE_DIR (CPU profiles
-# of the worker's apply phase and of the watchers' API over the fan-out, summarised in the
-# results).
+# of the worker's apply phase, of the worker and both APIs over the propagation runs, of the
+# API over the accept phase and of the watchers' API over the fan-out, summarised in the
+# results), BENCH_WRITE_QUICK (1: only the signed apply and propagation; apply: only the
+# apply), BENCH_WORKER_NODE_ARGS (extra node flags for the write path's worker).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLUSTER=0
