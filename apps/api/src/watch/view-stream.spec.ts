@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { eventually } from '../../../../test/support/eventually.js';
 import { HEARTBEAT, httpChunk, ViewFrame } from './view-frame.js';
 import { ViewStream, type WatchedView } from './view-stream.js';
@@ -108,6 +108,44 @@ describe(ViewStream.name, () => {
     expect(stalled.views.length).toBeLessThan(changes);
     const versions = stalled.views.map((data) => (JSON.parse(data) as { version: number }).version);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  });
+});
+
+describe(`${ViewStream.name} pipelined behind another response`, () => {
+  it('starts once the response before it has been sent, and loses no change meanwhile', async () => {
+    let stream: ViewStream | undefined;
+    let finishFirst = () => undefined as void;
+    const server = http.createServer((request, response) => {
+      if (request.url === '/first') {
+        finishFirst = () => response.end('first done');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      stream = new ViewStream(response, 'single');
+      stream.open('retry: 1000\n\n', [[view, frameOf(1)]]);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    let received = '';
+    socket.on('data', (bytes: Buffer) => (received += bytes.toString('utf8')));
+    try {
+      socket.write(`GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /stream HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await eventually(() => expect(stream).toBeDefined());
+      stream!.deliver(view, frameOf(2));
+      finishFirst();
+      await eventually(() => expect(received).toContain(`data: ${frameOf(2).json}`));
+      expect(received.indexOf('first done')).toBeLessThan(received.indexOf('text/event-stream'));
+      expect(received.indexOf(`data: ${frameOf(1).json}`)).toBeLessThan(
+        received.indexOf(`data: ${frameOf(2).json}`),
+      );
+      expect(stream!.held(view)).toBe(frameOf(2).etag);
+    } finally {
+      socket.destroy();
+      stream?.end();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

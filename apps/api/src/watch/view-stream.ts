@@ -28,7 +28,7 @@ export interface ViewSubscriber {
 export class ViewStream implements ViewSubscriber {
   private blocked = false;
   private closed = false;
-  private readonly socket: Socket | null;
+  private socket: Socket | null = null;
   /** Made the first time the socket is slow: most streams never need them. */
   private pending?: Map<WatchedView, ViewFrame>;
   /** Frames written while blocked: the reader holds them once the socket drains. */
@@ -39,7 +39,6 @@ export class ViewStream implements ViewSubscriber {
     private readonly response: ServerResponse,
     private readonly shape: StreamShape,
   ) {
-    this.socket = response.socket;
     response.on('close', () => (this.closed = true));
   }
 
@@ -48,14 +47,28 @@ export class ViewStream implements ViewSubscriber {
    * and a trailer (the `sync` marker), so nothing can come between them.
    */
   open(head: string, initial: [WatchedView, ViewFrame][], trailer = ''): void {
+    if (!this.response.socket) {
+      // Pipelined behind a response still being sent: the socket becomes this response's
+      // when that one ends, and its buffered output leaves first.
+      this.blocked = true;
+      this.response.once('socket', () =>
+        process.nextTick(() => {
+          this.blocked = false;
+          this.open(head, initial, trailer);
+          if (!this.blocked) this.drained();
+        }),
+      );
+      return;
+    }
+    this.socket = this.response.socket;
     const parts: Buffer[] = [httpChunk(head)];
     for (const [, frame] of initial) parts.push(frame.chunk(this.shape));
     if (trailer) parts.push(httpChunk(trailer));
     // The headers and the first chunks leave in one segment.
-    this.socket?.cork();
+    this.socket.cork();
     this.response.flushHeaders();
     this.push(Buffer.concat(parts), initial);
-    this.socket?.uncork();
+    this.socket.uncork();
   }
 
   /** Marks a view as held without sending it (the reader named it in `Last-Event-ID`). */
