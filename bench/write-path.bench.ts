@@ -19,6 +19,7 @@ import { round } from './support/load.js';
 import { profileMarkdown, summariseProfile } from './support/cpu-profile.js';
 import { measurePropagation, type PropagationFigures } from './support/propagation.js';
 import { quietRoundStart, type RoundStart } from './support/quiet.js';
+import { attempt, failed, type FailedRound } from './support/round.js';
 import {
   scrapeStages,
   stageDelta,
@@ -57,13 +58,15 @@ interface AcceptFigures {
   failed: number;
 }
 
-type PropagationRuns = (PropagationFigures & RoundStart & { stages: StageQuantiles[] })[];
+type PropagationRound = PropagationFigures & RoundStart & { stages: StageQuantiles[] };
+type PropagationRuns = (PropagationRound | (FailedRound & { writesPerSecond: number }))[];
 
+/** Each round measured, or why it could not be: one failed round does not stop the others. */
 interface WritePathFigures {
-  apply: ApplyFigures & RoundStart;
+  apply: (ApplyFigures & RoundStart) | FailedRound;
   /** Markdown of the worker's CPU profile of the apply phase (BENCH_PROFILE_DIR). */
   profile?: string;
-  accept: AcceptFigures & RoundStart;
+  accept: (AcceptFigures & RoundStart) | FailedRound;
   propagation: PropagationRuns;
 }
 
@@ -373,42 +376,64 @@ async function bareProducerRate(
 
 /**
  * Propagation at 200 and at 500 writes/s, and one write at a time, each started on a
- * machine as quiet as it gets (the load average of each is recorded beside it).
+ * machine as quiet as it gets (the load average of each is recorded beside it). A round
+ * that fails is reported with its reason (and the processes' last words), and the next
+ * round still runs.
  */
 async function propagation(bench: WriteBench, context: BenchContext): Promise<PropagationRuns> {
-  const worker = await bench.start('worker');
-  const [writer, reader] = await Promise.all([bench.start('api'), bench.start('api')]);
+  const processes = await attempt(
+    'propagation: starting the worker and two APIs',
+    context.log,
+    () => Promise.all([bench.start('worker'), bench.start('api'), bench.start('api')]),
+  );
+  if (failed(processes)) {
+    return PROPAGATION_RATES.map((writesPerSecond) => ({ writesPerSecond, ...processes }));
+  }
+  const [worker, writer, reader] = processes;
+  const named = { worker, writer, reader };
+  const label = (rate: number) => `propagation at ${rate ? `${rate} writes/s` : 'one at a time'}`;
   try {
-    // The accept phase left a backlog: measure only once the worker is idle.
-    await bench.caughtUp(300_000);
     const metricsOf = [writer, reader, worker].map((p) => ({
       url: `${p.baseUrl}/metrics`,
       headers: ADMIN,
     }));
     const runs: PropagationRuns = [];
     for (const writesPerSecond of PROPAGATION_RATES) {
-      const before = await scrapeStages(metricsOf);
-      const start = await quietRoundStart();
-      const figures = await measurePropagation({
-        writerUrl: writer.baseUrl,
-        readerUrl: reader.baseUrl,
-        headers: WRITER,
-        slugOf,
-        services: 20,
-        writesPerSecond,
-        writes:
-          writesPerSecond === 0
-            ? SEQUENTIAL_WRITES
-            : writesPerSecond * context.options.durationSeconds,
-        readers: READERS,
+      const run = await attempt(label(writesPerSecond), context.log, async () => {
+        // The accept phase (or the round before) left a backlog: measure only once the
+        // worker is idle.
+        await bench.caughtUp(300_000);
+        const before = await scrapeStages(metricsOf);
+        const start = await quietRoundStart();
+        const figures = await measurePropagation({
+          writerUrl: writer.baseUrl,
+          readerUrl: reader.baseUrl,
+          headers: WRITER,
+          slugOf,
+          services: 20,
+          writesPerSecond,
+          writes:
+            writesPerSecond === 0
+              ? SEQUENTIAL_WRITES
+              : writesPerSecond * context.options.durationSeconds,
+          connections: context.options.connections,
+          readers: READERS,
+        });
+        context.log(`${label(writesPerSecond)}: ${JSON.stringify(figures)}`);
+        const gone = Object.entries(named).filter(([, p]) => p.exitState());
+        if (gone.length) {
+          for (const [name, p] of gone) context.log(`the ${name}'s output:\n${p.logs()}`);
+          throw new Error(gone.map(([name, p]) => `the ${name} ${p.exitState()}`).join('; '));
+        }
+        if (Object.keys(figures.unanswered).length || Object.keys(figures.refused).length) {
+          context.log(`the writer's last output:\n${writer.logs().slice(-4000)}`);
+        }
+        await bench.caughtUp(60_000);
+        const stages = stageQuantiles(stageDelta(await scrapeStages(metricsOf), before));
+        context.log(`stages at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(stages)}`);
+        return { ...figures, ...start, stages };
       });
-      context.log(
-        `propagation at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(figures)}`,
-      );
-      await bench.caughtUp(60_000);
-      const stages = stageQuantiles(stageDelta(await scrapeStages(metricsOf), before));
-      context.log(`stages at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(stages)}`);
-      runs.push({ ...figures, ...start, stages });
+      runs.push(failed(run) ? { writesPerSecond, ...run } : run);
     }
     return runs;
   } finally {
@@ -424,44 +449,74 @@ const TARGETS = {
   sequentialP99Ms: 20,
 };
 
+const rateOf = (writesPerSecond: number) =>
+  writesPerSecond === 0 ? 'one write at a time' : `${writesPerSecond} writes/s`;
+
+/** What a propagation round met besides `202`s, in words; empty when it met nothing. */
+function mishaps(p: PropagationRound): string {
+  const tally = (what: string, counts: Record<string, number>) =>
+    Object.entries(counts).map(([reason, n]) => `${n} ${what} (${reason})`);
+  return [
+    ...tally('refused', p.refused),
+    ...tally('unanswered', p.unanswered),
+    ...tally('reads failed', p.failedReads),
+    ...(p.notVisible ? [`${p.notVisible} not visible within 10 s`] : []),
+  ].join(', ');
+}
+
 function markdown(f: WritePathFigures): string {
   const met = (ok: boolean) => (ok ? 'met' : '**not met**');
   const load = (r: RoundStart) => `${r.loadAverage}${r.valid ? '' : ' (INVALID: not quiet)'}`;
+  const failedRow = (what: string, r: FailedRound) =>
+    `| ${what} | **failed**: ${r.error} | | | | |`;
   const propagationRow = (p: PropagationRuns[number]) => {
+    const what = `propagation: \`202\` on one API → visible in the effective view (GET) of another, ${rateOf(p.writesPerSecond)}`;
+    if (failed(p)) return failedRow(what, p);
     const target =
       p.writesPerSecond === 500
         ? `p99 ≤ ${TARGETS.p99At500Ms} ms: ${met(p.p99Ms <= TARGETS.p99At500Ms)}`
         : p.writesPerSecond === 0
           ? `p50 ≤ ${TARGETS.sequentialP50Ms} ms, p99 ≤ ${TARGETS.sequentialP99Ms} ms: ${met(p.p50Ms <= TARGETS.sequentialP50Ms && p.p99Ms <= TARGETS.sequentialP99Ms)}`
           : '—';
-    const rate = p.writesPerSecond === 0 ? 'one write at a time' : `${p.writesPerSecond} writes/s`;
-    return `| propagation: \`202\` on one API → visible in the effective view (GET) of another, ${p.writes} writes, ${rate} | p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, max ${p.maxMs} ms | | | ${target} | ${load(p)} |`;
+    const writes = `${p.accepted} of ${p.writes} writes accepted (${p.acceptedPerSecond}/s; due → \`202\` p50 ${p.writeP50Ms} ms, p99 ${p.writeP99Ms} ms)`;
+    const besides = mishaps(p);
+    return `| ${what}; ${writes}${besides ? `; ${besides}` : ''} | p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, max ${p.maxMs} ms | | | ${target} | ${load(p)} |`;
   };
+  const applyRow = failed(f.apply)
+    ? failedRow('apply', f.apply)
+    : `| apply: events/s from a pre-filled topic (${f.apply.events} events) until applied in PostgreSQL and Redis; worker CPU ${f.apply.workerCpuMicrosPerEvent} µs per event | ${f.apply.eventsPerSecond} | ${f.apply.bareConsumerPerSecond} (a consumer that only reads) | ${f.apply.ratio} | ≥ ${TARGETS.applyPerSecond.toLocaleString('en')}/s: ${met(f.apply.eventsPerSecond >= TARGETS.applyPerSecond)} | ${load(f.apply)} |`;
+  const acceptRow = failed(f.accept)
+    ? failedRow('accept', f.accept)
+    : `| accept: \`202\`s/s at ${f.accept.connections} connections (${f.accept.failed} failed) | ${f.accept.acceptedPerSecond} | ${f.accept.bareProducerPerSecond} (acks=all, ${f.accept.connections} concurrent sends) | ${f.accept.ratio} | ≥ ${TARGETS.acceptPerSecond.toLocaleString('en')}/s: ${met(f.accept.acceptedPerSecond >= TARGETS.acceptPerSecond)} | ${load(f.accept)} |`;
   return [
     '| measure | Warden | bare kafkajs | ratio | target | load average at start |',
     '|---|---|---|---|---|---|',
-    `| apply: events/s from a pre-filled topic (${f.apply.events} events) until applied in PostgreSQL and Redis; worker CPU ${f.apply.workerCpuMicrosPerEvent} µs per event | ${f.apply.eventsPerSecond} | ${f.apply.bareConsumerPerSecond} (a consumer that only reads) | ${f.apply.ratio} | ≥ ${TARGETS.applyPerSecond.toLocaleString('en')}/s: ${met(f.apply.eventsPerSecond >= TARGETS.applyPerSecond)} | ${load(f.apply)} |`,
-    `| accept: \`202\`s/s at ${f.accept.connections} connections (${f.accept.failed} failed) | ${f.accept.acceptedPerSecond} | ${f.accept.bareProducerPerSecond} (acks=all, ${f.accept.connections} concurrent sends) | ${f.accept.ratio} | ≥ ${TARGETS.acceptPerSecond.toLocaleString('en')}/s: ${met(f.accept.acceptedPerSecond >= TARGETS.acceptPerSecond)} | ${load(f.accept)} |`,
+    applyRow,
+    acceptRow,
     ...f.propagation.map(propagationRow),
     '',
     'The bare consumer only counts what it reads; the worker validates, applies in one ' +
       'PostgreSQL transaction per batch, writes Redis, announces and feeds the outbox, so the ' +
       'apply ratio says how much of the time goes to that work rather than to Kafka. The API ' +
       'gathers concurrent writes into one `sendBatch`, which is why it can outrun a producer ' +
-      'that sends one message per request.',
+      'that sends one message per request. The propagation runs write through a pool of as ' +
+      'many kept-alive connections as the accept run uses; a write due while all are busy ' +
+      'waits for one, and that wait counts in its due → `202` time.',
     '',
     'Where the propagation time went: the per-stage histograms `warden_write_stage_seconds` ' +
       'of both APIs and the worker, scraped before and after each run (quantiles interpolated ' +
       'within buckets; the p50s of the stages do not add up to the p50 of the whole).',
     ...(f.profile ? ['', f.profile] : []),
-    ...f.propagation.map((p) =>
-      [
-        '',
-        stagesMarkdown(
-          p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one at a time',
-          p.stages,
-        ),
-      ].join('\n'),
+    ...f.propagation.flatMap((p) =>
+      failed(p)
+        ? []
+        : [
+            '',
+            stagesMarkdown(
+              p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one at a time',
+              p.stages,
+            ),
+          ],
     ),
   ].join('\n');
 }
@@ -476,12 +531,14 @@ export const writePathSuite: BenchSuite = {
     try {
       await bench.prepare();
       context.log(`apply: ${SERVICES} registrations and ${BACKLOG} changes, pre-filled`);
-      const apply = await applyThroughput(bench);
+      const apply = await attempt('apply', context.log, () => applyThroughput(bench));
       context.log(`apply: ${JSON.stringify(apply)}`);
       const profile = applyProfile();
       if (profile) context.log(profile);
-      const acceptStart = await quietRoundStart();
-      const accept = { ...(await acceptThroughput(bench, context)), ...acceptStart };
+      const accept = await attempt('accept', context.log, async () => {
+        const start = await quietRoundStart();
+        return { ...(await acceptThroughput(bench, context)), ...start };
+      });
       context.log(`accept: ${JSON.stringify(accept)}`);
       const spread = await propagation(bench, context);
       context.log(`propagation: ${JSON.stringify(spread)}`);
