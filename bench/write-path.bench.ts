@@ -40,6 +40,13 @@ const SEQUENTIAL_WRITES = Number(process.env.BENCH_SEQUENTIAL_WRITES ?? 300);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 /** Concurrent readers polling the second API instance during the propagation run. */
 const READERS = 4;
+/**
+ * The propagation writer's connections: enough that a write seldom waits for one at
+ * 500 writes/s (each may take 500 ms), and fewer than the API's listen queue holds
+ * (Node's 511), so that all of them opened at once while the API stalls are queued by
+ * the kernel, not reset.
+ */
+const PROPAGATION_CONNECTIONS = 256;
 
 interface ApplyFigures {
   events: number;
@@ -416,7 +423,7 @@ async function propagation(bench: WriteBench, context: BenchContext): Promise<Pr
             writesPerSecond === 0
               ? SEQUENTIAL_WRITES
               : writesPerSecond * context.options.durationSeconds,
-          connections: context.options.connections,
+          connections: PROPAGATION_CONNECTIONS,
           readers: READERS,
         });
         context.log(`${label(writesPerSecond)}: ${JSON.stringify(figures)}`);
@@ -499,9 +506,9 @@ function markdown(f: WritePathFigures): string {
       'PostgreSQL transaction per batch, writes Redis, announces and feeds the outbox, so the ' +
       'apply ratio says how much of the time goes to that work rather than to Kafka. The API ' +
       'gathers concurrent writes into one `sendBatch`, which is why it can outrun a producer ' +
-      'that sends one message per request. The propagation runs write through a pool of as ' +
-      'many kept-alive connections as the accept run uses; a write due while all are busy ' +
-      'waits for one, and that wait counts in its due → `202` time.',
+      'that sends one message per request. The propagation runs write through a pool of ' +
+      `${PROPAGATION_CONNECTIONS} kept-alive connections; a write due while all are busy waits ` +
+      'for one, and that wait counts in its due → `202` time.',
     '',
     'Where the propagation time went: the per-stage histograms `warden_write_stage_seconds` ' +
       'of both APIs and the worker, scraped before and after each run (quantiles interpolated ' +
