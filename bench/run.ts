@@ -92,7 +92,8 @@ function onCluster(suite: BenchSuite): BenchSuite {
 /** A round's figures, or (`error`) why it could not be measured. */
 interface WriteFigures {
   apply: { eventsPerSecond: number; loadAverage: number; error?: string };
-  accept: { acceptedPerSecond: number; loadAverage: number; error?: string };
+  /** Absent from a quick run (BENCH_WRITE_QUICK). */
+  accept?: { acceptedPerSecond: number; loadAverage: number; error?: string };
   propagation: {
     writesPerSecond: number;
     p50Ms: number;
@@ -111,7 +112,7 @@ function clusterBeside(single: SuiteResult | undefined, cluster: SuiteResult): s
   const or = <F extends { error?: string }>(f: F | undefined, cell: (f: F) => string) =>
     f === undefined ? '—' : f.error !== undefined ? `failed: ${f.error}` : cell(f);
   const applied = (f: WriteFigures['apply']) => `${f.eventsPerSecond}${at(f)}`;
-  const accepted = (f: WriteFigures['accept']) => `${f.acceptedPerSecond}${at(f)}`;
+  const accepted = (f: NonNullable<WriteFigures['accept']>) => `${f.acceptedPerSecond}${at(f)}`;
   const visible = (f: WriteFigures['propagation'][number]) =>
     `p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms${at(f)}`;
   const rows = [

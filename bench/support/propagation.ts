@@ -52,6 +52,9 @@ export interface PropagationRun {
 /** How long an accepted write may take to become visible before it counts as not visible. */
 const VISIBLE_WITHIN_MS = 10_000;
 
+/** Each reader's pause after a read: bounds the read rate to about `readers` per ms. */
+const READ_PAUSE_MS = 1;
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const count = (tally: Record<string, number>, key: string) => {
@@ -95,10 +98,10 @@ interface Waiting {
 
 /**
  * From a write's `202` on one API instance to the change being readable in the effective
- * view of another. A few readers go round the services as fast as the reader answers;
- * each write counts as visible at the end of the first read that shows it. The read rate
- * stays bounded however long propagation takes, so measuring does not slow what it measures.
- * Whatever a write or a read meets (a refusal, a reset connection, a change never seen) is
+ * view of another. A few readers go round the services that have a write not yet seen,
+ * pausing a millisecond after each read; each write counts as visible at the end of the
+ * first read that shows it. The read rate stays bounded however long propagation takes,
+ * so measuring does not slow what it measures. Whatever a write or a read meets (a refusal, a reset connection, a change never seen) is
  * counted in the figures, not thrown.
  */
 export async function measurePropagation(run: PropagationRun): Promise<PropagationFigures> {
@@ -114,9 +117,20 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
   let notVisible = 0;
   let lastAccepted = 0;
   let writing = true;
-  let next = 0;
+  let turn = 0;
   // Settles the sequential run's wait for one write: seen, or given up on.
   let settled: (() => void) | undefined;
+  const sleepers: (() => void)[] = [];
+  const wakeReaders = () => sleepers.splice(0).forEach((wake) => wake());
+  /** The next service with a write not yet seen, in turn; undefined when none is pending. */
+  const nextPending = (): number | undefined => {
+    for (let tried = 0; tried < run.services; tried++) {
+      const service = turn++ % run.services;
+      if ((waiting.get(service)?.length ?? 0) > 0) return service;
+    }
+    return undefined;
+  };
+  const pending = () => [...waiting.values()].some((w) => w.length > 0);
 
   const read = async (service: number) => {
     try {
@@ -134,9 +148,18 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
   };
   await Promise.all(Array.from({ length: run.services }, (_, i) => read(i)));
 
+  // Readers read only services with a write pending, and pause between reads: flat-out
+  // polling of every service took the cores that the servers being measured need.
   const readers = Array.from({ length: run.readers }, async () => {
-    while (writing || [...waiting.values()].some((w) => w.length > 0)) {
-      const service = next++ % run.services;
+    while (writing || pending()) {
+      const service = nextPending();
+      if (service === undefined) {
+        await new Promise<void>((resolve) => {
+          sleepers.push(resolve);
+          setTimeout(resolve, 50);
+        });
+        continue;
+      }
       const config = await read(service);
       const readAt = performance.now();
       const pending = waiting.get(service) ?? [];
@@ -151,7 +174,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
         }),
       );
       // Nothing to read (a reader instance that is away, say): do not spin.
-      if (config === undefined) await pause(10);
+      await pause(config === undefined ? 10 : READ_PAUSE_MS);
     }
   });
 
@@ -180,6 +203,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
     const list = waiting.get(service) ?? [];
     list.push({ key, value, acceptedAt });
     waiting.set(service, list);
+    wakeReaders();
     return true;
   };
 
@@ -202,6 +226,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
     }
   } finally {
     writing = false;
+    wakeReaders();
   }
   await Promise.all(readers);
   agent.destroy();
