@@ -20,6 +20,7 @@ import { round } from './support/load.js';
 import { profileMarkdown, summariseProfile } from './support/cpu-profile.js';
 import { measurePropagation, type PropagationFigures } from './support/propagation.js';
 import { quietRoundStart, type RoundStart } from './support/quiet.js';
+import { attempt, failed, type FailedRound } from './support/round.js';
 import {
   scrapeStages,
   stageDelta,
@@ -40,6 +41,13 @@ const SEQUENTIAL_WRITES = Number(process.env.BENCH_SEQUENTIAL_WRITES ?? 300);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 /** Concurrent readers polling the second API instance during the propagation run. */
 const READERS = 4;
+/**
+ * The propagation writer's connections: enough that a write seldom waits for one at
+ * 500 writes/s (each may take 500 ms), and fewer than the API's listen queue holds
+ * (Node's 511), so that all of them opened at once while the API stalls are queued by
+ * the kernel, not reset.
+ */
+const PROPAGATION_CONNECTIONS = 256;
 /**
  * BENCH_WRITE_QUICK=1: only the signed apply and the propagation runs, to iterate on
  * them; =apply: only the signed apply.
@@ -66,16 +74,18 @@ interface AcceptFigures {
   failed: number;
 }
 
-type PropagationRuns = (PropagationFigures & RoundStart & { stages: StageQuantiles[] })[];
+type PropagationRound = PropagationFigures & RoundStart & { stages: StageQuantiles[] };
+type PropagationRuns = (PropagationRound | (FailedRound & { writesPerSecond: number }))[];
 
+/** Each round measured, or why it could not be: one failed round does not stop the others. */
 interface WritePathFigures {
-  apply: ApplyFigures & RoundStart;
+  apply: (ApplyFigures & RoundStart) | FailedRound;
   /** The same backlog of changes from an outside producer: unsigned, validated in full. */
-  applyOutside?: ApplyFigures & RoundStart;
+  applyOutside?: (ApplyFigures & RoundStart) | FailedRound;
   /** Markdown of the worker's CPU profile of the apply phase (BENCH_PROFILE_DIR). */
   profile?: string;
   /** Absent in a quick run (BENCH_WRITE_QUICK). */
-  accept?: AcceptFigures & RoundStart;
+  accept?: (AcceptFigures & RoundStart) | FailedRound;
   propagation: PropagationRuns;
 }
 
@@ -416,46 +426,70 @@ async function bareProducerRate(
 
 /**
  * Propagation at 200 and at 500 writes/s, and one write at a time, each started on a
- * machine as quiet as it gets (the load average of each is recorded beside it).
+ * machine as quiet as it gets (the load average of each is recorded beside it). A round
+ * that fails is reported with its reason (and the processes' last words), and the next
+ * round still runs.
  */
 async function propagation(bench: WriteBench, context: BenchContext): Promise<PropagationRuns> {
   const profiled = (name: string) => (PROFILE_DIR ? name : undefined);
-  const worker = await bench.start('worker', profiled('worker-propagation'));
-  const [writer, reader] = await Promise.all([
-    bench.start('api', profiled('api-writer-propagation')),
-    bench.start('api', profiled('api-reader-propagation')),
-  ]);
+  const processes = await attempt(
+    'propagation: starting the worker and two APIs',
+    context.log,
+    () =>
+      Promise.all([
+        bench.start('worker', profiled('worker-propagation')),
+        bench.start('api', profiled('api-writer-propagation')),
+        bench.start('api', profiled('api-reader-propagation')),
+      ]),
+  );
+  if (failed(processes)) {
+    return PROPAGATION_RATES.map((writesPerSecond) => ({ writesPerSecond, ...processes }));
+  }
+  const [worker, writer, reader] = processes;
+  const named = { worker, writer, reader };
+  const label = (rate: number) => `propagation at ${rate ? `${rate} writes/s` : 'one at a time'}`;
   try {
-    // The accept phase left a backlog: measure only once the worker is idle.
-    await bench.caughtUp(300_000);
     const metricsOf = [writer, reader, worker].map((p) => ({
       url: `${p.baseUrl}/metrics`,
       headers: ADMIN,
     }));
     const runs: PropagationRuns = [];
     for (const writesPerSecond of PROPAGATION_RATES) {
-      const before = await scrapeStages(metricsOf);
-      const start = await quietRoundStart();
-      const figures = await measurePropagation({
-        writerUrl: writer.baseUrl,
-        readerUrl: reader.baseUrl,
-        headers: WRITER,
-        slugOf,
-        services: 20,
-        writesPerSecond,
-        writes:
-          writesPerSecond === 0
-            ? SEQUENTIAL_WRITES
-            : writesPerSecond * context.options.durationSeconds,
-        readers: READERS,
+      const run = await attempt(label(writesPerSecond), context.log, async () => {
+        // The accept phase (or the round before) left a backlog: measure only once the
+        // worker is idle.
+        await bench.caughtUp(300_000);
+        const before = await scrapeStages(metricsOf);
+        const start = await quietRoundStart();
+        const figures = await measurePropagation({
+          writerUrl: writer.baseUrl,
+          readerUrl: reader.baseUrl,
+          headers: WRITER,
+          slugOf,
+          services: 20,
+          writesPerSecond,
+          writes:
+            writesPerSecond === 0
+              ? SEQUENTIAL_WRITES
+              : writesPerSecond * context.options.durationSeconds,
+          connections: PROPAGATION_CONNECTIONS,
+          readers: READERS,
+        });
+        context.log(`${label(writesPerSecond)}: ${JSON.stringify(figures)}`);
+        const gone = Object.entries(named).filter(([, p]) => p.exitState());
+        if (gone.length) {
+          for (const [name, p] of gone) context.log(`the ${name}'s output:\n${p.logs()}`);
+          throw new Error(gone.map(([name, p]) => `the ${name} ${p.exitState()}`).join('; '));
+        }
+        if (Object.keys(figures.unanswered).length || Object.keys(figures.refused).length) {
+          context.log(`the writer's last output:\n${writer.logs().slice(-4000)}`);
+        }
+        await bench.caughtUp(60_000);
+        const stages = stageQuantiles(stageDelta(await scrapeStages(metricsOf), before));
+        context.log(`stages at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(stages)}`);
+        return { ...figures, ...start, stages };
       });
-      context.log(
-        `propagation at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(figures)}`,
-      );
-      await bench.caughtUp(60_000);
-      const stages = stageQuantiles(stageDelta(await scrapeStages(metricsOf), before));
-      context.log(`stages at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(stages)}`);
-      runs.push({ ...figures, ...start, stages });
+      runs.push(failed(run) ? { writesPerSecond, ...run } : run);
     }
     return runs;
   } finally {
@@ -471,30 +505,56 @@ const TARGETS = {
   sequentialP99Ms: 20,
 };
 
+const rateOf = (writesPerSecond: number) =>
+  writesPerSecond === 0 ? 'one write at a time' : `${writesPerSecond} writes/s`;
+
+/** What a propagation round met besides `202`s, in words; empty when it met nothing. */
+function mishaps(p: PropagationRound): string {
+  const tally = (what: string, counts: Record<string, number>) =>
+    Object.entries(counts).map(([reason, n]) => `${n} ${what} (${reason})`);
+  return [
+    ...tally('refused', p.refused),
+    ...tally('unanswered', p.unanswered),
+    ...tally('reads failed', p.failedReads),
+    ...(p.notVisible ? [`${p.notVisible} not visible within 10 s`] : []),
+  ].join(', ');
+}
+
 function markdown(f: WritePathFigures): string {
   const met = (ok: boolean) => (ok ? 'met' : '**not met**');
   const load = (r: RoundStart) => `${r.loadAverage}${r.valid ? '' : ' (INVALID: not quiet)'}`;
+  const failedRow = (what: string, r: FailedRound) =>
+    `| ${what} | **failed**: ${r.error} | | | | |`;
   const propagationRow = (p: PropagationRuns[number]) => {
+    const what = `propagation: \`202\` on one API → visible in the effective view (GET) of another, ${rateOf(p.writesPerSecond)}`;
+    if (failed(p)) return failedRow(what, p);
     const target =
       p.writesPerSecond === 500
         ? `p99 ≤ ${TARGETS.p99At500Ms} ms: ${met(p.p99Ms <= TARGETS.p99At500Ms)}`
         : p.writesPerSecond === 0
           ? `p50 ≤ ${TARGETS.sequentialP50Ms} ms, p99 ≤ ${TARGETS.sequentialP99Ms} ms: ${met(p.p50Ms <= TARGETS.sequentialP50Ms && p.p99Ms <= TARGETS.sequentialP99Ms)}`
           : '—';
-    const rate = p.writesPerSecond === 0 ? 'one write at a time' : `${p.writesPerSecond} writes/s`;
-    return `| propagation: \`202\` on one API → visible in the effective view (GET) of another, ${p.writes} writes, ${rate} | p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, max ${p.maxMs} ms | | | ${target} | ${load(p)} |`;
+    const writes = `${p.accepted} of ${p.writes} writes accepted (${p.acceptedPerSecond}/s; due → \`202\` p50 ${p.writeP50Ms} ms, p99 ${p.writeP99Ms} ms)`;
+    const besides = mishaps(p);
+    return `| ${what}; ${writes}${besides ? `; ${besides}` : ''} | p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, max ${p.maxMs} ms | | | ${target} | ${load(p)} |`;
   };
-  const accept = (a: AcceptFigures & RoundStart) =>
-    `| accept: \`202\`s/s at ${a.connections} connections (${a.failed} failed) | ${a.acceptedPerSecond} | ${a.bareProducerPerSecond} (acks=all, ${a.connections} concurrent sends) | ${a.ratio} | ≥ ${TARGETS.acceptPerSecond.toLocaleString('en')}/s: ${met(a.acceptedPerSecond >= TARGETS.acceptPerSecond)} | ${load(a)} |`;
+  const apply = (a: WritePathFigures['apply']) =>
+    failed(a)
+      ? failedRow('apply', a)
+      : `| apply: events/s from a pre-filled topic (${a.events} events signed as the API signs them) until applied in PostgreSQL and Redis; worker CPU ${a.workerCpuMicrosPerEvent} µs per event | ${a.eventsPerSecond} | ${a.bareConsumerPerSecond} (a consumer that only reads) | ${a.ratio} | ≥ ${TARGETS.applyPerSecond.toLocaleString('en')}/s: ${met(a.eventsPerSecond >= TARGETS.applyPerSecond)} | ${load(a)} |`;
+  const applyOutside = (a: NonNullable<WritePathFigures['applyOutside']>) =>
+    failed(a)
+      ? failedRow('apply, outside producer', a)
+      : `| apply, outside producer: the same number of changes unsigned (${a.events} events, each validated in full); worker CPU ${a.workerCpuMicrosPerEvent} µs per event | ${a.eventsPerSecond} | | ${a.ratio} | — | ${load(a)} |`;
+  const accept = (a: NonNullable<WritePathFigures['accept']>) =>
+    failed(a)
+      ? failedRow('accept', a)
+      : `| accept: \`202\`s/s at ${a.connections} connections (${a.failed} failed) | ${a.acceptedPerSecond} | ${a.bareProducerPerSecond} (acks=all, ${a.connections} concurrent sends) | ${a.ratio} | ≥ ${TARGETS.acceptPerSecond.toLocaleString('en')}/s: ${met(a.acceptedPerSecond >= TARGETS.acceptPerSecond)} | ${load(a)} |`;
   return [
     '| measure | Warden | bare kafkajs | ratio | target | load average at start |',
     '|---|---|---|---|---|---|',
-    `| apply: events/s from a pre-filled topic (${f.apply.events} events signed as the API signs them) until applied in PostgreSQL and Redis; worker CPU ${f.apply.workerCpuMicrosPerEvent} µs per event | ${f.apply.eventsPerSecond} | ${f.apply.bareConsumerPerSecond} (a consumer that only reads) | ${f.apply.ratio} | ≥ ${TARGETS.applyPerSecond.toLocaleString('en')}/s: ${met(f.apply.eventsPerSecond >= TARGETS.applyPerSecond)} | ${load(f.apply)} |`,
-    ...(f.applyOutside
-      ? [
-          `| apply, outside producer: the same number of changes unsigned (${f.applyOutside.events} events, each validated in full); worker CPU ${f.applyOutside.workerCpuMicrosPerEvent} µs per event | ${f.applyOutside.eventsPerSecond} | | ${f.applyOutside.ratio} | — | ${load(f.applyOutside)} |`,
-        ]
-      : []),
+    apply(f.apply),
+    ...(f.applyOutside ? [applyOutside(f.applyOutside)] : []),
     ...(f.accept ? [accept(f.accept)] : []),
     ...f.propagation.map(propagationRow),
     '',
@@ -504,20 +564,24 @@ function markdown(f: WritePathFigures): string {
       'envelope the API signed is checked by its frame only (the API validated the write ' +
       "with the same rules); an outside producer's envelope is validated in full. The API " +
       'gathers concurrent writes into one `sendBatch`, which is why it can outrun a producer ' +
-      'that sends one message per request.',
+      'that sends one message per request. The propagation runs write through a pool of ' +
+      `${PROPAGATION_CONNECTIONS} kept-alive connections; a write due while all are busy waits ` +
+      'for one, and that wait counts in its due → `202` time.',
     '',
     'Where the propagation time went: the per-stage histograms `warden_write_stage_seconds` ' +
       'of both APIs and the worker, scraped before and after each run (quantiles interpolated ' +
       'within buckets; the p50s of the stages do not add up to the p50 of the whole).',
     ...(f.profile ? ['', f.profile] : []),
-    ...f.propagation.map((p) =>
-      [
-        '',
-        stagesMarkdown(
-          p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one at a time',
-          p.stages,
-        ),
-      ].join('\n'),
+    ...f.propagation.flatMap((p) =>
+      failed(p)
+        ? []
+        : [
+            '',
+            stagesMarkdown(
+              p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one at a time',
+              p.stages,
+            ),
+          ],
     ),
   ].join('\n');
 }
@@ -532,18 +596,26 @@ export const writePathSuite: BenchSuite = {
     try {
       await bench.prepare();
       context.log(`apply: ${SERVICES} registrations and ${BACKLOG} changes, pre-filled`);
-      const apply = await applyThroughput(bench, 'api');
+      const apply = await attempt('apply', context.log, () => applyThroughput(bench, 'api'));
       context.log(`apply: ${JSON.stringify(apply)}`);
       const applyOutside = QUICK
         ? undefined
-        : await applyThroughput(bench, 'outside', apply.bareConsumerPerSecond);
+        : await attempt('apply, outside producer', context.log, () =>
+            applyThroughput(
+              bench,
+              'outside',
+              failed(apply) ? undefined : apply.bareConsumerPerSecond,
+            ),
+          );
       context.log(`apply, outside producer: ${JSON.stringify(applyOutside)}`);
       const profile = phaseProfile('worker-apply', 'Worker CPU profile of the apply phase');
       if (profile) context.log(profile);
-      const acceptStart = await quietRoundStart();
       const accept = QUICK
         ? undefined
-        : { ...(await acceptThroughput(bench, context)), ...acceptStart };
+        : await attempt('accept', context.log, async () => {
+            const start = await quietRoundStart();
+            return { ...(await acceptThroughput(bench, context)), ...start };
+          });
       context.log(`accept: ${JSON.stringify(accept)}`);
       const acceptProfile = phaseProfile('api-accept', 'API CPU profile of the accept phase');
       if (acceptProfile) context.log(acceptProfile);
