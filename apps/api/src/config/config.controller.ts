@@ -2,15 +2,16 @@ import { Body, Controller, Delete, Get, Param, Post, Put, Query, Req, Res } from
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DeleteConfigDto, RollbackConfigDto, SetConfigDto } from '#domain/config.dto';
+import type { EventType } from '#domain/event.model';
 import { ConfigEntriesService } from './config.service.js';
 import { ConfigHistoryQueryDto } from './config-history.dto.js';
 import { WritesService } from '../writes/writes.service.js';
 import { WriteContext } from '../writes/write-context.decorator.js';
-import { RequireRole } from '../auth/roles.decorator.js';
+import { EventWrite } from '../writes/event-write.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
-import { EnvParam, KeyParam, SlugParam } from '../http/validation.js';
+import { ConfigEntryPath, ServiceEnvironmentPath } from '../http/path-params.dto.js';
 import { sendDocument } from '../http/request-context.js';
-import { ApiEventWrite, ApiTaggedRead } from '../openapi/openapi.decorators.js';
+import { ApiTaggedRead } from '../openapi/openapi.decorators.js';
 import {
   ConfigEntryResourceSchema,
   ConfigHistorySchema,
@@ -33,8 +34,7 @@ export class ConfigEntriesController {
   @ApiOperation({ summary: "The environment's entries with their versions" })
   @ApiTaggedRead(ConfigListSchema, 'The service does not exist')
   async list(
-    @Param('slug', SlugParam) slug: string,
-    @Param('env', EnvParam) env: string,
+    @Param() { slug, env }: ServiceEnvironmentPath,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -45,9 +45,7 @@ export class ConfigEntriesController {
   @ApiOperation({ summary: 'One entry' })
   @ApiTaggedRead(ConfigEntryResourceSchema, 'The service or the entry does not exist')
   async get(
-    @Param('slug', SlugParam) slug: string,
-    @Param('env', EnvParam) env: string,
-    @Param('key', KeyParam) key: string,
+    @Param() { slug, env, key }: ConfigEntryPath,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -55,25 +53,17 @@ export class ConfigEntriesController {
   }
 
   @Put(':key')
-  @RequireRole('writer')
-  @ApiOperation({ summary: 'Set an entry: a new version with any JSON value up to 64 KiB' })
-  @ApiEventWrite({ resource: ConfigEntryResourceSchema, creates: true })
+  @EventWrite({
+    summary: 'Set an entry: a new version with any JSON value up to 64 KiB',
+    resource: ConfigEntryResourceSchema,
+    creates: 'first-version',
+  })
   set(
-    @Param('slug', SlugParam) slug: string,
-    @Param('env', EnvParam) env: string,
-    @Param('key', KeyParam) key: string,
+    @Param() path: ConfigEntryPath,
     @Body() body: SetConfigDto,
     @WriteContext() write: WriteContext,
   ) {
-    return this.writes.submit(
-      write,
-      'config.set',
-      { ...body, slug, env, key },
-      {
-        creates: 'first-version',
-        load: () => this.config.loadEntry(slug, env, key, write.grant),
-      },
-    );
+    return this.writeEntry(write, 'config.set', path, body);
   }
 
   @Get(':key/history')
@@ -84,9 +74,7 @@ export class ConfigEntriesController {
   })
   @ApiTaggedRead(ConfigHistorySchema, 'The service does not exist or never had the entry')
   async history(
-    @Param('slug', SlugParam) slug: string,
-    @Param('env', EnvParam) env: string,
-    @Param('key', KeyParam) key: string,
+    @Param() { slug, env, key }: ConfigEntryPath,
     @Query() query: ConfigHistoryQueryDto,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
@@ -96,41 +84,33 @@ export class ConfigEntriesController {
   }
 
   @Post(':key/rollback')
-  @RequireRole('writer')
-  @ApiOperation({
+  @EventWrite({
     summary: 'Roll an entry back to an earlier version',
     description:
       'Writes a new version whose value and description equal those of `toVersion`. A version the entry never had is rejected (422 with `Prefer: wait`). Works after a delete too: the history stays.',
+    resource: ConfigEntryResourceSchema,
   })
-  @ApiEventWrite({ resource: ConfigEntryResourceSchema })
   rollback(
-    @Param('slug', SlugParam) slug: string,
-    @Param('env', EnvParam) env: string,
-    @Param('key', KeyParam) key: string,
+    @Param() path: ConfigEntryPath,
     @Body() body: RollbackConfigDto,
     @WriteContext() write: WriteContext,
   ) {
-    return this.writes.submit(
-      write,
-      'config.rolled-back',
-      { ...body, slug, env, key },
-      {
-        load: () => this.config.loadEntry(slug, env, key, write.grant),
-      },
-    );
+    return this.writeEntry(write, 'config.rolled-back', path, body);
   }
 
   @Delete(':key')
-  @RequireRole('writer')
-  @ApiOperation({ summary: 'Remove an entry (its history stays)' })
-  @ApiEventWrite({ removes: true })
+  @EventWrite({ summary: 'Remove an entry (its history stays)' })
   remove(
-    @Param('slug', SlugParam) slug: string,
-    @Param('env', EnvParam) env: string,
-    @Param('key', KeyParam) key: string,
+    @Param() path: ConfigEntryPath,
     @Body() body: DeleteConfigDto,
     @WriteContext() write: WriteContext,
   ) {
-    return this.writes.submit(write, 'config.deleted', { ...body, slug, env, key });
+    return this.writes.submit(write, 'config.deleted', { ...body, ...path });
+  }
+
+  /** A set or a rollback: once applied, either answers the entry as the writer may see it. */
+  private writeEntry(write: WriteContext, type: EventType, path: ConfigEntryPath, body: object) {
+    const entry = () => this.config.loadEntry(path.slug, path.env, path.key, write.grant);
+    return this.writes.submit(write, type, { ...body, ...path }, entry);
   }
 }

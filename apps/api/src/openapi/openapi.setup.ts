@@ -11,6 +11,7 @@ import { ENV_PATTERN, POLICY_TYPES } from '#domain/policy.model';
 import { CONFIG_KEY_PATTERN } from '#domain/config.model';
 import { REQUIRED_ROLE_EXTENSION } from '../auth/roles.decorator.js';
 import * as pageQueryDtos from '../http/page-query.dto.js';
+import * as pathParamDtos from '../http/path-params.dto.js';
 import * as listServicesDtos from '../services/list-services-query.dto.js';
 import * as auditDtos from '../audit/audit-query.dto.js';
 import * as deadLetterDtos from '../admin-dlq/dead-letters.dto.js';
@@ -41,7 +42,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
 /**
  * The classes whose validation rules the document shows (see validation-keywords.ts):
- * request bodies and queries, and the answers made from them; a new `*.dto.ts` module
+ * request bodies, queries and paths, and the answers made from them; a new `*.dto.ts` module
  * belongs here.
  */
 const VALIDATED_MODELS = classesOf(
@@ -53,6 +54,7 @@ const VALIDATED_MODELS = classesOf(
   protectionDtos,
   changeRequestDtos,
   pageQueryDtos,
+  pathParamDtos,
   listServicesDtos,
   auditDtos,
   deadLetterDtos,

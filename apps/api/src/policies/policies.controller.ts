@@ -2,15 +2,15 @@ import { Body, Controller, Delete, Get, Param, Put, Query, Req, Res } from '@nes
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RemovePolicyDto, SetDefaultPolicyDto, SetPolicyDto } from '#domain/policy.dto';
-import { ANY_ENV, ENV_PATTERN, type PolicyType } from '#domain/policy.model';
+import { ANY_ENV, ENV_PATTERN } from '#domain/policy.model';
 import { PoliciesService } from './policies.service.js';
 import { WritesService } from '../writes/writes.service.js';
 import { WriteContext } from '../writes/write-context.decorator.js';
-import { RequireRole } from '../auth/roles.decorator.js';
+import { EventWrite } from '../writes/event-write.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
-import { PolicyTypeParam, SlugParam } from '../http/validation.js';
+import { PolicyTypePath, ServicePath, ServicePolicyPath } from '../http/path-params.dto.js';
 import { sendDocument } from '../http/request-context.js';
-import { ApiEventWrite, ApiTaggedRead } from '../openapi/openapi.decorators.js';
+import { ApiTaggedRead } from '../openapi/openapi.decorators.js';
 import {
   DefaultPolicyListSchema,
   DefaultPolicyResourceSchema,
@@ -40,7 +40,7 @@ export class PoliciesController {
   @ApiOperation({ summary: "One policy type's global default" })
   @ApiTaggedRead(DefaultPolicyResourceSchema, 'No default is set for the type')
   async defaultPolicy(
-    @Param('type', PolicyTypeParam) type: PolicyType,
+    @Param() { type }: PolicyTypePath,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -48,33 +48,26 @@ export class PoliciesController {
   }
 
   @Put('policies/:type')
-  @RequireRole('writer')
-  @ApiOperation({
+  @EventWrite({
     summary: "Set a policy type's global default",
     description: 'Applies to every service and environment without an override of the type.',
+    resource: DefaultPolicyResourceSchema,
+    creates: 'first-version',
   })
-  @ApiEventWrite({ resource: DefaultPolicyResourceSchema, creates: true })
   setDefault(
-    @Param('type', PolicyTypeParam) type: PolicyType,
+    @Param() path: PolicyTypePath,
     @Body() body: SetDefaultPolicyDto,
     @WriteContext() write: WriteContext,
   ) {
-    return this.writes.submit(
-      write,
-      'default-policy.set',
-      { ...body, type },
-      {
-        creates: 'first-version',
-        load: () => this.policies.loadDefault(type),
-      },
-    );
+    const policy = () => this.policies.loadDefault(path.type);
+    return this.writes.submit(write, 'default-policy.set', { ...body, ...path }, policy);
   }
 
   @Get('services/:slug/policies')
   @ApiOperation({ summary: "The service's policy overrides, every environment" })
   @ApiTaggedRead(PolicyListSchema, 'The service does not exist')
   async list(
-    @Param('slug', SlugParam) slug: string,
+    @Param() { slug }: ServicePath,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -82,47 +75,36 @@ export class PoliciesController {
   }
 
   @Put('services/:slug/policies/:type')
-  @RequireRole('writer')
-  @ApiOperation({
+  @EventWrite({
     summary: 'Set a policy override of a service',
     description:
       '`env` `*` applies to every environment; a named environment overrides `*`. `spec` is checked against the type: errors name `spec.<field>`.',
+    resource: PolicyResourceSchema,
+    creates: 'first-version',
   })
-  @ApiEventWrite({ resource: PolicyResourceSchema, creates: true })
   set(
-    @Param('slug', SlugParam) slug: string,
-    @Param('type', PolicyTypeParam) type: PolicyType,
+    @Param() path: ServicePolicyPath,
     @Body() body: SetPolicyDto,
     @WriteContext() write: WriteContext,
   ) {
-    return this.writes.submit(
-      write,
-      'policy.set',
-      { ...body, slug, type },
-      {
-        creates: 'first-version',
-        load: () => this.policies.loadPolicy(slug, type, body.env),
-      },
-    );
+    const policy = () => this.policies.loadPolicy(path.slug, path.type, body.env);
+    return this.writes.submit(write, 'policy.set', { ...body, ...path }, policy);
   }
 
   @Delete('services/:slug/policies/:type')
-  @RequireRole('writer')
-  @ApiOperation({ summary: 'Remove a policy override of a service' })
   @ApiQuery({
     name: 'env',
     required: true,
     description: '`*` or the environment of the override to remove',
     schema: { type: 'string', pattern: POLICY_ENV_PATTERN },
   })
-  @ApiEventWrite({ removes: true })
+  @EventWrite({ summary: 'Remove a policy override of a service' })
   remove(
-    @Param('slug', SlugParam) slug: string,
-    @Param('type', PolicyTypeParam) type: PolicyType,
+    @Param() path: ServicePolicyPath,
     @Query('env') env: string | undefined,
     @Body() body: RemovePolicyDto,
     @WriteContext() write: WriteContext,
   ) {
-    return this.writes.submit(write, 'policy.removed', { ...body, slug, type, env });
+    return this.writes.submit(write, 'policy.removed', { ...body, ...path, env });
   }
 }

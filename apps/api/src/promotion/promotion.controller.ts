@@ -1,7 +1,7 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.decorator.js';
-import { SlugParam } from '../http/validation.js';
+import { ServicePath } from '../http/path-params.dto.js';
 import { WriteContext } from '../writes/write-context.decorator.js';
 import { PromoteConfigDto } from './promote.dto.js';
 import { PromotionService, type PromotionReport } from './promotion.service.js';
@@ -19,7 +19,7 @@ export class PromotionController {
       'Answers the diff per key (`added`, `changed`, `unchanged`, `kept`: only the target has it; promotion never deletes). `dryRun` changes nothing (200). Otherwise one `config.set` per added or changed key (202 with the event ids; with `Prefer: wait=N`, 200 once all have an outcome), or, when the target is protected, a change request (201). Nothing to write: 200.',
   })
   async promote(
-    @Param('slug', SlugParam) slug: string,
+    @Param() { slug }: ServicePath,
     @Body() body: PromoteConfigDto,
     @WriteContext() write: WriteContext,
   ): Promise<PromotionReport> {

@@ -9,7 +9,7 @@ import { RequireRole } from '../auth/roles.decorator.js';
 import { Actor } from '../admin-audit/actor.decorator.js';
 import { AdminAuditService } from '../admin-audit/admin-audit.service.js';
 import { ProblemException } from '../http/problem.js';
-import { RuleNameParam } from './rule-name.pipe.js';
+import { ProtectionRulePath } from '../http/path-params.dto.js';
 import { ProtectionRulesStore } from './protection-rules.store.js';
 
 /**
@@ -40,7 +40,7 @@ export class ProtectionRulesController {
       '`match` names tiers, environments and services (each optional; a rule matches a change that reaches one of each it names); `approvals` (1–10) is what a change request touching it needs. 201 when created, 200 when replaced.',
   })
   async put(
-    @Param('name', RuleNameParam) name: string,
+    @Param() { name }: ProtectionRulePath,
     @Body() body: PutProtectionRuleDto,
     @Actor() actor: string,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -71,7 +71,7 @@ export class ProtectionRulesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a rule; `?reason=` is kept in the audit' })
   async remove(
-    @Param('name', RuleNameParam) name: string,
+    @Param() { name }: ProtectionRulePath,
     @Query() query: ReasonDto,
     @Actor() actor: string,
   ): Promise<void> {

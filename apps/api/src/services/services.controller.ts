@@ -7,16 +7,12 @@ import { ServicesService, type ServicePage } from './services.service.js';
 import { CatalogCache } from '../read-model/catalog-cache.service.js';
 import { WritesService } from '../writes/writes.service.js';
 import { WriteContext } from '../writes/write-context.decorator.js';
-import { RequireRole } from '../auth/roles.decorator.js';
+import { EventWrite } from '../writes/event-write.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
-import { SlugParam } from '../http/validation.js';
+import { ServicePath } from '../http/path-params.dto.js';
 import { sendDocument } from '../http/request-context.js';
 import { ProblemException } from '../http/problem.js';
-import {
-  ApiEventWrite,
-  ApiTaggedRead,
-  ApiValidationProblem,
-} from '../openapi/openapi.decorators.js';
+import { ApiTaggedRead, ApiValidationProblem } from '../openapi/openapi.decorators.js';
 import { ServicePageSchema, ServiceResourceSchema } from '../openapi/response.schemas.js';
 
 @Controller('v1/services')
@@ -28,14 +24,11 @@ export class ServicesController {
   ) {}
 
   @Post()
-  @RequireRole('writer')
-  @ApiOperation({ summary: 'Register a service' })
-  @ApiEventWrite({ resource: ServiceResourceSchema, creates: true })
+  @EventWrite({ summary: 'Register a service', resource: ServiceResourceSchema, creates: 'always' })
   register(@Body() body: RegisterServiceDto, @WriteContext() write: WriteContext) {
-    return this.writes.submit(write, 'service.registered', body, {
-      creates: 'always',
-      load: () => this.services.loadFresh(body.slug),
-    });
+    return this.writes.submit(write, 'service.registered', body, () =>
+      this.services.loadFresh(body.slug),
+    );
   }
 
   @Get()
@@ -52,7 +45,7 @@ export class ServicesController {
   @ApiOperation({ summary: 'One service' })
   @ApiTaggedRead(ServiceResourceSchema, 'The service does not exist')
   async get(
-    @Param('slug', SlugParam) slug: string,
+    @Param() { slug }: ServicePath,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -62,36 +55,27 @@ export class ServicesController {
   }
 
   @Patch(':slug')
-  @RequireRole('writer')
-  @ApiOperation({
+  @EventWrite({
     summary: 'Change a service with a JSON merge patch',
     description: '`null` removes `description`, `tags` or `links`; `slug` cannot change.',
+    resource: ServiceResourceSchema,
   })
-  @ApiEventWrite({ resource: ServiceResourceSchema })
   update(
-    @Param('slug', SlugParam) slug: string,
+    @Param() path: ServicePath,
     @Body() body: UpdateServiceDto,
     @WriteContext() write: WriteContext,
   ) {
-    return this.writes.submit(
-      write,
-      'service.updated',
-      { ...body, slug },
-      {
-        load: () => this.services.loadFresh(slug),
-      },
-    );
+    const service = () => this.services.loadFresh(path.slug);
+    return this.writes.submit(write, 'service.updated', { ...body, ...path }, service);
   }
 
   @Delete(':slug')
-  @RequireRole('writer')
-  @ApiOperation({ summary: 'Remove a service with its policies and configuration' })
-  @ApiEventWrite({ removes: true })
+  @EventWrite({ summary: 'Remove a service with its policies and configuration' })
   remove(
-    @Param('slug', SlugParam) slug: string,
+    @Param() path: ServicePath,
     @Body() body: DeleteServiceDto,
     @WriteContext() write: WriteContext,
   ) {
-    return this.writes.submit(write, 'service.deleted', { ...body, slug });
+    return this.writes.submit(write, 'service.deleted', { ...body, ...path });
   }
 }
