@@ -14,9 +14,9 @@ import {
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
-import { DeleteServiceDto, RegisterServiceDto, UpdateServiceDto } from './service.dto.js';
-import { DeleteConfigDto, SetConfigDto, RollbackConfigDto } from './config.dto.js';
-import { RemovePolicyDto, SetDefaultPolicyDto, SetPolicyDto } from './policy.dto.js';
+import { ReasonDto, RegisterServiceDto, UpdateServiceDto } from './service.dto.js';
+import { SetConfigDto, RollbackConfigDto } from './config.dto.js';
+import { SetDefaultPolicyDto, SetPolicyDto } from './policy.dto.js';
 import { EVENT_TYPES, SCHEMA_VERSION, type EventType } from './event.model.js';
 import { SLUG_PATTERN } from './service.model.js';
 import { ANY_ENV, ENV_PATTERN, POLICY_TYPES, type PolicyType } from './policy.model.js';
@@ -79,7 +79,7 @@ export class ServiceUpdatedData extends UpdateServiceDto {
   slug: string;
 }
 
-export class ServiceDeletedData extends DeleteServiceDto {
+export class ServiceDeletedData extends ReasonDto {
   @slugRule()
   slug: string;
 }
@@ -92,7 +92,7 @@ export class PolicySetData extends SetPolicyDto {
   type: PolicyType;
 }
 
-export class PolicyRemovedData extends RemovePolicyDto {
+export class PolicyRemovedData extends ReasonDto {
   @slugRule()
   slug: string;
 
@@ -151,7 +151,7 @@ export class ConfigRolledBackData extends RollbackConfigDto {
   key: string;
 }
 
-export class ConfigDeletedData extends DeleteConfigDto {
+export class ConfigDeletedData extends ReasonDto {
   @slugRule()
   slug: string;
 

@@ -97,32 +97,17 @@ export class ChangeRequestsController {
     return this.requests.diff(id);
   }
 
-  @Review(
-    'approve',
-    'Approve: by anyone but the author; approving twice counts once',
-    'The request, `approved` once it has its approvals',
-    'The author approving their own request',
-  )
+  @Review('approve')
   approve(@Param() { id }: ChangeRequestPath, @Body() body: ReviewDto, @Writer() by: Principal) {
     return this.requests.approve(by, id, body.comment);
   }
 
-  @Review(
-    'reject',
-    'Reject: by anyone but the author (who cancels instead)',
-    'The request, `rejected`',
-    'The author rejecting their own request',
-  )
+  @Review('reject')
   reject(@Param() { id }: ChangeRequestPath, @Body() body: ReviewDto, @Writer() by: Principal) {
     return this.requests.reject(by, id, body.comment);
   }
 
-  @Review(
-    'cancel',
-    'Cancel: by the author or an admin',
-    'The request, `cancelled`',
-    'Neither the author nor an admin',
-  )
+  @Review('cancel')
   cancel(@Param() { id }: ChangeRequestPath, @Body() body: ReviewDto, @Writer() by: Principal) {
     return this.requests.cancel(by, id, body.comment);
   }

@@ -1,12 +1,13 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { DeleteConfigDto, RollbackConfigDto, SetConfigDto } from '#domain/config.dto';
+import { RollbackConfigDto, SetConfigDto } from '#domain/config.dto';
+import { ReasonDto } from '#domain/service.dto';
 import type { EventType } from '#domain/event.model';
 import { ConfigEntriesService } from './config.service.js';
 import { ConfigHistoryQueryDto } from './config-history.dto.js';
 import { WritesService } from '../writes/writes.service.js';
-import { WriteContext } from '../writes/write-context.decorator.js';
+import { Write, type WriteContext } from '../writes/write-context.decorator.js';
 import { EventWrite } from '../writes/event-write.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { ConfigEntryPath, ServiceEnvironmentPath } from '../http/path-params.dto.js';
@@ -38,7 +39,7 @@ export class ConfigEntriesController {
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendDocument(request, reply, await this.config.environment(slug, env, request.grant));
+    sendDocument(reply, await this.config.environment(slug, env, request.grant));
   }
 
   @Get(':key')
@@ -49,7 +50,7 @@ export class ConfigEntriesController {
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendDocument(request, reply, await this.config.entry(slug, env, key, request.grant));
+    sendDocument(reply, await this.config.entry(slug, env, key, request.grant));
   }
 
   @Put(':key')
@@ -58,11 +59,7 @@ export class ConfigEntriesController {
     resource: ConfigEntryResourceSchema,
     creates: 'first-version',
   })
-  set(
-    @Param() path: ConfigEntryPath,
-    @Body() body: SetConfigDto,
-    @WriteContext() write: WriteContext,
-  ) {
+  set(@Param() path: ConfigEntryPath, @Body() body: SetConfigDto, @Write() write: WriteContext) {
     return this.writeEntry(write, 'config.set', path, body);
   }
 
@@ -80,7 +77,7 @@ export class ConfigEntriesController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const history = await this.config.history(slug, env, key, query, request.grant);
-    sendDocument(request, reply, history, history.contentType);
+    sendDocument(reply, history, history.contentType);
   }
 
   @Post(':key/rollback')
@@ -93,18 +90,14 @@ export class ConfigEntriesController {
   rollback(
     @Param() path: ConfigEntryPath,
     @Body() body: RollbackConfigDto,
-    @WriteContext() write: WriteContext,
+    @Write() write: WriteContext,
   ) {
     return this.writeEntry(write, 'config.rolled-back', path, body);
   }
 
   @Delete(':key')
   @EventWrite({ summary: 'Remove an entry (its history stays)' })
-  remove(
-    @Param() path: ConfigEntryPath,
-    @Body() body: DeleteConfigDto,
-    @WriteContext() write: WriteContext,
-  ) {
+  remove(@Param() path: ConfigEntryPath, @Body() body: ReasonDto, @Write() write: WriteContext) {
     return this.writes.submit(write, 'config.deleted', { ...body, ...path });
   }
 

@@ -36,6 +36,6 @@ export class EffectiveViewController {
     const mode = this.watch.mode(request);
     if (mode === 'stream') return this.watch.streamView(slug, query.env, request, reply);
     if (mode === 'poll') return this.watch.longPoll(slug, query.env, request, reply);
-    sendDocument(request, reply, await this.views.view(slug, query.env, audienceOf(request.grant)));
+    sendDocument(reply, await this.views.view(slug, query.env, audienceOf(request.grant)));
   }
 }

@@ -1,13 +1,13 @@
-import { Body, Controller, Delete, Get, Param, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RemovePolicyDto, SetDefaultPolicyDto, SetPolicyDto } from '#domain/policy.dto';
+import { SetDefaultPolicyDto, SetPolicyDto } from '#domain/policy.dto';
+import { ReasonDto } from '#domain/service.dto';
 import { ANY_ENV, ENV_PATTERN } from '#domain/policy.model';
 import { PoliciesService } from './policies.service.js';
 import { WritesService } from '../writes/writes.service.js';
-import { WriteContext } from '../writes/write-context.decorator.js';
+import { Write, type WriteContext } from '../writes/write-context.decorator.js';
 import { EventWrite } from '../writes/event-write.decorator.js';
-import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { PolicyTypePath, ServicePath, ServicePolicyPath } from '../http/path-params.dto.js';
 import { sendDocument } from '../http/request-context.js';
 import { ApiTaggedRead } from '../openapi/openapi.decorators.js';
@@ -32,8 +32,8 @@ export class PoliciesController {
   @Get('policies')
   @ApiOperation({ summary: 'The global default of every policy type that has one' })
   @ApiTaggedRead(DefaultPolicyListSchema)
-  async defaults(@Req() request: AuthenticatedRequest, @Res() reply: FastifyReply): Promise<void> {
-    sendDocument(request, reply, await this.policies.defaults());
+  async defaults(@Res() reply: FastifyReply): Promise<void> {
+    sendDocument(reply, await this.policies.defaults());
   }
 
   @Get('policies/:type')
@@ -41,10 +41,9 @@ export class PoliciesController {
   @ApiTaggedRead(DefaultPolicyResourceSchema, 'No default is set for the type')
   async defaultPolicy(
     @Param() { type }: PolicyTypePath,
-    @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendDocument(request, reply, await this.policies.defaultPolicy(type));
+    sendDocument(reply, await this.policies.defaultPolicy(type));
   }
 
   @Put('policies/:type')
@@ -57,7 +56,7 @@ export class PoliciesController {
   setDefault(
     @Param() path: PolicyTypePath,
     @Body() body: SetDefaultPolicyDto,
-    @WriteContext() write: WriteContext,
+    @Write() write: WriteContext,
   ) {
     const policy = () => this.policies.loadDefault(path.type);
     return this.writes.submit(write, 'default-policy.set', { ...body, ...path }, policy);
@@ -66,12 +65,8 @@ export class PoliciesController {
   @Get('services/:slug/policies')
   @ApiOperation({ summary: "The service's policy overrides, every environment" })
   @ApiTaggedRead(PolicyListSchema, 'The service does not exist')
-  async list(
-    @Param() { slug }: ServicePath,
-    @Req() request: AuthenticatedRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    sendDocument(request, reply, await this.policies.servicePolicies(slug));
+  async list(@Param() { slug }: ServicePath, @Res() reply: FastifyReply): Promise<void> {
+    sendDocument(reply, await this.policies.servicePolicies(slug));
   }
 
   @Put('services/:slug/policies/:type')
@@ -82,11 +77,7 @@ export class PoliciesController {
     resource: PolicyResourceSchema,
     creates: 'first-version',
   })
-  set(
-    @Param() path: ServicePolicyPath,
-    @Body() body: SetPolicyDto,
-    @WriteContext() write: WriteContext,
-  ) {
+  set(@Param() path: ServicePolicyPath, @Body() body: SetPolicyDto, @Write() write: WriteContext) {
     const policy = () => this.policies.loadPolicy(path.slug, path.type, body.env);
     return this.writes.submit(write, 'policy.set', { ...body, ...path }, policy);
   }
@@ -102,8 +93,8 @@ export class PoliciesController {
   remove(
     @Param() path: ServicePolicyPath,
     @Query('env') env: string | undefined,
-    @Body() body: RemovePolicyDto,
-    @WriteContext() write: WriteContext,
+    @Body() body: ReasonDto,
+    @Write() write: WriteContext,
   ) {
     return this.writes.submit(write, 'policy.removed', { ...body, ...path, env });
   }

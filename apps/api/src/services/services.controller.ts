@@ -1,14 +1,13 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { DeleteServiceDto, RegisterServiceDto, UpdateServiceDto } from '#domain/service.dto';
+import { ReasonDto, RegisterServiceDto, UpdateServiceDto } from '#domain/service.dto';
 import { ListServicesQueryDto } from './list-services-query.dto.js';
 import { ServicesService, type ServicePage } from './services.service.js';
 import { CatalogCache } from '../read-model/catalog-cache.service.js';
 import { WritesService } from '../writes/writes.service.js';
-import { WriteContext } from '../writes/write-context.decorator.js';
+import { Write, type WriteContext } from '../writes/write-context.decorator.js';
 import { EventWrite } from '../writes/event-write.decorator.js';
-import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { ServicePath } from '../http/path-params.dto.js';
 import { sendDocument } from '../http/request-context.js';
 import { ProblemException } from '../http/problem.js';
@@ -25,7 +24,7 @@ export class ServicesController {
 
   @Post()
   @EventWrite({ summary: 'Register a service', resource: ServiceResourceSchema, creates: 'always' })
-  register(@Body() body: RegisterServiceDto, @WriteContext() write: WriteContext) {
+  register(@Body() body: RegisterServiceDto, @Write() write: WriteContext) {
     return this.writes.submit(write, 'service.registered', body, () =>
       this.services.loadFresh(body.slug),
     );
@@ -44,14 +43,10 @@ export class ServicesController {
   @Get(':slug')
   @ApiOperation({ summary: 'One service' })
   @ApiTaggedRead(ServiceResourceSchema, 'The service does not exist')
-  async get(
-    @Param() { slug }: ServicePath,
-    @Req() request: AuthenticatedRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
+  async get(@Param() { slug }: ServicePath, @Res() reply: FastifyReply): Promise<void> {
     const document = await this.cache.service(slug);
     if (!document) throw new ProblemException(404, `Service ${slug} does not exist`);
-    sendDocument(request, reply, document);
+    sendDocument(reply, document);
   }
 
   @Patch(':slug')
@@ -60,22 +55,14 @@ export class ServicesController {
     description: '`null` removes `description`, `tags` or `links`; `slug` cannot change.',
     resource: ServiceResourceSchema,
   })
-  update(
-    @Param() path: ServicePath,
-    @Body() body: UpdateServiceDto,
-    @WriteContext() write: WriteContext,
-  ) {
+  update(@Param() path: ServicePath, @Body() body: UpdateServiceDto, @Write() write: WriteContext) {
     const service = () => this.services.loadFresh(path.slug);
     return this.writes.submit(write, 'service.updated', { ...body, ...path }, service);
   }
 
   @Delete(':slug')
   @EventWrite({ summary: 'Remove a service with its policies and configuration' })
-  remove(
-    @Param() path: ServicePath,
-    @Body() body: DeleteServiceDto,
-    @WriteContext() write: WriteContext,
-  ) {
+  remove(@Param() path: ServicePath, @Body() body: ReasonDto, @Write() write: WriteContext) {
     return this.writes.submit(write, 'service.deleted', { ...body, ...path });
   }
 }

@@ -51,7 +51,7 @@ export class TransferController {
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendDocument(request, reply, await this.transfer.exportService(slug, request.grant));
+    sendDocument(reply, await this.transfer.exportService(slug, request.grant));
   }
 
   @Get('export')

@@ -26,8 +26,11 @@ export interface WriteContext {
   creates?: WriteAnswer['creates'];
 }
 
-/** The write context of the request, read once from the token's grant and the headers. */
-export const WriteContext = createParamDecorator(
+/**
+ * `@Write() write: WriteContext`: the write context of the request, read once from the
+ * token's grant, the headers and the handler's `@EventWrite`.
+ */
+export const Write = createParamDecorator(
   (_data: unknown, context: ExecutionContext): WriteContext => {
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
