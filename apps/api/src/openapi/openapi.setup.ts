@@ -4,6 +4,7 @@ import * as serviceDtos from '#domain/service.dto';
 import * as policyDtos from '#domain/policy.dto';
 import * as configDtos from '#domain/config.dto';
 import * as eventDtos from '#domain/event.dto';
+import * as envelopeDtos from '#domain/envelope.dto';
 import * as protectionDtos from '#domain/protection.dto';
 import * as changeRequestDtos from '#domain/change-request.dto';
 import { SLUG_PATTERN } from '#domain/service.model';
@@ -51,6 +52,7 @@ const VALIDATED_MODELS = classesOf(
   policyDtos,
   configDtos,
   eventDtos,
+  envelopeDtos,
   protectionDtos,
   changeRequestDtos,
   pageQueryDtos,
