@@ -6,6 +6,7 @@ import type { BenchOptions, BenchSuite, SuiteResult } from './suite.js';
 import { readPathSuite } from './read-path.bench.js';
 import { writePathSuite } from './write-path.bench.js';
 import { watchSuite } from './watch.bench.js';
+import { attempt, failed } from './support/round.js';
 
 /**
  * `npm run bench [-- suite …]`: runs the suites (all by default) one after the other and
@@ -88,10 +89,18 @@ function onCluster(suite: BenchSuite): BenchSuite {
   };
 }
 
+/** A round's figures, or (`error`) why it could not be measured. */
 interface WriteFigures {
-  apply: { eventsPerSecond: number; loadAverage: number };
-  accept: { acceptedPerSecond: number; loadAverage: number };
-  propagation: { writesPerSecond: number; p50Ms: number; p99Ms: number; loadAverage: number }[];
+  apply: { eventsPerSecond: number; loadAverage: number; error?: string };
+  /** Absent from a quick run (BENCH_WRITE_QUICK). */
+  accept?: { acceptedPerSecond: number; loadAverage: number; error?: string };
+  propagation: {
+    writesPerSecond: number;
+    p50Ms: number;
+    p99Ms: number;
+    loadAverage: number;
+    error?: string;
+  }[];
 }
 
 /** The cluster's write-path figures beside the last single-node run's, one row each. */
@@ -100,14 +109,19 @@ function clusterBeside(single: SuiteResult | undefined, cluster: SuiteResult): s
   const a = single.figures as unknown as WriteFigures;
   const b = cluster.figures as unknown as WriteFigures;
   const at = (f: { loadAverage: number }) => ` (load ${f.loadAverage})`;
+  const or = <F extends { error?: string }>(f: F | undefined, cell: (f: F) => string) =>
+    f === undefined ? '—' : f.error !== undefined ? `failed: ${f.error}` : cell(f);
+  const applied = (f: WriteFigures['apply']) => `${f.eventsPerSecond}${at(f)}`;
+  const accepted = (f: NonNullable<WriteFigures['accept']>) => `${f.acceptedPerSecond}${at(f)}`;
+  const visible = (f: WriteFigures['propagation'][number]) =>
+    `p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms${at(f)}`;
   const rows = [
-    `| apply, events/s | ${a.apply.eventsPerSecond}${at(a.apply)} | ${b.apply.eventsPerSecond}${at(b.apply)} |`,
-    `| accept, \`202\`s/s | ${a.accept.acceptedPerSecond}${at(a.accept)} | ${b.accept.acceptedPerSecond}${at(b.accept)} |`,
+    `| apply, events/s | ${or(a.apply, applied)} | ${or(b.apply, applied)} |`,
+    `| accept, \`202\`s/s | ${or(a.accept, accepted)} | ${or(b.accept, accepted)} |`,
     ...b.propagation.map((p) => {
       const s = a.propagation.find((x) => x.writesPerSecond === p.writesPerSecond);
       const rate = p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one write at a time';
-      const cell = (f: typeof p) => `p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms${at(f)}`;
-      return `| propagation, ${rate} | ${s ? cell(s) : '—'} | ${cell(p)} |`;
+      return `| propagation, ${rate} | ${or(s, visible)} | ${or(p, visible)} |`;
     }),
   ];
   return [
@@ -146,15 +160,23 @@ async function main(): Promise<void> {
     suites: { ...previous?.suites },
   };
 
+  // A suite that fails is reported and its last results kept; the others still run.
+  const failures: string[] = [];
   for (const suite of selected) {
     const log = (message: string) => process.stdout.write(`[bench ${suite.name}] ${message}\n`);
     log(`running: ${suite.title}`);
-    results.suites[suite.name] = await suite.run({ root: ROOT, options: options(), log });
+    const result = await attempt(suite.name, log, () =>
+      suite.run({ root: ROOT, options: options(), log }),
+    );
+    if (failed(result)) failures.push(`${suite.name}: ${result.error}`);
+    else results.suites[suite.name] = result;
   }
   writeFileSync(latestJson, `${JSON.stringify(results, null, 2)}\n`);
   const markdown = render(results);
   writeFileSync(path.join(RESULTS, 'latest.md'), markdown);
   process.stdout.write(`\n${markdown}\n`);
+  if (failures.length)
+    throw new Error(`suites failed (their last results kept):\n${failures.join('\n')}`);
 }
 
 main().then(

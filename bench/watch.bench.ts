@@ -3,10 +3,17 @@
  * (Server-Sent Events) on another, at 200 and 500 writes/s; and what 10,000 watchers of
  * one view cost one API instance in memory, and how soon all of them have a change.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BenchContext, BenchSuite, SuiteResult } from './suite.js';
 import { BenchEnvironment, type Envelope } from './support/bench-environment.js';
 import { BenchProcess } from './support/bench-process.js';
+import {
+  profileClockMicros,
+  profileMarkdown,
+  summariseProfile,
+  type ProfileWindow,
+} from './support/cpu-profile.js';
 import { round } from './support/load.js';
 import { quietRoundStart, type RoundStart } from './support/quiet.js';
 import { CountingWatchers, ParsedWatcher } from './support/sse-watchers.js';
@@ -22,6 +29,9 @@ const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 10_000);
 const FAN_OUT_CHANGES = 5;
 const FAN_OUT_SLUG = 'fan-out';
 const TARGETS = { p99Ms: 50, perWatcherKiB: 16, fanOutP99Ms: 250 };
+/** Set: the watchers' API writes a CPU profile there (`watch-reader.cpuprofile`), summarised over the fan-out. */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+const READER_PROFILE = 'watch-reader.cpuprofile';
 
 interface PushFigures extends RoundStart {
   writesPerSecond: number;
@@ -50,6 +60,9 @@ interface WatchFigures {
   push: PushFigures[];
   fanOut: FanOutFigures;
 }
+
+/** From each write of the fan-out to its last watcher's receipt, on the profile's clock. */
+type FanOutWindows = ProfileWindow[];
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const slugOf = (i: number) => `watch-${i % SERVICES}`;
@@ -172,6 +185,7 @@ async function fanOut(
   writer: BenchProcess,
   reader: BenchProcess,
   log: (message: string) => void,
+  windows: FanOutWindows,
 ): Promise<Omit<FanOutFigures, keyof RoundStart>> {
   const watchers = new CountingWatchers(WATCHERS);
   // The view is composed and cached before the baseline, so that it is not counted per watcher.
@@ -197,6 +211,7 @@ async function fanOut(
     const spreads: number[] = [];
     for (let change = 1; change <= FAN_OUT_CHANGES; change++) {
       const sent = performance.now();
+      const windowStart = profileClockMicros();
       await put(writer, FAN_OUT_SLUG, 'fan-out', `c-${change}`);
       const deadline = Date.now() + 30_000;
       while (watchers.holding(change + 1) < WATCHERS) {
@@ -204,6 +219,7 @@ async function fanOut(
           throw new Error(`change ${change} reached ${watchers.holding(change + 1)} watchers`);
         await pause(5);
       }
+      windows.push([windowStart, profileClockMicros()]);
       let first = Infinity;
       let last = 0;
       for (let i = 0; i < WATCHERS; i++) {
@@ -255,6 +271,18 @@ function markdown(f: WatchFigures): string {
   ].join('\n');
 }
 
+/** The watchers' API's CPU profile over the fan-out windows, when BENCH_PROFILE_DIR asked for one. */
+function fanOutProfile(windows: FanOutWindows): string | undefined {
+  if (!PROFILE_DIR) return undefined;
+  const file = path.join(PROFILE_DIR, READER_PROFILE);
+  return existsSync(file)
+    ? profileMarkdown(
+        `CPU profile of the watchers' API over the ${windows.length} fan-outs, from each write to its last watcher (${file})`,
+        summariseProfile(file, 15, windows),
+      )
+    : undefined;
+}
+
 export const watchSuite: BenchSuite = {
   name: 'watch',
   title: 'Watch: push of changes to Server-Sent Events watchers',
@@ -263,14 +291,19 @@ export const watchSuite: BenchSuite = {
     const env = await BenchEnvironment.create('watch');
     const running = new Set<BenchProcess>();
     const dist = (entry: string) => path.join(context.root, 'dist', entry);
-    const start = async (app: 'api' | 'worker') => {
+    const start = async (app: 'api' | 'worker', profile?: string) => {
       const extra = { WATCH_MAX_PER_TOKEN: '100000', WATCH_MAX_PER_INSTANCE: '100000' };
+      const nodeArgs = profile
+        ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profile}`]
+        : [];
       const started =
         app === 'api'
           ? await BenchProcess.start(
               dist('apps/api/src/main.js'),
               env.processEnv(extra),
               '/admin/health/ready',
+              'PORT',
+              nodeArgs,
             )
           : await BenchProcess.start(
               dist('apps/worker/src/main.js'),
@@ -281,9 +314,14 @@ export const watchSuite: BenchSuite = {
       running.add(started);
       return started;
     };
+    const windows: FanOutWindows = [];
+    let figures: WatchFigures;
     try {
       const worker = await start('worker');
-      const [writer, reader] = await Promise.all([start('api'), start('api')]);
+      const [writer, reader] = await Promise.all([
+        start('api'),
+        start('api', PROFILE_DIR ? READER_PROFILE : undefined),
+      ]);
       void worker;
       const services = registrations();
       await env.publish(services);
@@ -299,19 +337,21 @@ export const watchSuite: BenchSuite = {
         pushRuns.push({ ...figures, ...quiet });
       }
       const quiet = await quietRoundStart();
-      const fan = { ...(await fanOut(writer, reader, context.log)), ...quiet };
+      const fan = { ...(await fanOut(writer, reader, context.log, windows)), ...quiet };
       context.log(`fan-out: ${JSON.stringify(fan)}`);
-      const figures: WatchFigures = { push: pushRuns, fanOut: fan };
-      return {
-        suite: watchSuite.name,
-        title: watchSuite.title,
-        measuredAt: new Date().toISOString(),
-        figures: figures as unknown as Record<string, unknown>,
-        markdown: markdown(figures),
-      };
+      figures = { push: pushRuns, fanOut: fan };
     } finally {
+      // The profile is written when the reader exits.
       await Promise.all([...running].map((p) => p.stop()));
       await env.dispose();
     }
+    const profile = fanOutProfile(windows);
+    return {
+      suite: watchSuite.name,
+      title: watchSuite.title,
+      measuredAt: new Date().toISOString(),
+      figures: figures as unknown as Record<string, unknown>,
+      markdown: profile ? `${markdown(figures)}\n\n${profile}` : markdown(figures),
+    };
   },
 };

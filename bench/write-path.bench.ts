@@ -11,7 +11,8 @@ import { sql } from 'kysely';
 import type { Kafka } from 'kafkajs';
 import { createKafka } from '#messaging/kafka-client';
 import type { BenchContext, BenchSuite, SuiteResult } from './suite.js';
-import { replicationFor } from '#messaging/topic-admin';
+import { createTopicsWithLeaders, replicationFor } from '#messaging/topic-admin';
+import { SIGNATURE_HEADER, signatureOf } from '#messaging/envelope-signature';
 import type { RedisConnection } from '#caching/redis-client';
 import { BenchEnvironment, benchRedis } from './support/bench-environment.js';
 import { BenchProcess } from './support/bench-process.js';
@@ -19,6 +20,7 @@ import { round } from './support/load.js';
 import { profileMarkdown, summariseProfile } from './support/cpu-profile.js';
 import { measurePropagation, type PropagationFigures } from './support/propagation.js';
 import { quietRoundStart, type RoundStart } from './support/quiet.js';
+import { attempt, failed, type FailedRound } from './support/round.js';
 import {
   scrapeStages,
   stageDelta,
@@ -39,6 +41,21 @@ const SEQUENTIAL_WRITES = Number(process.env.BENCH_SEQUENTIAL_WRITES ?? 300);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 /** Concurrent readers polling the second API instance during the propagation run. */
 const READERS = 4;
+/**
+ * The propagation writer's connections: enough that a write seldom waits for one at
+ * 500 writes/s (each may take 500 ms), and fewer than the API's listen queue holds
+ * (Node's 511), so that all of them opened at once while the API stalls are queued by
+ * the kernel, not reset.
+ */
+const PROPAGATION_CONNECTIONS = 256;
+/**
+ * BENCH_WRITE_QUICK=1: only the signed apply and the propagation runs, to iterate on
+ * them; =apply: only the signed apply.
+ */
+const QUICK = ['1', 'apply'].includes(process.env.BENCH_WRITE_QUICK ?? '');
+const APPLY_ONLY = process.env.BENCH_WRITE_QUICK === 'apply';
+/** Extra node flags for the worker (an experiment's, e.g. `--max-semi-space-size=64`). */
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 interface ApplyFigures {
   events: number;
@@ -57,28 +74,43 @@ interface AcceptFigures {
   failed: number;
 }
 
-type PropagationRuns = (PropagationFigures & RoundStart & { stages: StageQuantiles[] })[];
+type PropagationRound = PropagationFigures & RoundStart & { stages: StageQuantiles[] };
+type PropagationRuns = (PropagationRound | (FailedRound & { writesPerSecond: number }))[];
 
+/** Each round measured, or why it could not be: one failed round does not stop the others. */
 interface WritePathFigures {
-  apply: ApplyFigures & RoundStart;
+  apply: (ApplyFigures & RoundStart) | FailedRound;
+  /** The same backlog of changes from an outside producer: unsigned, validated in full. */
+  applyOutside?: (ApplyFigures & RoundStart) | FailedRound;
   /** Markdown of the worker's CPU profile of the apply phase (BENCH_PROFILE_DIR). */
   profile?: string;
-  accept: AcceptFigures & RoundStart;
+  /** Absent in a quick run (BENCH_WRITE_QUICK). */
+  accept?: (AcceptFigures & RoundStart) | FailedRound;
   propagation: PropagationRuns;
 }
 
-function envelope(type: string, slug: string, data: Record<string, unknown>) {
+/** The key the bench's apps sign with; the apply backlog is signed with it as the API signs. */
+const SIGNING_KEY = 'bench-signing-key-of-at-least-32-characters';
+
+function envelope(
+  type: string,
+  slug: string,
+  data: Record<string, unknown>,
+  signed = false,
+): { key: string; value: string; headers?: Record<string, string> } {
+  const value = JSON.stringify({
+    id: randomUUID(),
+    type,
+    aggregate: `service:${slug}`,
+    actor: 'bench',
+    occurredAt: new Date().toISOString(),
+    schemaVersion: 1,
+    data: { slug, ...data },
+  });
   return {
     key: `service:${slug}`,
-    value: JSON.stringify({
-      id: randomUUID(),
-      type,
-      aggregate: `service:${slug}`,
-      actor: 'bench',
-      occurredAt: new Date().toISOString(),
-      schemaVersion: 1,
-      data: { slug, ...data },
-    }),
+    value,
+    ...(signed ? { headers: { [SIGNATURE_HEADER]: signatureOf(value, SIGNING_KEY) } } : {}),
   };
 }
 
@@ -104,21 +136,24 @@ class WriteBench {
   /** `profile`: a CPU profile of the process (`node --cpu-prof`), written when it stops. */
   async start(app: 'api' | 'worker', profile?: string): Promise<BenchProcess> {
     const entry = path.join(this.context.root, 'dist', `apps/${app}/src/main.js`);
-    const nodeArgs = profile
-      ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profile}.cpuprofile`]
-      : [];
+    const nodeArgs = [
+      ...(profile
+        ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profile}.cpuprofile`]
+        : []),
+      ...(app === 'worker' ? WORKER_NODE_ARGS : []),
+    ];
     const started =
       app === 'api'
         ? await BenchProcess.start(
             entry,
-            this.env.processEnv(),
+            this.env.processEnv({ WARDEN_SIGNING_KEY: SIGNING_KEY }),
             '/admin/health/ready',
             'PORT',
             nodeArgs,
           )
         : await BenchProcess.start(
             entry,
-            this.env.processEnv(),
+            this.env.processEnv({ WARDEN_SIGNING_KEY: SIGNING_KEY }),
             '/health/ready',
             'WORKER_PORT',
             nodeArgs,
@@ -137,17 +172,14 @@ class WriteBench {
     await admin.connect();
     // As many replicas as the events topic, so that the bare producer's acks=all costs the same.
     const replication = replicationFor((await admin.describeCluster()).brokers.length);
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic: this.bareTopic,
-          numPartitions: 6,
-          replicationFactor: replication.factor,
-          configEntries: [{ name: 'min.insync.replicas', value: String(replication.minInSync) }],
-        },
-      ],
-    });
+    await createTopicsWithLeaders(admin, [
+      {
+        topic: this.bareTopic,
+        numPartitions: 6,
+        replicationFactor: replication.factor,
+        configEntries: [{ name: 'min.insync.replicas', value: String(replication.minInSync) }],
+      },
+    ]);
     await admin.disconnect();
   }
 
@@ -203,38 +235,59 @@ class WriteBench {
   }
 }
 
-/** Worker apply rate from a pre-filled topic, beside a bare consumer reading the same topic. */
-async function applyThroughput(bench: WriteBench): Promise<ApplyFigures & RoundStart> {
-  const messages = Array.from({ length: SERVICES }, (_, i) =>
-    envelope('service.registered', slugOf(i), {
-      name: `Bench ${i}`,
-      owner: 'team-bench',
-      tier: 2,
-      lifecycle: 'production',
-      tags: ['bench'],
-      links: [],
-    }),
-  );
+/**
+ * Worker apply rate from a pre-filled topic, beside a bare consumer reading the same
+ * topic. The first round's backlog is signed as the API signs what it publishes (a
+ * backlog of API writes, as a worker outage leaves it); the second is the same number of
+ * changes from an outside producer, unsigned, which the worker validates in full.
+ */
+async function applyThroughput(
+  bench: WriteBench,
+  origin: 'api' | 'outside',
+  bareBefore?: number,
+): Promise<ApplyFigures & RoundStart> {
+  const signed = origin === 'api';
+  const messages =
+    origin === 'api'
+      ? Array.from({ length: SERVICES }, (_, i) =>
+          envelope(
+            'service.registered',
+            slugOf(i),
+            {
+              name: `Bench ${i}`,
+              owner: 'team-bench',
+              tier: 2,
+              lifecycle: 'production',
+              tags: ['bench'],
+              links: [],
+            },
+            signed,
+          ),
+        )
+      : [];
   for (let i = 0; i < BACKLOG; i++) {
     messages.push(
-      envelope('config.set', slugOf(i), {
-        env: 'prod',
-        key: `key-${i % 5}`,
-        value: { n: i, enabled: i % 2 === 0 },
-      }),
+      envelope(
+        'config.set',
+        slugOf(i),
+        { env: 'prod', key: `${origin}-key-${i % 5}`, value: { n: i, enabled: i % 2 === 0 } },
+        signed,
+      ),
     );
   }
+  const processedBefore = await bench.processed();
   await bench.produce(bench.env.topics.Events, messages);
-  const bare = await bareConsumerRate(bench, messages.length);
+  const bare = bareBefore ?? (await bareConsumerRate(bench, messages.length));
   const start = await quietRoundStart();
 
-  const worker = await bench.start('worker', PROFILE_DIR ? 'worker-apply' : undefined);
+  const profile = PROFILE_DIR && signed ? 'worker-apply' : undefined;
+  const worker = await bench.start('worker', profile);
   let cpuAtFirst = 0;
   try {
     let first = 0;
     const deadline = Date.now() + 300_000;
     for (;;) {
-      const applied = await bench.processed();
+      const applied = (await bench.processed()) - processedBefore;
       if (applied > 0 && first === 0) {
         first = Date.now();
         cpuAtFirst = worker.cpuSeconds();
@@ -278,12 +331,12 @@ async function applyThroughput(bench: WriteBench): Promise<ApplyFigures & RoundS
   }
 }
 
-/** The apply phase's CPU profile, when BENCH_PROFILE_DIR asked for one. */
-function applyProfile(): string | undefined {
+/** A CPU profile that BENCH_PROFILE_DIR asked for, summarised; `name` as the process's label. */
+function phaseProfile(name: string, title: string): string | undefined {
   if (!PROFILE_DIR) return undefined;
-  const file = path.join(PROFILE_DIR, 'worker-apply.cpuprofile');
+  const file = path.join(PROFILE_DIR, `${name}.cpuprofile`);
   return existsSync(file)
-    ? profileMarkdown(`Worker CPU profile of the apply phase (${file})`, summariseProfile(file))
+    ? profileMarkdown(`${title} (${file})`, summariseProfile(file))
     : undefined;
 }
 
@@ -320,7 +373,7 @@ async function bareConsumerRate(bench: WriteBench, total: number): Promise<numbe
 /** 202s per second at N connections, beside a bare acks=all producer at the same concurrency. */
 async function acceptThroughput(bench: WriteBench, context: BenchContext): Promise<AcceptFigures> {
   const { connections, durationSeconds, warmupSeconds } = context.options;
-  const api = await bench.start('api');
+  const api = await bench.start('api', PROFILE_DIR ? 'api-accept' : undefined);
   try {
     const requests = Array.from({ length: 20 }, (_, i) => ({
       method: 'PUT' as const,
@@ -373,42 +426,70 @@ async function bareProducerRate(
 
 /**
  * Propagation at 200 and at 500 writes/s, and one write at a time, each started on a
- * machine as quiet as it gets (the load average of each is recorded beside it).
+ * machine as quiet as it gets (the load average of each is recorded beside it). A round
+ * that fails is reported with its reason (and the processes' last words), and the next
+ * round still runs.
  */
 async function propagation(bench: WriteBench, context: BenchContext): Promise<PropagationRuns> {
-  const worker = await bench.start('worker');
-  const [writer, reader] = await Promise.all([bench.start('api'), bench.start('api')]);
+  const profiled = (name: string) => (PROFILE_DIR ? name : undefined);
+  const processes = await attempt(
+    'propagation: starting the worker and two APIs',
+    context.log,
+    () =>
+      Promise.all([
+        bench.start('worker', profiled('worker-propagation')),
+        bench.start('api', profiled('api-writer-propagation')),
+        bench.start('api', profiled('api-reader-propagation')),
+      ]),
+  );
+  if (failed(processes)) {
+    return PROPAGATION_RATES.map((writesPerSecond) => ({ writesPerSecond, ...processes }));
+  }
+  const [worker, writer, reader] = processes;
+  const named = { worker, writer, reader };
+  const label = (rate: number) => `propagation at ${rate ? `${rate} writes/s` : 'one at a time'}`;
   try {
-    // The accept phase left a backlog: measure only once the worker is idle.
-    await bench.caughtUp(300_000);
     const metricsOf = [writer, reader, worker].map((p) => ({
       url: `${p.baseUrl}/metrics`,
       headers: ADMIN,
     }));
     const runs: PropagationRuns = [];
     for (const writesPerSecond of PROPAGATION_RATES) {
-      const before = await scrapeStages(metricsOf);
-      const start = await quietRoundStart();
-      const figures = await measurePropagation({
-        writerUrl: writer.baseUrl,
-        readerUrl: reader.baseUrl,
-        headers: WRITER,
-        slugOf,
-        services: 20,
-        writesPerSecond,
-        writes:
-          writesPerSecond === 0
-            ? SEQUENTIAL_WRITES
-            : writesPerSecond * context.options.durationSeconds,
-        readers: READERS,
+      const run = await attempt(label(writesPerSecond), context.log, async () => {
+        // The accept phase (or the round before) left a backlog: measure only once the
+        // worker is idle.
+        await bench.caughtUp(300_000);
+        const before = await scrapeStages(metricsOf);
+        const start = await quietRoundStart();
+        const figures = await measurePropagation({
+          writerUrl: writer.baseUrl,
+          readerUrl: reader.baseUrl,
+          headers: WRITER,
+          slugOf,
+          services: 20,
+          writesPerSecond,
+          writes:
+            writesPerSecond === 0
+              ? SEQUENTIAL_WRITES
+              : writesPerSecond * context.options.durationSeconds,
+          connections: PROPAGATION_CONNECTIONS,
+          readers: READERS,
+        });
+        context.log(`${label(writesPerSecond)}: ${JSON.stringify(figures)}`);
+        const gone = Object.entries(named).filter(([, p]) => p.exitState());
+        if (gone.length) {
+          for (const [name, p] of gone) context.log(`the ${name}'s output:\n${p.logs()}`);
+          throw new Error(gone.map(([name, p]) => `the ${name} ${p.exitState()}`).join('; '));
+        }
+        if (Object.keys(figures.unanswered).length || Object.keys(figures.refused).length) {
+          context.log(`the writer's last output:\n${writer.logs().slice(-4000)}`);
+        }
+        await bench.caughtUp(60_000);
+        const stages = stageQuantiles(stageDelta(await scrapeStages(metricsOf), before));
+        context.log(`stages at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(stages)}`);
+        return { ...figures, ...start, stages };
       });
-      context.log(
-        `propagation at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(figures)}`,
-      );
-      await bench.caughtUp(60_000);
-      const stages = stageQuantiles(stageDelta(await scrapeStages(metricsOf), before));
-      context.log(`stages at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(stages)}`);
-      runs.push({ ...figures, ...start, stages });
+      runs.push(failed(run) ? { writesPerSecond, ...run } : run);
     }
     return runs;
   } finally {
@@ -424,44 +505,83 @@ const TARGETS = {
   sequentialP99Ms: 20,
 };
 
+const rateOf = (writesPerSecond: number) =>
+  writesPerSecond === 0 ? 'one write at a time' : `${writesPerSecond} writes/s`;
+
+/** What a propagation round met besides `202`s, in words; empty when it met nothing. */
+function mishaps(p: PropagationRound): string {
+  const tally = (what: string, counts: Record<string, number>) =>
+    Object.entries(counts).map(([reason, n]) => `${n} ${what} (${reason})`);
+  return [
+    ...tally('refused', p.refused),
+    ...tally('unanswered', p.unanswered),
+    ...tally('reads failed', p.failedReads),
+    ...(p.notVisible ? [`${p.notVisible} not visible within 10 s`] : []),
+  ].join(', ');
+}
+
 function markdown(f: WritePathFigures): string {
   const met = (ok: boolean) => (ok ? 'met' : '**not met**');
   const load = (r: RoundStart) => `${r.loadAverage}${r.valid ? '' : ' (INVALID: not quiet)'}`;
+  const failedRow = (what: string, r: FailedRound) =>
+    `| ${what} | **failed**: ${r.error} | | | | |`;
   const propagationRow = (p: PropagationRuns[number]) => {
+    const what = `propagation: \`202\` on one API → visible in the effective view (GET) of another, ${rateOf(p.writesPerSecond)}`;
+    if (failed(p)) return failedRow(what, p);
     const target =
       p.writesPerSecond === 500
         ? `p99 ≤ ${TARGETS.p99At500Ms} ms: ${met(p.p99Ms <= TARGETS.p99At500Ms)}`
         : p.writesPerSecond === 0
           ? `p50 ≤ ${TARGETS.sequentialP50Ms} ms, p99 ≤ ${TARGETS.sequentialP99Ms} ms: ${met(p.p50Ms <= TARGETS.sequentialP50Ms && p.p99Ms <= TARGETS.sequentialP99Ms)}`
           : '—';
-    const rate = p.writesPerSecond === 0 ? 'one write at a time' : `${p.writesPerSecond} writes/s`;
-    return `| propagation: \`202\` on one API → visible in the effective view (GET) of another, ${p.writes} writes, ${rate} | p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, max ${p.maxMs} ms | | | ${target} | ${load(p)} |`;
+    const writes = `${p.accepted} of ${p.writes} writes accepted (${p.acceptedPerSecond}/s; due → \`202\` p50 ${p.writeP50Ms} ms, p99 ${p.writeP99Ms} ms)`;
+    const besides = mishaps(p);
+    return `| ${what}; ${writes}${besides ? `; ${besides}` : ''} | p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, max ${p.maxMs} ms | | | ${target} | ${load(p)} |`;
   };
+  const apply = (a: WritePathFigures['apply']) =>
+    failed(a)
+      ? failedRow('apply', a)
+      : `| apply: events/s from a pre-filled topic (${a.events} events signed as the API signs them) until applied in PostgreSQL and Redis; worker CPU ${a.workerCpuMicrosPerEvent} µs per event | ${a.eventsPerSecond} | ${a.bareConsumerPerSecond} (a consumer that only reads) | ${a.ratio} | ≥ ${TARGETS.applyPerSecond.toLocaleString('en')}/s: ${met(a.eventsPerSecond >= TARGETS.applyPerSecond)} | ${load(a)} |`;
+  const applyOutside = (a: NonNullable<WritePathFigures['applyOutside']>) =>
+    failed(a)
+      ? failedRow('apply, outside producer', a)
+      : `| apply, outside producer: the same number of changes unsigned (${a.events} events, each validated in full); worker CPU ${a.workerCpuMicrosPerEvent} µs per event | ${a.eventsPerSecond} | | ${a.ratio} | — | ${load(a)} |`;
+  const accept = (a: NonNullable<WritePathFigures['accept']>) =>
+    failed(a)
+      ? failedRow('accept', a)
+      : `| accept: \`202\`s/s at ${a.connections} connections (${a.failed} failed) | ${a.acceptedPerSecond} | ${a.bareProducerPerSecond} (acks=all, ${a.connections} concurrent sends) | ${a.ratio} | ≥ ${TARGETS.acceptPerSecond.toLocaleString('en')}/s: ${met(a.acceptedPerSecond >= TARGETS.acceptPerSecond)} | ${load(a)} |`;
   return [
     '| measure | Warden | bare kafkajs | ratio | target | load average at start |',
     '|---|---|---|---|---|---|',
-    `| apply: events/s from a pre-filled topic (${f.apply.events} events) until applied in PostgreSQL and Redis; worker CPU ${f.apply.workerCpuMicrosPerEvent} µs per event | ${f.apply.eventsPerSecond} | ${f.apply.bareConsumerPerSecond} (a consumer that only reads) | ${f.apply.ratio} | ≥ ${TARGETS.applyPerSecond.toLocaleString('en')}/s: ${met(f.apply.eventsPerSecond >= TARGETS.applyPerSecond)} | ${load(f.apply)} |`,
-    `| accept: \`202\`s/s at ${f.accept.connections} connections (${f.accept.failed} failed) | ${f.accept.acceptedPerSecond} | ${f.accept.bareProducerPerSecond} (acks=all, ${f.accept.connections} concurrent sends) | ${f.accept.ratio} | ≥ ${TARGETS.acceptPerSecond.toLocaleString('en')}/s: ${met(f.accept.acceptedPerSecond >= TARGETS.acceptPerSecond)} | ${load(f.accept)} |`,
+    apply(f.apply),
+    ...(f.applyOutside ? [applyOutside(f.applyOutside)] : []),
+    ...(f.accept ? [accept(f.accept)] : []),
     ...f.propagation.map(propagationRow),
     '',
     'The bare consumer only counts what it reads; the worker validates, applies in one ' +
       'PostgreSQL transaction per batch, writes Redis, announces and feeds the outbox, so the ' +
-      'apply ratio says how much of the time goes to that work rather than to Kafka. The API ' +
+      'apply ratio says how much of the time goes to that work rather than to Kafka. An ' +
+      'envelope the API signed is checked by its frame only (the API validated the write ' +
+      "with the same rules); an outside producer's envelope is validated in full. The API " +
       'gathers concurrent writes into one `sendBatch`, which is why it can outrun a producer ' +
-      'that sends one message per request.',
+      'that sends one message per request. The propagation runs write through a pool of ' +
+      `${PROPAGATION_CONNECTIONS} kept-alive connections; a write due while all are busy waits ` +
+      'for one, and that wait counts in its due → `202` time.',
     '',
     'Where the propagation time went: the per-stage histograms `warden_write_stage_seconds` ' +
       'of both APIs and the worker, scraped before and after each run (quantiles interpolated ' +
       'within buckets; the p50s of the stages do not add up to the p50 of the whole).',
     ...(f.profile ? ['', f.profile] : []),
-    ...f.propagation.map((p) =>
-      [
-        '',
-        stagesMarkdown(
-          p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one at a time',
-          p.stages,
-        ),
-      ].join('\n'),
+    ...f.propagation.flatMap((p) =>
+      failed(p)
+        ? []
+        : [
+            '',
+            stagesMarkdown(
+              p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one at a time',
+              p.stages,
+            ),
+          ],
     ),
   ].join('\n');
 }
@@ -476,16 +596,46 @@ export const writePathSuite: BenchSuite = {
     try {
       await bench.prepare();
       context.log(`apply: ${SERVICES} registrations and ${BACKLOG} changes, pre-filled`);
-      const apply = await applyThroughput(bench);
+      const apply = await attempt('apply', context.log, () => applyThroughput(bench, 'api'));
       context.log(`apply: ${JSON.stringify(apply)}`);
-      const profile = applyProfile();
+      const applyOutside = QUICK
+        ? undefined
+        : await attempt('apply, outside producer', context.log, () =>
+            applyThroughput(
+              bench,
+              'outside',
+              failed(apply) ? undefined : apply.bareConsumerPerSecond,
+            ),
+          );
+      context.log(`apply, outside producer: ${JSON.stringify(applyOutside)}`);
+      const profile = phaseProfile('worker-apply', 'Worker CPU profile of the apply phase');
       if (profile) context.log(profile);
-      const acceptStart = await quietRoundStart();
-      const accept = { ...(await acceptThroughput(bench, context)), ...acceptStart };
+      const accept = QUICK
+        ? undefined
+        : await attempt('accept', context.log, async () => {
+            const start = await quietRoundStart();
+            return { ...(await acceptThroughput(bench, context)), ...start };
+          });
       context.log(`accept: ${JSON.stringify(accept)}`);
-      const spread = await propagation(bench, context);
+      const acceptProfile = phaseProfile('api-accept', 'API CPU profile of the accept phase');
+      if (acceptProfile) context.log(acceptProfile);
+      const spread = APPLY_ONLY ? [] : await propagation(bench, context);
       context.log(`propagation: ${JSON.stringify(spread)}`);
-      const figures: WritePathFigures = { apply, profile, accept, propagation: spread };
+      for (const [name, title] of [
+        ['worker-propagation', 'Worker CPU profile of the propagation runs'],
+        ['api-writer-propagation', 'CPU profile of the API taking the writes'],
+        ['api-reader-propagation', 'CPU profile of the API answering the reads'],
+      ] as const) {
+        const summary = phaseProfile(name, title);
+        if (summary) context.log(summary);
+      }
+      const figures: WritePathFigures = {
+        apply,
+        applyOutside,
+        profile,
+        accept,
+        propagation: spread,
+      };
       return {
         suite: writePathSuite.name,
         title: writePathSuite.title,

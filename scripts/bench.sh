@@ -10,8 +10,11 @@
 # Knobs: BENCH_DURATION_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (50),
 # BENCH_ROUNDS (3: each load run repeated, the best kept), BENCH_SERVICES (10000, read-path),
 # BENCH_WRITE_BACKLOG (40000, write-path), BENCH_WATCHERS (10000, watch), BENCH_COOL_SECONDS
-# (60: the longest wait for a quiet machine before a round), BENCH_PROFILE_DIR (a CPU profile
-# of the worker's apply phase, summarised in the results).
+# (60: the longest wait for a quiet machine before a round), BENCH_PROFILE_DIR (CPU profiles
+# of the worker's apply phase, of the worker and both APIs over the propagation runs, of the
+# API over the accept phase and of the watchers' API over the fan-out, summarised in the
+# results), BENCH_WRITE_QUICK (1: only the signed apply and propagation; apply: only the
+# apply), BENCH_WORKER_NODE_ARGS (extra node flags for the write path's worker).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLUSTER=0

@@ -91,6 +91,13 @@ export class BenchProcess {
     return this.output.join('');
   }
 
+  /** How the process ended, if it has: a round's report says so when one died under it. */
+  exitState(): string | undefined {
+    if (this.child.exitCode !== null) return `exited with code ${this.child.exitCode}`;
+    if (this.child.signalCode !== null) return `killed by ${this.child.signalCode}`;
+    return undefined;
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);

@@ -8,8 +8,20 @@ interface ProfileNode {
 
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+/**
+ * A stretch of time on the profile's clock: microseconds of the monotonic clock, which
+ * `process.hrtime.bigint() / 1000n` also reads in the process that started the profiled one.
+ */
+export type ProfileWindow = [startMicros: number, endMicros: number];
+
+/** Now, on the clock of a profile's samples. */
+export function profileClockMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 export interface ProfileShare {
@@ -34,14 +46,24 @@ function placeOf(url: string, name: string): string {
   return own ? `warden ${own[1]}` : url;
 }
 
-/** Self time of a `node --cpu-prof` profile by function and by package, for a table. */
-export function summariseProfile(file: string, top = 15): ProfileSummary {
+/**
+ * Self time of a `node --cpu-prof` profile by function and by package, for a table; with
+ * `windows`, of the samples taken within them only (one phase of a longer run).
+ */
+export function summariseProfile(
+  file: string,
+  top = 15,
+  windows?: ProfileWindow[],
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   let total = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (windows && !windows.some(([start, end]) => at >= start && at <= end)) return;
     self.set(id, (self.get(id) ?? 0) + delta);
     total += delta;
   });

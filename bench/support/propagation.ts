@@ -1,9 +1,29 @@
+import http from 'node:http';
 import { round } from './load.js';
+import { describeError } from './round.js';
 
 export interface PropagationFigures {
   /** 0: one write at a time, each only once the previous one was visible. */
   writesPerSecond: number;
   writes: number;
+  /** Writes answered `202`. */
+  accepted: number;
+  /** `202`s per second over the round, from its first write to its last `202`. */
+  acceptedPerSecond: number;
+  /**
+   * From the moment a write was due to its `202`, waiting for a free connection included:
+   * an API that falls behind the rate shows here, not as a shorter propagation time.
+   */
+  writeP50Ms: number;
+  writeP99Ms: number;
+  /** Answers other than `202`, by status (a `503` with its `Retry-After`); not retried. */
+  refused: Record<string, number>;
+  /** Writes that got no answer at all, by what the connection said (`ECONNRESET: …`). */
+  unanswered: Record<string, number>;
+  /** Reads of the other instance that failed, by cause: read again at once. */
+  failedReads: Record<string, number>;
+  /** Accepted writes not visible through the other instance within VISIBLE_WITHIN_MS. */
+  notVisible: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -20,96 +40,218 @@ export interface PropagationRun {
   services: number;
   writesPerSecond: number;
   writes: number;
+  /**
+   * The writer's kept-alive connections, as a client's pool has: a write due while all are
+   * busy waits for one (and counts that wait in its write time) instead of opening one more.
+   */
+  connections: number;
   /** Concurrent readers polling the reader instance. */
   readers: number;
 }
 
+/** How long an accepted write may take to become visible before it counts as not visible. */
+const VISIBLE_WITHIN_MS = 10_000;
+
+/** Each reader's pause after a read: bounds the read rate to about `readers` per ms. */
+const READ_PAUSE_MS = 1;
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const count = (tally: Record<string, number>, key: string) => {
+  tally[key] = (tally[key] ?? 0) + 1;
+};
+
+interface Answer {
+  status: number;
+  retryAfter?: string;
+}
+
+/**
+ * One PUT through `agent`. Not `fetch`: its pool opens a connection for every write that
+ * finds none free, and a rate the API does not keep up with then becomes thousands of
+ * connection attempts that overflow the API's listen queue (the kernel resets them).
+ */
+function put(agent: http.Agent, url: string, headers: Record<string, string>, body: string) {
+  return new Promise<Answer>((resolve, reject) => {
+    const request = http.request(
+      url,
+      { method: 'PUT', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        response.resume();
+        response.once('error', reject);
+        response.once('end', () => {
+          const retryAfter = response.headers['retry-after'];
+          resolve({ status: response.statusCode ?? 0, retryAfter });
+        });
+      },
+    );
+    request.once('error', reject);
+    request.end(body);
+  });
+}
+
+interface Waiting {
+  key: string;
+  value: string;
+  acceptedAt: number;
+}
 
 /**
  * From a write's `202` on one API instance to the change being readable in the effective
- * view of another. A few readers go round the services as fast as the reader answers;
- * each write counts as visible at the end of the first read that shows it. The read rate
- * stays bounded however long propagation takes, so measuring does not slow what it measures.
+ * view of another. A few readers go round the services that have a write not yet seen,
+ * pausing a millisecond after each read; each write counts as visible at the end of the
+ * first read that shows it. The read rate stays bounded however long propagation takes,
+ * so measuring does not slow what it measures. Whatever a write or a read meets (a refusal, a reset connection, a change never seen) is
+ * counted in the figures, not thrown.
  */
 export async function measurePropagation(run: PropagationRun): Promise<PropagationFigures> {
   const effective = (i: number) =>
     `${run.readerUrl}/v1/services/${run.slugOf(i % run.services)}/effective?env=prod`;
-  await Promise.all(
-    Array.from({ length: run.services }, (_, i) => fetch(effective(i), { headers: run.headers })),
-  );
-  const waiting = new Map<number, { key: string; value: string; acceptedAt: number }[]>();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: run.connections });
+  const refused: Record<string, number> = {};
+  const unanswered: Record<string, number> = {};
+  const failedReads: Record<string, number> = {};
+  const waiting = new Map<number, Waiting[]>();
   const latencies: number[] = [];
+  const writeTimes: number[] = [];
+  let notVisible = 0;
+  let lastAccepted = 0;
   let writing = true;
-  let next = 0;
-  let seen: (() => void) | undefined;
+  let turn = 0;
+  // Settles the sequential run's wait for one write: seen, or given up on.
+  let settled: (() => void) | undefined;
+  const sleepers: (() => void)[] = [];
+  const wakeReaders = () => sleepers.splice(0).forEach((wake) => wake());
+  /** The next service with a write not yet seen, in turn; undefined when none is pending. */
+  const nextPending = (): number | undefined => {
+    for (let tried = 0; tried < run.services; tried++) {
+      const service = turn++ % run.services;
+      if ((waiting.get(service)?.length ?? 0) > 0) return service;
+    }
+    return undefined;
+  };
+  const pending = () => [...waiting.values()].some((w) => w.length > 0);
+
+  const read = async (service: number) => {
+    try {
+      const answer = await fetch(effective(service), { headers: run.headers });
+      if (!answer.ok) {
+        count(failedReads, `status ${answer.status}`);
+        await answer.arrayBuffer();
+        return undefined;
+      }
+      return ((await answer.json()) as { config: Record<string, unknown> }).config;
+    } catch (error) {
+      count(failedReads, describeError(error));
+      return undefined;
+    }
+  };
+  await Promise.all(Array.from({ length: run.services }, (_, i) => read(i)));
+
+  // Readers read only services with a write pending, and pause between reads: flat-out
+  // polling of every service took the cores that the servers being measured need.
   const readers = Array.from({ length: run.readers }, async () => {
-    while (writing || [...waiting.values()].some((w) => w.length > 0)) {
-      const service = next++ % run.services;
-      // A kept-alive connection the server closed meanwhile fails once: read again.
-      const read = await fetch(effective(service), { headers: run.headers }).catch(() => undefined);
+    while (writing || pending()) {
+      const service = nextPending();
+      if (service === undefined) {
+        await new Promise<void>((resolve) => {
+          sleepers.push(resolve);
+          setTimeout(resolve, 50);
+        });
+        continue;
+      }
+      const config = await read(service);
       const readAt = performance.now();
-      const view = read?.ok
-        ? ((await read.json()) as { config: Record<string, unknown> })
-        : undefined;
       const pending = waiting.get(service) ?? [];
       waiting.set(
         service,
         pending.filter((w) => {
-          if (view?.config[w.key] !== w.value) {
-            if (readAt - w.acceptedAt > 10_000) throw new Error(`${w.key} not visible after 10 s`);
-            return true;
-          }
-          latencies.push(readAt - w.acceptedAt);
-          seen?.();
+          if (config?.[w.key] === w.value) latencies.push(readAt - w.acceptedAt);
+          else if (readAt - w.acceptedAt > VISIBLE_WITHIN_MS) notVisible++;
+          else return true;
+          settled?.();
           return false;
         }),
       );
+      // Nothing to read (a reader instance that is away, say): do not spin.
+      await pause(config === undefined ? 10 : READ_PAUSE_MS);
     }
   });
-  const write = async (i: number) => {
+
+  /** Resolves true once the write is accepted and waited for. */
+  const write = async (i: number, dueAt: number): Promise<boolean> => {
     // Every write its own entry: a later write to the same entry would hide this one.
     const key = `visible-${run.writesPerSecond}-${i}`;
     const value = `v-${i}`;
     const service = i % run.services;
-    const answer = await fetch(
-      `${run.writerUrl}/v1/services/${run.slugOf(service)}/config/prod/${key}`,
-      { method: 'PUT', headers: run.headers, body: JSON.stringify({ value }) },
-    );
-    if (answer.status !== 202) throw new Error(`write answered ${answer.status}`);
+    const url = `${run.writerUrl}/v1/services/${run.slugOf(service)}/config/prod/${key}`;
+    let answer: Answer;
+    try {
+      answer = await put(agent, url, run.headers, JSON.stringify({ value }));
+    } catch (error) {
+      count(unanswered, describeError(error));
+      return false;
+    }
+    if (answer.status !== 202) {
+      const retry = answer.retryAfter === undefined ? '' : `, Retry-After ${answer.retryAfter}`;
+      count(refused, `${answer.status}${retry}`);
+      return false;
+    }
+    const acceptedAt = performance.now();
+    lastAccepted = acceptedAt;
+    writeTimes.push(acceptedAt - dueAt);
     const list = waiting.get(service) ?? [];
-    list.push({ key, value, acceptedAt: performance.now() });
+    list.push({ key, value, acceptedAt });
     waiting.set(service, list);
+    wakeReaders();
+    return true;
   };
+
+  const started = performance.now();
   try {
     if (run.writesPerSecond === 0) {
       for (let i = 0; i < run.writes; i++) {
-        const visible = new Promise<void>((resolve) => (seen = resolve));
-        await write(i);
-        await visible;
+        const done = new Promise<void>((resolve) => (settled = resolve));
+        if (await write(i, performance.now())) await done;
       }
     } else {
-      const writes: Promise<void>[] = [];
-      const started = Date.now();
+      const writes: Promise<boolean>[] = [];
       for (let i = 0; i < run.writes; i++) {
-        const wait = started + (i * 1000) / run.writesPerSecond - Date.now();
+        const dueAt = started + (i * 1000) / run.writesPerSecond;
+        const wait = dueAt - performance.now();
         if (wait > 0) await pause(wait);
-        writes.push(write(i));
+        writes.push(write(i, dueAt));
       }
       await Promise.all(writes);
     }
   } finally {
     writing = false;
+    wakeReaders();
   }
   await Promise.all(readers);
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]);
+  agent.destroy();
+  const quantile = (values: number[], q: number) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted.length
+      ? round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))])
+      : NaN;
+  };
+  const accepted = writeTimes.length;
   return {
     writesPerSecond: run.writesPerSecond,
     writes: run.writes,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-    maxMs: round(latencies.at(-1) ?? 0),
+    accepted,
+    acceptedPerSecond: accepted
+      ? Math.round(accepted / Math.max(0.001, (lastAccepted - started) / 1000))
+      : 0,
+    writeP50Ms: quantile(writeTimes, 0.5),
+    writeP99Ms: quantile(writeTimes, 0.99),
+    refused,
+    unanswered,
+    failedReads,
+    notVisible,
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+    maxMs: round(Math.max(0, ...latencies)),
   };
 }

@@ -41,8 +41,9 @@ describe('fault: Redis is stopped', () => {
     await redis.stop();
     writers.start(Infinity, { pauseMs: 20 });
     try {
+      // A bound for a loaded machine, not a rate: 300 writes take seconds on a quiet one.
       await eventually(() => expect(writers.accepted.length).toBeGreaterThanOrEqual(300), {
-        timeoutMs: 30_000,
+        timeoutMs: 100_000,
       });
     } finally {
       await writers.stop();
@@ -76,5 +77,5 @@ describe('fault: Redis is stopped', () => {
       });
     }
     expect([isAlive(api), isAlive(worker)]).toEqual([true, true]);
-  }, 120_000);
+  }, 300_000);
 });

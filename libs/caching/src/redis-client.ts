@@ -42,6 +42,9 @@ export function createRedis(target: RedisTarget, name: string): RedisConnection 
         })
       : new Redis(target.redisUrl, {
           ...FAIL_FAST,
+          // Commands issued in one turn of the event loop leave in one write, as the
+          // cluster client's do: concurrent reads and the writes' records share syscalls.
+          enableAutoPipelining: true,
           connectionName: name,
           retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
           lazyConnect: false,

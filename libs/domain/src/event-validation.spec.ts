@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseEnvelope } from './event-validation.js';
+import { parseEnvelope, parseSignedEnvelope } from './event-validation.js';
 
 const anEnvelope = (overrides: Record<string, unknown> = {}) => ({
   id: randomUUID(),
@@ -82,5 +82,51 @@ describe('parseEnvelope', () => {
     const parsed = parseEnvelope(JSON.stringify(anEnvelope({ aggregate: 'service:other' })));
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.reason).toMatch(/aggregate must be service:checkout/);
+  });
+});
+
+describe('parseSignedEnvelope', () => {
+  const bytes = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+  it.each([
+    anEnvelope(),
+    anEnvelope({
+      type: 'config.set',
+      expectedVersion: 3,
+      data: { slug: 'checkout', env: 'prod', key: 'pool.size', value: { nested: [1, null] } },
+    }),
+    anEnvelope({
+      type: 'default-policy.set',
+      aggregate: 'defaults:quota',
+      data: { type: 'quota', enabled: true, spec: { limit: 10, period: 'day' } },
+    }),
+  ])('reads a signed $type envelope as the full validation reads it', (envelope) => {
+    const signed = parseSignedEnvelope(bytes(envelope), envelope.aggregate);
+    const full = parseEnvelope(bytes(envelope), envelope.aggregate);
+    expect(signed).toEqual({ ok: true, event: expect.objectContaining(envelope) });
+    expect(full.ok && JSON.parse(JSON.stringify(full.event))).toEqual(
+      signed.ok && JSON.parse(JSON.stringify(signed.event)),
+    );
+  });
+
+  it.each([
+    ['a key other than the aggregate', anEnvelope(), 'service:other', /Kafka key/],
+    [
+      'an aggregate that does not match the data',
+      anEnvelope({ aggregate: 'service:elsewhere' }),
+      'service:elsewhere',
+      /aggregate must be service:checkout/,
+    ],
+    ['an unknown type', anEnvelope({ type: 'service.renamed' }), 'service:checkout', /type/],
+    ['an id that is no UUID', anEnvelope({ id: '42' }), 'service:checkout', /id/],
+  ])('gives the full validation’s reason for %s', (_, envelope, key, reason) => {
+    const parsed = parseSignedEnvelope(bytes(envelope), key);
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.reason).toMatch(reason);
+  });
+
+  it('refuses bytes that are not JSON, as the full validation does', () => {
+    const parsed = parseSignedEnvelope(Buffer.from('{nope'));
+    expect(!parsed.ok && parsed.reason).toMatch(/^not valid JSON/);
   });
 });

@@ -1,4 +1,8 @@
-import { parseLoggedEnvelope, type LoggedEvent } from '#domain/event-validation';
+import {
+  parseLoggedEnvelope,
+  parseSignedEnvelope,
+  type LoggedEvent,
+} from '#domain/event-validation';
 import { SecretCipher } from '#config/secret-cipher';
 import { isUuid } from '#domain/event.model';
 import type { IncomingMessage } from './event-consumer.js';
@@ -47,7 +51,8 @@ export type EnvelopeRead =
 
 /**
  * Reads one message of `governance.events`: its envelope is validated exactly as the API
- * validates writes. This is the single place where the log's bytes become an event.
+ * validates writes (one the API signed was validated by the API already: only its frame
+ * is checked). This is the single place where the log's bytes become an event.
  */
 export function readEnvelope(
   message: LogMessage,
@@ -55,13 +60,16 @@ export function readEnvelope(
   receivedAt = new Date().toISOString(),
   cipher = new SecretCipher(rules.secretsKey),
 ): EnvelopeRead {
-  const parsed = parseLoggedEnvelope(message.value, message.key);
   const origin = provenanceOf(
     message.value,
     message.headers[SIGNATURE_HEADER],
     rules.signingKey,
     rules.requireSigned,
   );
+  const parsed =
+    origin.ok && origin.source === 'api'
+      ? parseSignedEnvelope(message.value, message.key)
+      : parseLoggedEnvelope(message.value, message.key);
   const secured = parsed.ok ? withSecretEncrypted(parsed.event, cipher) : undefined;
   if (parsed.ok && origin.ok && secured?.ok) {
     const { source, actorVerified } = origin;

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 import { EVENTS_PARTITIONS, type TopicNames } from './topics.js';
 
 /**
@@ -30,9 +30,9 @@ export async function ensureTopics(kafka: Kafka, topics: TopicNames): Promise<st
       { topic: topics.Changes, numPartitions: EVENTS_PARTITIONS },
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: wanted.map((t) => ({
+      await createTopicsWithLeaders(
+        admin,
+        wanted.map((t) => ({
           topic: t.topic,
           numPartitions: t.numPartitions,
           replicationFactor: replication.factor,
@@ -42,10 +42,39 @@ export async function ensureTopics(kafka: Kafka, topics: TopicNames): Promise<st
             ...(('extra' in t && t.extra) || []),
           ],
         })),
-      });
+      );
     }
     return wanted.map((t) => t.topic);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Creates topics and resolves once every partition has a leader. kafkajs's own
+ * `waitForLeaders` gives up on the first `UNKNOWN_TOPIC_OR_PARTITION` that a broker
+ * answers while it is still loading a new topic (seen on a busy machine), so the wait is
+ * ours: metadata is asked again until the leaders are known or `timeoutMs` has passed.
+ */
+export async function createTopicsWithLeaders(
+  admin: Admin,
+  topics: ITopicConfig[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  await admin.createTopics({ waitForLeaders: false, topics });
+  const deadline = Date.now() + timeoutMs;
+  const names = topics.map((t) => t.topic);
+  for (;;) {
+    try {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics: names });
+      const led = described.every(
+        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+      );
+      if (led) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`no leaders for ${names.join(', ')} in time`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -45,8 +45,8 @@ function slugOf(event: DomainEvent): string | undefined {
 /**
  * The state of every aggregate that `events` touch, as PostgreSQL holds it, in one
  * round trip. A service comes with its policies and configuration; the history only as
- * far as the rules need it: the last version of each entry of a service with
- * configuration events, and the versions that its rollbacks name. Any default event
+ * far as the rules need it: the last version of each entry that a configuration event
+ * names, and the versions that its rollbacks name. Any default event
  * loads every default, since the defaults' document lists them all.
  */
 export async function loadAggregates(
@@ -56,9 +56,8 @@ export async function loadAggregates(
   const states = new Map<string, AggregateState>();
   if (events.length === 0) return states;
   const slugs = [...new Set(events.map(slugOf).filter((s): s is string => s !== undefined))];
-  const configSlugs = [
-    ...new Set(events.filter((e) => e.type.startsWith('config.')).map(slugOf) as string[]),
-  ];
+  // The rules read an entry's history only for the entries that config events name.
+  const entries = uniqueEntries(events);
   const rollbacks = events.filter((e) => e.type === 'config.rolled-back');
   const hasDefaults = events.some((e) => e.type === 'default-policy.set');
   const rows = (query: RawBuilder<unknown>) =>
@@ -70,8 +69,10 @@ export async function loadAggregates(
       ${rows(sql`SELECT * FROM services WHERE slug = ANY(${slugs}::text[])`)} AS services,
       ${rows(sql`SELECT * FROM policies WHERE slug = ANY(${slugs}::text[])`)} AS policies,
       ${rows(sql`SELECT * FROM config_entries WHERE slug = ANY(${slugs}::text[])`)} AS config,
-      ${rows(sql`SELECT slug, env, key, max(version) AS max FROM config_history
-                 WHERE slug = ANY(${configSlugs}::text[]) GROUP BY slug, env, key`)} AS maxima,
+      ${rows(sql`SELECT h.slug, h.env, h.key, h.max FROM unnest(${entries.map((e) => e.slug)}::text[],
+                   ${entries.map((e) => e.env)}::text[], ${entries.map((e) => e.key)}::text[]) AS t(slug, env, key)
+                 CROSS JOIN LATERAL (SELECT slug, env, key, max(version) AS max FROM config_history
+                   WHERE slug = t.slug AND env = t.env AND key = t.key GROUP BY slug, env, key) AS h`)} AS maxima,
       ${rows(sql`SELECT slug, env, key, version, value, description, secret FROM config_history
                  WHERE change <> 'deleted' AND (slug, env, key) IN (
                    SELECT * FROM unnest(${rollbacks.map((e) => e.data.slug)}::text[],
@@ -102,6 +103,16 @@ export async function loadAggregates(
     });
   }
   return states;
+}
+
+function uniqueEntries(events: DomainEvent[]): { slug: string; env: string; key: string }[] {
+  const entries = new Map<string, { slug: string; env: string; key: string }>();
+  for (const event of events) {
+    if (!event.type.startsWith('config.')) continue;
+    const { slug, env, key } = event.data as { slug: string; env: string; key: string };
+    entries.set(JSON.stringify([slug, env, key]), { slug, env, key });
+  }
+  return [...entries.values()];
 }
 
 function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {

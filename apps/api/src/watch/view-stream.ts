@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { HEARTBEAT, type ViewFrame } from './view-frame.js';
+import type { Socket } from 'node:net';
+import { HEARTBEAT, httpChunk, type StreamShape, type ViewFrame } from './view-frame.js';
 
 /** A view that watchers can be told about; the hub's topic of one (slug, env). */
 export interface WatchedView {
@@ -18,32 +19,56 @@ export interface ViewSubscriber {
  * One open Server-Sent Events response. Writes never wait: while the socket has not
  * drained, only the latest frame per view is kept (a slow reader gets the latest view,
  * never a backlog, and the fan-out loop never waits for it).
+ *
+ * After the headers, frames go straight to the socket as ready-made HTTP chunks (see
+ * `ViewFrame.chunk`): `ServerResponse.write` would frame each one anew in four pieces and
+ * hold them until the next tick, so the first watcher of a fan-out would get nothing
+ * before the loop had handed the view to the last one.
  */
 export class ViewStream implements ViewSubscriber {
   private blocked = false;
   private closed = false;
-  private readonly pending = new Map<WatchedView, ViewFrame>();
+  private socket: Socket | null = null;
+  /** Made the first time the socket is slow: most streams never need them. */
+  private pending?: Map<WatchedView, ViewFrame>;
   /** Frames written while blocked: the reader holds them once the socket drains. */
-  private readonly unconfirmed = new Map<WatchedView, string | undefined>();
+  private unconfirmed?: Map<WatchedView, string | undefined>;
   private readonly holding = new Map<WatchedView, string | undefined>();
 
   constructor(
     private readonly response: ServerResponse,
-    private readonly shape: 'single' | 'multi',
+    private readonly shape: StreamShape,
   ) {
     response.on('close', () => (this.closed = true));
   }
 
   /**
-   * Starts the stream with one write: the retry hint, the initial frames and a trailer
-   * (the `sync` marker), so nothing can come between them.
+   * Starts the stream with the headers and one write: the retry hint, the initial frames
+   * and a trailer (the `sync` marker), so nothing can come between them.
    */
   open(head: string, initial: [WatchedView, ViewFrame][], trailer = ''): void {
-    const parts: Buffer[] = [Buffer.from(head)];
-    for (const [, frame] of initial) parts.push(this.bytes(frame));
-    if (trailer) parts.push(Buffer.from(trailer));
-    const written = new Map(initial.map(([view, frame]) => [view, frame.etag]));
-    this.push(Buffer.concat(parts), written);
+    if (!this.response.socket) {
+      // Pipelined behind a response still being sent: the socket becomes this response's
+      // when that one ends, and its buffered output leaves first.
+      this.blocked = true;
+      this.response.once('socket', () =>
+        process.nextTick(() => {
+          this.blocked = false;
+          this.open(head, initial, trailer);
+          if (!this.blocked) this.drained();
+        }),
+      );
+      return;
+    }
+    this.socket = this.response.socket;
+    const parts: Buffer[] = [httpChunk(head)];
+    for (const [, frame] of initial) parts.push(frame.chunk(this.shape));
+    if (trailer) parts.push(httpChunk(trailer));
+    // The headers and the first chunks leave in one segment.
+    this.socket.cork();
+    this.response.flushHeaders();
+    this.push(Buffer.concat(parts), initial);
+    this.socket.uncork();
   }
 
   /** Marks a view as held without sending it (the reader named it in `Last-Event-ID`). */
@@ -53,8 +78,9 @@ export class ViewStream implements ViewSubscriber {
 
   deliver(view: WatchedView, frame: ViewFrame): void {
     if (this.closed) return;
-    if (this.blocked) this.pending.set(view, frame);
-    else this.push(this.bytes(frame), new Map([[view, frame.etag]]));
+    if (this.blocked) (this.pending ??= new Map()).set(view, frame);
+    else if (this.write(frame.chunk(this.shape))) this.holding.set(view, frame.etag);
+    else (this.unconfirmed ??= new Map()).set(view, frame.etag);
   }
 
   held(view: WatchedView): string | undefined {
@@ -63,7 +89,7 @@ export class ViewStream implements ViewSubscriber {
 
   /** A comment line, skipped while data is still waiting to drain (that is alive enough). */
   heartbeat(): void {
-    if (!this.closed && !this.blocked) this.response.write(HEARTBEAT);
+    if (!this.closed && !this.blocked) this.write(HEARTBEAT);
   }
 
   get isClosed(): boolean {
@@ -75,28 +101,36 @@ export class ViewStream implements ViewSubscriber {
     this.closed = true;
   }
 
-  private bytes(frame: ViewFrame): Buffer {
-    return this.shape === 'single' ? frame.single : frame.multi;
+  /** Writes `bytes` now; false when the socket has not taken them all (then waits to drain). */
+  private write(bytes: Buffer): boolean {
+    const socket = this.socket;
+    if (!socket || socket.destroyed) {
+      this.closed = true;
+      return false;
+    }
+    if (socket.write(bytes)) return true;
+    this.blocked = true;
+    socket.once('drain', () => this.drained());
+    return false;
   }
 
-  private push(bytes: Buffer, etags: Map<WatchedView, string | undefined>): void {
-    if (this.response.write(bytes)) {
-      for (const [view, etag] of etags) this.holding.set(view, etag);
-      return;
+  private push(bytes: Buffer, frames: Iterable<[WatchedView, ViewFrame]>): void {
+    const written = this.write(bytes);
+    for (const [view, frame] of frames) {
+      if (written) this.holding.set(view, frame.etag);
+      else (this.unconfirmed ??= new Map()).set(view, frame.etag);
     }
-    this.blocked = true;
-    for (const [view, etag] of etags) this.unconfirmed.set(view, etag);
-    this.response.once('drain', () => this.drained());
   }
 
   private drained(): void {
     this.blocked = false;
-    for (const [view, etag] of this.unconfirmed) this.holding.set(view, etag);
-    this.unconfirmed.clear();
-    if (this.closed || this.pending.size === 0) return;
+    if (this.unconfirmed) {
+      for (const [view, etag] of this.unconfirmed) this.holding.set(view, etag);
+      this.unconfirmed.clear();
+    }
+    if (this.closed || !this.pending?.size) return;
     const frames = [...this.pending];
     this.pending.clear();
-    const written = new Map(frames.map(([view, frame]) => [view, frame.etag]));
-    this.push(Buffer.concat(frames.map(([, frame]) => this.bytes(frame))), written);
+    this.push(Buffer.concat(frames.map(([, frame]) => frame.chunk(this.shape))), frames);
   }
 }

@@ -9,7 +9,7 @@ import { audienceOf } from '../auth/secret-readers.js';
 import { ProblemException } from '../http/problem.js';
 import { preferredWait } from '../http/preferences.js';
 import { LongPoll } from './long-poll.js';
-import { retryHint, SYNC_FRAME, type ViewFrame } from './view-frame.js';
+import { retryHint, SYNC_FRAME, type StreamShape, type ViewFrame } from './view-frame.js';
 import { ViewHub, type ViewTopic } from './view-hub.service.js';
 import { ViewStream, type WatchedView } from './view-stream.js';
 import { WatchLimits } from './watch-limits.js';
@@ -99,7 +99,7 @@ export class WatchStreams {
     env: string,
     request: AuthenticatedRequest,
     reply: FastifyReply,
-    shape: 'single' | 'multi',
+    shape: StreamShape,
   ): Promise<void> {
     const release = this.limits.acquire(tokenOf(request));
     let topics: ViewTopic[];
