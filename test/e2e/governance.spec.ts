@@ -19,16 +19,7 @@ describe('governance: policies, configuration, effective view and audit, end to 
     return String(service.slug);
   }
 
-  async function produce(envelope: { aggregate: string }): Promise<void> {
-    const producer = stack.env.kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: stack.env.topics.Events,
-      acks: -1,
-      messages: [{ key: envelope.aggregate, value: JSON.stringify(envelope) }],
-    });
-    await producer.disconnect();
-  }
+  const produce = (envelope: { aggregate: string }) => stack.env.produce(envelope);
 
   /** Waits for the worker's verdict on an event and answers its status document. */
   async function settled(eventId: string): Promise<Record<string, unknown>> {

@@ -13,16 +13,8 @@ describe('producers with an identity: signed API envelopes, claimed Kafka actors
   });
   const { client } = stack;
 
-  async function produce(envelope: { aggregate: string }, headers?: Record<string, string>) {
-    const producer = stack.env.kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: stack.env.topics.Events,
-      acks: -1,
-      messages: [{ key: envelope.aggregate, value: JSON.stringify(envelope), headers }],
-    });
-    await producer.disconnect();
-  }
+  const produce = (envelope: { aggregate: string }, headers?: Record<string, string>) =>
+    stack.env.produce(envelope, headers);
 
   async function statusOf(eventId: string): Promise<{ status: string; reason?: string }> {
     return eventually(
@@ -72,14 +64,7 @@ describe('producers with an identity: outside producers allowed', () => {
       actor: 'alice',
       occurredAt: '2001-01-01T00:00:00.000Z',
     });
-    const producer = stack.env.kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: stack.env.topics.Events,
-      acks: -1,
-      messages: [{ key: envelope.aggregate, value: JSON.stringify(envelope) }],
-    });
-    await producer.disconnect();
+    await stack.env.produce(envelope);
     const registered = await eventually(
       async () => {
         const r = await client.as('reader').get(`/v1/services/${String(service.slug)}`);

@@ -22,16 +22,7 @@ describe('protection rules and promotion, end to end', () => {
     expect([200, 201]).toContain(put.status);
   }
 
-  async function produce(envelope: { aggregate: string }) {
-    const producer = stack.env.kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: stack.env.topics.Events,
-      acks: -1,
-      messages: [{ key: envelope.aggregate, value: JSON.stringify(envelope) }],
-    });
-    await producer.disconnect();
-  }
+  const produce = (envelope: { aggregate: string }) => stack.env.produce(envelope);
 
   describe('protection rules', () => {
     it('lets an admin create, replace, list and delete a rule, and audits each', async () => {

@@ -83,6 +83,18 @@ export class TestEnvironment {
     };
   }
 
+  /** Publishes an envelope onto the suite's `governance.events`, as an outside producer would. */
+  async produce(envelope: { aggregate: string }, headers?: Record<string, string>): Promise<void> {
+    const producer = this.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: this.topics.Events,
+      acks: -1,
+      messages: [{ key: envelope.aggregate, value: JSON.stringify(envelope), headers }],
+    });
+    await producer.disconnect();
+  }
+
   async dispose(): Promise<void> {
     await sql`DROP SCHEMA IF EXISTS ${sql.id(this.schema)} CASCADE`
       .execute(this.db)

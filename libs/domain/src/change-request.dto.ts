@@ -17,7 +17,8 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { EVENT_TYPES, SCHEMA_VERSION, type EventType } from './event.model.js';
+import { EVENT_TYPES, type EventType } from './event.model.js';
+import { EnvelopeDto } from './envelope.dto.js';
 import { FreeFormJson } from './json-limits.js';
 import { CHANGE_REQUEST_APPLIED } from './change-request.model.js';
 
@@ -42,6 +43,20 @@ export class ProposedChangeDto {
   expectedVersion?: number;
 }
 
+/** A request's changes, as proposed and as applied: 1 to 100, each a `ProposedChangeDto`. */
+function proposedChanges(): PropertyDecorator {
+  // In the order TypeScript applies stacked decorators (bottom first), which is the
+  // order class-validator reports what fails.
+  const rules = [
+    Type(() => ProposedChangeDto),
+    ValidateNested({ each: true }),
+    ArrayMaxSize(MAX_CHANGES_PER_REQUEST),
+    ArrayMinSize(1),
+    IsArray(),
+  ];
+  return (target, member) => rules.forEach((rule) => rule(target, member));
+}
+
 export class CreateChangeRequestDto {
   @IsString()
   @MinLength(1)
@@ -53,11 +68,7 @@ export class CreateChangeRequestDto {
   @MaxLength(1000)
   reason: string;
 
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_CHANGES_PER_REQUEST)
-  @ValidateNested({ each: true })
-  @Type(() => ProposedChangeDto)
+  @proposedChanges()
   changes: ProposedChangeDto[];
 
   /** When the worker applies the request on its own once approved (ISO 8601). */
@@ -87,19 +98,12 @@ export class ChangeRequestAppliedDataDto {
   @MaxLength(1000)
   reason: string;
 
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_CHANGES_PER_REQUEST)
-  @ValidateNested({ each: true })
-  @Type(() => ProposedChangeDto)
+  @proposedChanges()
   changes: ProposedChangeDto[];
 }
 
 /** The envelope of `change-request.applied`; its changes are checked as `CreateChangeRequestDto`'s are. */
-export class ChangeRequestAppliedEnvelopeDto {
-  @IsUUID()
-  id: string;
-
+export class ChangeRequestAppliedEnvelopeDto extends EnvelopeDto {
   @Equals(CHANGE_REQUEST_APPLIED)
   type: typeof CHANGE_REQUEST_APPLIED;
 
@@ -107,17 +111,6 @@ export class ChangeRequestAppliedEnvelopeDto {
     message: 'aggregate must be change-request:{id}',
   })
   aggregate: string;
-
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  actor: string;
-
-  @IsISO8601({ strict: true })
-  occurredAt: string;
-
-  @Equals(SCHEMA_VERSION)
-  schemaVersion: number;
 
   @ValidateNested()
   @Type(() => ChangeRequestAppliedDataDto)

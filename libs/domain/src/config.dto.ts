@@ -26,8 +26,6 @@ function MaxJsonSize(bytes: number, options?: ValidationOptions): PropertyDecora
 }
 
 /** The body of a configuration entry's `DELETE`: only the optional change message. */
-export class DeleteConfigDto extends ReasonDto {}
-
 export class SetConfigDto extends ReasonDto {
   /** Any JSON value, `null` included; only its size is limited. */
   @ValidateBy({

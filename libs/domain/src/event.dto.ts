@@ -1,51 +1,32 @@
 import {
-  Equals,
   IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
   IsOptional,
-  IsString,
-  IsUUID,
   Matches,
-  MaxLength,
   Min,
-  MinLength,
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
-import { DeleteServiceDto, RegisterServiceDto, UpdateServiceDto } from './service.dto.js';
-import { DeleteConfigDto, SetConfigDto, RollbackConfigDto } from './config.dto.js';
-import { RemovePolicyDto, SetDefaultPolicyDto, SetPolicyDto } from './policy.dto.js';
-import { EVENT_TYPES, SCHEMA_VERSION, type EventType } from './event.model.js';
+import { ReasonDto, RegisterServiceDto, UpdateServiceDto } from './service.dto.js';
+import { SetConfigDto, RollbackConfigDto } from './config.dto.js';
+import { SetDefaultPolicyDto, SetPolicyDto } from './policy.dto.js';
+import { EVENT_TYPES, type EventType } from './event.model.js';
 import { SLUG_PATTERN } from './service.model.js';
 import { ANY_ENV, ENV_PATTERN, POLICY_TYPES, type PolicyType } from './policy.model.js';
 import { CONFIG_KEY_PATTERN } from './config.model.js';
 import { FreeFormJson } from './json-limits.js';
+import { EnvelopeDto } from './envelope.dto.js';
 import { isEncryptedValue, type EncryptedValue } from './secret-value.js';
 
 const AGGREGATE_PATTERN = /^(service:[a-z][a-z0-9-]{1,62}|defaults:[a-z-]{1,32})$/;
 
-export class EventEnvelopeDto {
-  @IsUUID()
-  id: string;
-
+export class EventEnvelopeDto extends EnvelopeDto {
   @IsIn(EVENT_TYPES)
   type: EventType;
 
   @Matches(AGGREGATE_PATTERN, { message: 'aggregate must be service:{slug} or defaults:{type}' })
   aggregate: string;
-
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  actor: string;
-
-  @IsISO8601({ strict: true })
-  occurredAt: string;
-
-  @Equals(SCHEMA_VERSION)
-  schemaVersion: number;
 
   @IsOptional()
   @IsInt()
@@ -79,7 +60,7 @@ export class ServiceUpdatedData extends UpdateServiceDto {
   slug: string;
 }
 
-export class ServiceDeletedData extends DeleteServiceDto {
+export class ServiceDeletedData extends ReasonDto {
   @slugRule()
   slug: string;
 }
@@ -92,7 +73,7 @@ export class PolicySetData extends SetPolicyDto {
   type: PolicyType;
 }
 
-export class PolicyRemovedData extends RemovePolicyDto {
+export class PolicyRemovedData extends ReasonDto {
   @slugRule()
   slug: string;
 
@@ -151,7 +132,7 @@ export class ConfigRolledBackData extends RollbackConfigDto {
   key: string;
 }
 
-export class ConfigDeletedData extends DeleteConfigDto {
+export class ConfigDeletedData extends ReasonDto {
   @slugRule()
   slug: string;
 

@@ -72,8 +72,6 @@ export const POLICY_SPECS: Record<PolicyType, new () => object> = {
 };
 
 /** The body of a policy override's `DELETE`: only the optional change message. */
-export class RemovePolicyDto extends ReasonDto {}
-
 export class SetPolicyDto extends ReasonDto {
   @IsString()
   @Matches(new RegExp(`^(\\${ANY_ENV}|${ENV_PATTERN.source.slice(1, -1)})$`), {

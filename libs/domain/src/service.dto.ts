@@ -40,8 +40,6 @@ export class ReasonDto {
 }
 
 /** The body of `DELETE /v1/services/{slug}`: only the optional change message. */
-export class DeleteServiceDto extends ReasonDto {}
-
 export class RegisterServiceDto extends ReasonDto {
   @Matches(SLUG_PATTERN, { message: 'slug must match ^[a-z][a-z0-9-]{1,62}$' })
   slug: string;

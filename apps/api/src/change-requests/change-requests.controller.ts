@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
@@ -14,14 +14,20 @@ import type { FastifyReply } from 'fastify';
 import { CreateChangeRequestDto, ReviewDto } from '#domain/change-request.dto';
 import type { ChangeRequest } from '#domain/change-request.model';
 import type { ViewDiff } from '#domain/change-request.diff';
-import { ChangeRequestsService, type ChangeRequestPage } from './change-requests.service.js';
+import {
+  ChangeRequestsService,
+  type ChangeRequestPage,
+  type Principal,
+} from './change-requests.service.js';
 import { ChangeRequestQueryDto } from './change-request-query.dto.js';
 import { RequireRole } from '../auth/roles.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
-import { ChangeRequestIdParam } from '../http/validation.js';
+import { ChangeRequestPath } from '../http/path-params.dto.js';
 import { preferredWait } from '../http/preferences.js';
 import { requestIdOf, writerOf } from '../http/request-context.js';
 import { answerWrite } from '../writes/write-responder.js';
+import { Writer } from '../writes/write-context.decorator.js';
+import { Review } from './review.decorator.js';
 import { ApiValidationProblem } from '../openapi/openapi.decorators.js';
 
 /** A change request's ETag: it changes with every review and with its settlement. */
@@ -70,7 +76,7 @@ export class ChangeRequestsController {
   @ApiOkResponse({ description: 'The request with its approvals and changes' })
   @ApiNotFoundResponse({ description: 'No such request' })
   async get(
-    @Param('id', ChangeRequestIdParam) id: string,
+    @Param() { id }: ChangeRequestPath,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ChangeRequest> {
     const found = await this.requests.get(id);
@@ -87,55 +93,23 @@ export class ChangeRequestsController {
   })
   @ApiOkResponse({ description: '`[{ slug, env, before, after }]`' })
   @ApiConflictResponse({ description: 'A change would be refused if applied now' })
-  diff(@Param('id', ChangeRequestIdParam) id: string): Promise<ViewDiff[]> {
+  diff(@Param() { id }: ChangeRequestPath): Promise<ViewDiff[]> {
     return this.requests.diff(id);
   }
 
-  @Post(':id/approve')
-  @RequireRole('writer')
-  @HttpCode(200)
-  @ApiOperation({
-    summary: 'Approve: by anyone but the author; approving twice counts once',
-  })
-  @ApiOkResponse({ description: 'The request, `approved` once it has its approvals' })
-  @ApiForbiddenResponse({ description: 'The author approving their own request' })
-  @ApiConflictResponse({ description: 'The request is applied, rejected, cancelled or failed' })
-  approve(
-    @Param('id', ChangeRequestIdParam) id: string,
-    @Body() body: ReviewDto,
-    @Req() request: AuthenticatedRequest,
-  ): Promise<ChangeRequest> {
-    return this.requests.approve(writerOf(request), id, body.comment);
+  @Review('approve')
+  approve(@Param() { id }: ChangeRequestPath, @Body() body: ReviewDto, @Writer() by: Principal) {
+    return this.requests.approve(by, id, body.comment);
   }
 
-  @Post(':id/reject')
-  @RequireRole('writer')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Reject: by anyone but the author (who cancels instead)' })
-  @ApiOkResponse({ description: 'The request, `rejected`' })
-  @ApiForbiddenResponse({ description: 'The author rejecting their own request' })
-  @ApiConflictResponse({ description: 'The request is applied, rejected, cancelled or failed' })
-  reject(
-    @Param('id', ChangeRequestIdParam) id: string,
-    @Body() body: ReviewDto,
-    @Req() request: AuthenticatedRequest,
-  ): Promise<ChangeRequest> {
-    return this.requests.reject(writerOf(request), id, body.comment);
+  @Review('reject')
+  reject(@Param() { id }: ChangeRequestPath, @Body() body: ReviewDto, @Writer() by: Principal) {
+    return this.requests.reject(by, id, body.comment);
   }
 
-  @Post(':id/cancel')
-  @RequireRole('writer')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel: by the author or an admin' })
-  @ApiOkResponse({ description: 'The request, `cancelled`' })
-  @ApiForbiddenResponse({ description: 'Neither the author nor an admin' })
-  @ApiConflictResponse({ description: 'The request is applied, rejected, cancelled or failed' })
-  cancel(
-    @Param('id', ChangeRequestIdParam) id: string,
-    @Body() body: ReviewDto,
-    @Req() request: AuthenticatedRequest,
-  ): Promise<ChangeRequest> {
-    return this.requests.cancel(writerOf(request), id, body.comment);
+  @Review('cancel')
+  cancel(@Param() { id }: ChangeRequestPath, @Body() body: ReviewDto, @Writer() by: Principal) {
+    return this.requests.cancel(by, id, body.comment);
   }
 
   @Post(':id/apply')
@@ -152,7 +126,7 @@ export class ChangeRequestsController {
     description: 'Not approved yet, already settled, or (with `Prefer: wait`) a change was refused',
   })
   async apply(
-    @Param('id', ChangeRequestIdParam) id: string,
+    @Param() { id }: ChangeRequestPath,
     @Body() _body: ReviewDto,
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

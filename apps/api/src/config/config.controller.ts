@@ -1,16 +1,18 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { DeleteConfigDto, RollbackConfigDto, SetConfigDto } from '#domain/config.dto';
+import { RollbackConfigDto, SetConfigDto } from '#domain/config.dto';
+import { ReasonDto } from '#domain/service.dto';
+import type { EventType } from '#domain/event.model';
 import { ConfigEntriesService } from './config.service.js';
 import { ConfigHistoryQueryDto } from './config-history.dto.js';
 import { WritesService } from '../writes/writes.service.js';
-import { WriteContext } from '../writes/write-context.decorator.js';
-import { RequireRole } from '../auth/roles.decorator.js';
+import { Write, type WriteContext } from '../writes/write-context.decorator.js';
+import { EventWrite } from '../writes/event-write.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
-import { EnvParam, KeyParam, SlugParam } from '../http/validation.js';
+import { ConfigEntryPath, ServiceEnvironmentPath } from '../http/path-params.dto.js';
 import { sendDocument } from '../http/request-context.js';
-import { ApiEventWrite, ApiTaggedRead } from '../openapi/openapi.decorators.js';
+import { ApiTaggedRead } from '../openapi/openapi.decorators.js';
 import {
   ConfigEntryResourceSchema,
   ConfigHistorySchema,
@@ -33,47 +35,32 @@ export class ConfigEntriesController {
   @ApiOperation({ summary: "The environment's entries with their versions" })
   @ApiTaggedRead(ConfigListSchema, 'The service does not exist')
   async list(
-    @Param('slug', SlugParam) slug: string,
-    @Param('env', EnvParam) env: string,
+    @Param() { slug, env }: ServiceEnvironmentPath,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendDocument(request, reply, await this.config.environment(slug, env, request.grant));
+    sendDocument(reply, await this.config.environment(slug, env, request.grant));
   }
 
   @Get(':key')
   @ApiOperation({ summary: 'One entry' })
   @ApiTaggedRead(ConfigEntryResourceSchema, 'The service or the entry does not exist')
   async get(
-    @Param('slug', SlugParam) slug: string,
-    @Param('env', EnvParam) env: string,
-    @Param('key', KeyParam) key: string,
+    @Param() { slug, env, key }: ConfigEntryPath,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendDocument(request, reply, await this.config.entry(slug, env, key, request.grant));
+    sendDocument(reply, await this.config.entry(slug, env, key, request.grant));
   }
 
   @Put(':key')
-  @RequireRole('writer')
-  @ApiOperation({ summary: 'Set an entry: a new version with any JSON value up to 64 KiB' })
-  @ApiEventWrite({ resource: ConfigEntryResourceSchema, creates: true })
-  set(
-    @Param('slug', SlugParam) slug: string,
-    @Param('env', EnvParam) env: string,
-    @Param('key', KeyParam) key: string,
-    @Body() body: SetConfigDto,
-    @WriteContext() write: WriteContext,
-  ) {
-    return this.writes.submit(
-      write,
-      'config.set',
-      { ...body, slug, env, key },
-      {
-        creates: 'first-version',
-        load: () => this.config.loadEntry(slug, env, key, write.grant),
-      },
-    );
+  @EventWrite({
+    summary: 'Set an entry: a new version with any JSON value up to 64 KiB',
+    resource: ConfigEntryResourceSchema,
+    creates: 'first-version',
+  })
+  set(@Param() path: ConfigEntryPath, @Body() body: SetConfigDto, @Write() write: WriteContext) {
+    return this.writeEntry(write, 'config.set', path, body);
   }
 
   @Get(':key/history')
@@ -84,53 +71,39 @@ export class ConfigEntriesController {
   })
   @ApiTaggedRead(ConfigHistorySchema, 'The service does not exist or never had the entry')
   async history(
-    @Param('slug', SlugParam) slug: string,
-    @Param('env', EnvParam) env: string,
-    @Param('key', KeyParam) key: string,
+    @Param() { slug, env, key }: ConfigEntryPath,
     @Query() query: ConfigHistoryQueryDto,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const history = await this.config.history(slug, env, key, query, request.grant);
-    sendDocument(request, reply, history, history.contentType);
+    sendDocument(reply, history, history.contentType);
   }
 
   @Post(':key/rollback')
-  @RequireRole('writer')
-  @ApiOperation({
+  @EventWrite({
     summary: 'Roll an entry back to an earlier version',
     description:
       'Writes a new version whose value and description equal those of `toVersion`. A version the entry never had is rejected (422 with `Prefer: wait`). Works after a delete too: the history stays.',
+    resource: ConfigEntryResourceSchema,
   })
-  @ApiEventWrite({ resource: ConfigEntryResourceSchema })
   rollback(
-    @Param('slug', SlugParam) slug: string,
-    @Param('env', EnvParam) env: string,
-    @Param('key', KeyParam) key: string,
+    @Param() path: ConfigEntryPath,
     @Body() body: RollbackConfigDto,
-    @WriteContext() write: WriteContext,
+    @Write() write: WriteContext,
   ) {
-    return this.writes.submit(
-      write,
-      'config.rolled-back',
-      { ...body, slug, env, key },
-      {
-        load: () => this.config.loadEntry(slug, env, key, write.grant),
-      },
-    );
+    return this.writeEntry(write, 'config.rolled-back', path, body);
   }
 
   @Delete(':key')
-  @RequireRole('writer')
-  @ApiOperation({ summary: 'Remove an entry (its history stays)' })
-  @ApiEventWrite({ removes: true })
-  remove(
-    @Param('slug', SlugParam) slug: string,
-    @Param('env', EnvParam) env: string,
-    @Param('key', KeyParam) key: string,
-    @Body() body: DeleteConfigDto,
-    @WriteContext() write: WriteContext,
-  ) {
-    return this.writes.submit(write, 'config.deleted', { ...body, slug, env, key });
+  @EventWrite({ summary: 'Remove an entry (its history stays)' })
+  remove(@Param() path: ConfigEntryPath, @Body() body: ReasonDto, @Write() write: WriteContext) {
+    return this.writes.submit(write, 'config.deleted', { ...body, ...path });
+  }
+
+  /** A set or a rollback: once applied, either answers the entry as the writer may see it. */
+  private writeEntry(write: WriteContext, type: EventType, path: ConfigEntryPath, body: object) {
+    const entry = () => this.config.loadEntry(path.slug, path.env, path.key, write.grant);
+    return this.writes.submit(write, type, { ...body, ...path }, entry);
   }
 }

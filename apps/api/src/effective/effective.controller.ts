@@ -6,7 +6,7 @@ import { EffectiveQueryDto } from './effective-query.dto.js';
 import { EffectiveViewService } from './effective.service.js';
 import { WatchStreams } from '../watch/watch-streams.service.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
-import { SlugParam } from '../http/validation.js';
+import { ServicePath } from '../http/path-params.dto.js';
 import { sendDocument } from '../http/request-context.js';
 import { ApiTaggedRead } from '../openapi/openapi.decorators.js';
 import { EffectiveViewSchema } from '../openapi/response.schemas.js';
@@ -28,7 +28,7 @@ export class EffectiveViewController {
   })
   @ApiTaggedRead(EffectiveViewSchema, 'The service does not exist')
   async get(
-    @Param('slug', SlugParam) slug: string,
+    @Param() { slug }: ServicePath,
     @Query() query: EffectiveQueryDto,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
@@ -36,6 +36,6 @@ export class EffectiveViewController {
     const mode = this.watch.mode(request);
     if (mode === 'stream') return this.watch.streamView(slug, query.env, request, reply);
     if (mode === 'poll') return this.watch.longPoll(slug, query.env, request, reply);
-    sendDocument(request, reply, await this.views.view(slug, query.env, audienceOf(request.grant)));
+    sendDocument(reply, await this.views.view(slug, query.env, audienceOf(request.grant)));
   }
 }

@@ -3,7 +3,7 @@ import { AcceptedEventsStore } from '#caching/accepted-events.store';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { EventLogRepository } from '#persistence/event-log.repository';
 import type { EventStatus } from '#domain/event.model';
-import { EventIdParam } from '../http/validation.js';
+import { EventPath } from '../http/path-params.dto.js';
 import { ProblemException } from '../http/problem.js';
 import { ApiValidationProblem } from '../openapi/openapi.decorators.js';
 import { EventStatusSchema } from '../openapi/response.schemas.js';
@@ -29,7 +29,7 @@ export class EventsController {
   @ApiOkResponse({ type: EventStatusSchema })
   @ApiValidationProblem()
   @ApiNotFoundResponse({ description: 'No event with this id is known' })
-  async status(@Param('eventId', EventIdParam) eventId: string): Promise<EventStatusView> {
+  async status(@Param() { eventId }: EventPath): Promise<EventStatusView> {
     const outcome = await this.eventLog.outcome(eventId);
     if (outcome) {
       const { code: _code, type: _type, ...view } = outcome;

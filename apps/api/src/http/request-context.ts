@@ -20,7 +20,6 @@ export function requestIdOf(request: AuthenticatedRequest): string {
  * and says so when PostgreSQL could not confirm that it is current.
  */
 export function sendDocument(
-  request: AuthenticatedRequest,
   reply: FastifyReply,
   document: { json: string; etag: string; stale: boolean },
   contentType = 'application/json; charset=utf-8',
@@ -32,7 +31,7 @@ export function sendDocument(
     .header('vary', 'authorization');
   if (document.stale)
     void reply.header('warning', '110 warden "Response is stale"').header('x-warden-stale', 'true');
-  if (etagMatches(request.headers['if-none-match'], document.etag)) {
+  if (etagMatches(reply.request.headers['if-none-match'], document.etag)) {
     void reply.status(304).send();
     return;
   }

@@ -1,9 +1,6 @@
-import { ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { detachFreeForm, jsonInputErrors } from '#domain/json-limits';
 import { flattenValidationErrors, type FieldError } from '#domain/validation';
-import { SLUG_PATTERN } from '#domain/service.model';
-import { ENV_PATTERN, isPolicyType } from '#domain/policy.model';
-import { CONFIG_KEY_PATTERN } from '#domain/config.model';
 import { ProblemException } from './problem.js';
 
 export function validationFailed(errors: FieldError[]): ProblemException {
@@ -21,8 +18,11 @@ export function validationFailed(errors: FieldError[]): ProblemException {
  */
 class ExactInputValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    // A custom parameter (the write context) is built by the server, not sent.
-    if (metadata.type === 'custom') return super.transform(value, metadata);
+    // A custom parameter (the write context) is built by the server, not sent; path
+    // parameters are single segments the router cut, refused by their own patterns.
+    if (metadata.type === 'custom' || metadata.type === 'param') {
+      return super.transform(value, metadata);
+    }
     const metatype = metadata.metatype ?? Object;
     const errors = jsonInputErrors(metatype, value);
     if (errors.length > 0) throw validationFailed(errors);
@@ -42,7 +42,7 @@ class ExactInputValidationPipe extends ValidationPipe {
   }
 }
 
-/** Bodies and queries: whitelist, no unknown fields, conversion; errors name the field. */
+/** Bodies, queries and paths: whitelist, no unknown fields, conversion; errors name the field. */
 export function createValidationPipe(): ValidationPipe {
   return new ExactInputValidationPipe({
     whitelist: true,
@@ -52,50 +52,3 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => validationFailed(flattenValidationErrors(errors)),
   });
 }
-
-/** Checks one path parameter against a pattern: a bad path parameter is a 400. */
-class PathParamPipe implements PipeTransform<string, string> {
-  constructor(
-    private readonly name: string,
-    private readonly test: (value: string) => boolean,
-    private readonly rule: string,
-  ) {}
-
-  transform(value: string): string {
-    if (typeof value !== 'string' || !this.test(value)) {
-      throw validationFailed([{ field: this.name, message: `${this.name} ${this.rule}` }]);
-    }
-    return value;
-  }
-}
-
-export const SlugParam = new PathParamPipe(
-  'slug',
-  (v) => SLUG_PATTERN.test(v),
-  'must match ^[a-z][a-z0-9-]{1,62}$',
-);
-export const EnvParam = new PathParamPipe(
-  'env',
-  (v) => ENV_PATTERN.test(v),
-  'must match ^[a-z][a-z0-9-]{0,31}$',
-);
-export const KeyParam = new PathParamPipe(
-  'key',
-  (v) => CONFIG_KEY_PATTERN.test(v),
-  'must match ^[a-zA-Z0-9._-]{1,128}$',
-);
-export const PolicyTypeParam = new PathParamPipe(
-  'type',
-  isPolicyType,
-  'must be rate-limit, quota, access or circuit-breaker',
-);
-export const ChangeRequestIdParam = new PathParamPipe(
-  'id',
-  (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
-  'must be a UUID',
-);
-export const EventIdParam = new PathParamPipe(
-  'eventId',
-  (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
-  'must be a UUID',
-);

@@ -33,14 +33,11 @@ export const ApiValidationProblem = () =>
 /**
  * A write that becomes an event: `202` once Kafka has it; with `Prefer: wait=N` the
  * worker's outcome instead (the resource, or a `204` for a removal; `404`/`409`/`422`
- * for a rejection). A removal's body is optional: only a change message.
+ * for a rejection). A write without a resource is a removal, whose body is optional: only a
+ * change message.
  */
-export function ApiEventWrite(options: {
-  resource?: Type<unknown>;
-  creates?: boolean;
-  removes?: boolean;
-}) {
-  const outcome = options.removes
+export function ApiEventWrite(options: { resource?: Type<unknown>; creates?: boolean }) {
+  const outcome = !options.resource
     ? [
         ApiBody({
           type: ReasonDto,

@@ -4,6 +4,7 @@ import * as serviceDtos from '#domain/service.dto';
 import * as policyDtos from '#domain/policy.dto';
 import * as configDtos from '#domain/config.dto';
 import * as eventDtos from '#domain/event.dto';
+import * as envelopeDtos from '#domain/envelope.dto';
 import * as protectionDtos from '#domain/protection.dto';
 import * as changeRequestDtos from '#domain/change-request.dto';
 import { SLUG_PATTERN } from '#domain/service.model';
@@ -11,6 +12,7 @@ import { ENV_PATTERN, POLICY_TYPES } from '#domain/policy.model';
 import { CONFIG_KEY_PATTERN } from '#domain/config.model';
 import { REQUIRED_ROLE_EXTENSION } from '../auth/roles.decorator.js';
 import * as pageQueryDtos from '../http/page-query.dto.js';
+import * as pathParamDtos from '../http/path-params.dto.js';
 import * as listServicesDtos from '../services/list-services-query.dto.js';
 import * as auditDtos from '../audit/audit-query.dto.js';
 import * as deadLetterDtos from '../admin-dlq/dead-letters.dto.js';
@@ -41,7 +43,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
 /**
  * The classes whose validation rules the document shows (see validation-keywords.ts):
- * request bodies and queries, and the answers made from them; a new `*.dto.ts` module
+ * request bodies, queries and paths, and the answers made from them; a new `*.dto.ts` module
  * belongs here.
  */
 const VALIDATED_MODELS = classesOf(
@@ -50,9 +52,11 @@ const VALIDATED_MODELS = classesOf(
   policyDtos,
   configDtos,
   eventDtos,
+  envelopeDtos,
   protectionDtos,
   changeRequestDtos,
   pageQueryDtos,
+  pathParamDtos,
   listServicesDtos,
   auditDtos,
   deadLetterDtos,

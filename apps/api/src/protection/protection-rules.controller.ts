@@ -9,7 +9,7 @@ import { RequireRole } from '../auth/roles.decorator.js';
 import { Actor } from '../admin-audit/actor.decorator.js';
 import { AdminAuditService } from '../admin-audit/admin-audit.service.js';
 import { ProblemException } from '../http/problem.js';
-import { RuleNameParam } from './rule-name.pipe.js';
+import { ProtectionRulePath } from '../http/path-params.dto.js';
 import { ProtectionRulesStore } from './protection-rules.store.js';
 
 /**
@@ -40,26 +40,26 @@ export class ProtectionRulesController {
       '`match` names tiers, environments and services (each optional; a rule matches a change that reaches one of each it names); `approvals` (1–10) is what a change request touching it needs. 201 when created, 200 when replaced.',
   })
   async put(
-    @Param('name', RuleNameParam) name: string,
-    @Body() body: PutProtectionRuleDto,
+    @Param() path: ProtectionRulePath,
+    @Body() { match, approvals, reason }: PutProtectionRuleDto,
     @Actor() actor: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<StoredProtectionRule> {
-    const match = {
-      ...(body.match.tiers ? { tiers: body.match.tiers } : {}),
-      ...(body.match.envs ? { envs: body.match.envs } : {}),
-      ...(body.match.services ? { services: body.match.services } : {}),
+    const given = {
+      ...(match.tiers ? { tiers: match.tiers } : {}),
+      ...(match.envs ? { envs: match.envs } : {}),
+      ...(match.services ? { services: match.services } : {}),
     };
     const { rule, created, before } = await this.rules.put(
-      name,
-      { match, approvals: body.approvals },
+      path.name,
+      { match: given, approvals },
       actor,
     );
     await this.audit.record({
       type: 'admin.protection-rule.set',
-      target: AdminTargets.protectionRule(name),
+      target: AdminTargets.protectionRule(path.name),
       actor,
-      reason: body.reason,
+      reason,
       ...(before ? { before: ruleOf(before) } : {}),
       after: ruleOf(rule),
     });
@@ -71,15 +71,15 @@ export class ProtectionRulesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a rule; `?reason=` is kept in the audit' })
   async remove(
-    @Param('name', RuleNameParam) name: string,
+    @Param() path: ProtectionRulePath,
     @Query() query: ReasonDto,
     @Actor() actor: string,
   ): Promise<void> {
-    const removed = await this.rules.remove(name);
-    if (!removed) throw new ProblemException(404, `There is no protection rule ${name}`);
+    const removed = await this.rules.remove(path.name);
+    if (!removed) throw new ProblemException(404, `There is no protection rule ${path.name}`);
     await this.audit.record({
       type: 'admin.protection-rule.deleted',
-      target: AdminTargets.protectionRule(name),
+      target: AdminTargets.protectionRule(path.name),
       actor,
       reason: query.reason,
       before: ruleOf(removed),

@@ -61,7 +61,7 @@ export class EffectiveFastPath implements OnModuleInit, BeforeApplicationShutdow
     for (const name in query) if (name !== 'env') return false;
     const document = this.catalog.effectiveFromMemory(slug, env, audienceOf(grant));
     if (!document) return false;
-    sendDocument(request, reply, document);
+    sendDocument(reply, document);
     this.answered++;
     return true;
   }

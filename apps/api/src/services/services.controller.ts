@@ -1,22 +1,17 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { DeleteServiceDto, RegisterServiceDto, UpdateServiceDto } from '#domain/service.dto';
+import { ReasonDto, RegisterServiceDto, UpdateServiceDto } from '#domain/service.dto';
 import { ListServicesQueryDto } from './list-services-query.dto.js';
 import { ServicesService, type ServicePage } from './services.service.js';
 import { CatalogCache } from '../read-model/catalog-cache.service.js';
 import { WritesService } from '../writes/writes.service.js';
-import { WriteContext } from '../writes/write-context.decorator.js';
-import { RequireRole } from '../auth/roles.decorator.js';
-import type { AuthenticatedRequest } from '../auth/auth.guard.js';
-import { SlugParam } from '../http/validation.js';
+import { Write, type WriteContext } from '../writes/write-context.decorator.js';
+import { EventWrite } from '../writes/event-write.decorator.js';
+import { ServicePath } from '../http/path-params.dto.js';
 import { sendDocument } from '../http/request-context.js';
 import { ProblemException } from '../http/problem.js';
-import {
-  ApiEventWrite,
-  ApiTaggedRead,
-  ApiValidationProblem,
-} from '../openapi/openapi.decorators.js';
+import { ApiTaggedRead, ApiValidationProblem } from '../openapi/openapi.decorators.js';
 import { ServicePageSchema, ServiceResourceSchema } from '../openapi/response.schemas.js';
 
 @Controller('v1/services')
@@ -28,14 +23,11 @@ export class ServicesController {
   ) {}
 
   @Post()
-  @RequireRole('writer')
-  @ApiOperation({ summary: 'Register a service' })
-  @ApiEventWrite({ resource: ServiceResourceSchema, creates: true })
-  register(@Body() body: RegisterServiceDto, @WriteContext() write: WriteContext) {
-    return this.writes.submit(write, 'service.registered', body, {
-      creates: 'always',
-      load: () => this.services.loadFresh(body.slug),
-    });
+  @EventWrite({ summary: 'Register a service', resource: ServiceResourceSchema, creates: 'always' })
+  register(@Body() body: RegisterServiceDto, @Write() write: WriteContext) {
+    return this.writes.submit(write, 'service.registered', body, () =>
+      this.services.loadFresh(body.slug),
+    );
   }
 
   @Get()
@@ -51,47 +43,26 @@ export class ServicesController {
   @Get(':slug')
   @ApiOperation({ summary: 'One service' })
   @ApiTaggedRead(ServiceResourceSchema, 'The service does not exist')
-  async get(
-    @Param('slug', SlugParam) slug: string,
-    @Req() request: AuthenticatedRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
+  async get(@Param() { slug }: ServicePath, @Res() reply: FastifyReply): Promise<void> {
     const document = await this.cache.service(slug);
     if (!document) throw new ProblemException(404, `Service ${slug} does not exist`);
-    sendDocument(request, reply, document);
+    sendDocument(reply, document);
   }
 
   @Patch(':slug')
-  @RequireRole('writer')
-  @ApiOperation({
+  @EventWrite({
     summary: 'Change a service with a JSON merge patch',
     description: '`null` removes `description`, `tags` or `links`; `slug` cannot change.',
+    resource: ServiceResourceSchema,
   })
-  @ApiEventWrite({ resource: ServiceResourceSchema })
-  update(
-    @Param('slug', SlugParam) slug: string,
-    @Body() body: UpdateServiceDto,
-    @WriteContext() write: WriteContext,
-  ) {
-    return this.writes.submit(
-      write,
-      'service.updated',
-      { ...body, slug },
-      {
-        load: () => this.services.loadFresh(slug),
-      },
-    );
+  update(@Param() path: ServicePath, @Body() body: UpdateServiceDto, @Write() write: WriteContext) {
+    const service = () => this.services.loadFresh(path.slug);
+    return this.writes.submit(write, 'service.updated', { ...body, ...path }, service);
   }
 
   @Delete(':slug')
-  @RequireRole('writer')
-  @ApiOperation({ summary: 'Remove a service with its policies and configuration' })
-  @ApiEventWrite({ removes: true })
-  remove(
-    @Param('slug', SlugParam) slug: string,
-    @Body() body: DeleteServiceDto,
-    @WriteContext() write: WriteContext,
-  ) {
-    return this.writes.submit(write, 'service.deleted', { ...body, slug });
+  @EventWrite({ summary: 'Remove a service with its policies and configuration' })
+  remove(@Param() path: ServicePath, @Body() body: ReasonDto, @Write() write: WriteContext) {
+    return this.writes.submit(write, 'service.deleted', { ...body, ...path });
   }
 }

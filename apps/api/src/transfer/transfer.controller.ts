@@ -29,7 +29,7 @@ import {
 import { TransferService, type ImportReport } from './transfer.service.js';
 import { RequireRole } from '../auth/roles.decorator.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
-import { SlugParam } from '../http/validation.js';
+import { ServicePath } from '../http/path-params.dto.js';
 import { preferredWait } from '../http/preferences.js';
 import { writerOf, requestIdOf, sendDocument } from '../http/request-context.js';
 import { ApiTaggedRead, ApiValidationProblem } from '../openapi/openapi.decorators.js';
@@ -47,11 +47,11 @@ export class TransferController {
   })
   @ApiTaggedRead(ServiceDocumentDto, 'The service does not exist')
   async export(
-    @Param('slug', SlugParam) slug: string,
+    @Param() { slug }: ServicePath,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendDocument(request, reply, await this.transfer.exportService(slug, request.grant));
+    sendDocument(reply, await this.transfer.exportService(slug, request.grant));
   }
 
   @Get('export')

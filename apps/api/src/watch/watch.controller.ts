@@ -7,7 +7,8 @@ import { parseEffectiveEtag } from '#domain/view-order';
 import { effectiveVersion } from '#domain/effective-view';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { ProblemException } from '../http/problem.js';
-import { SlugParam, validationFailed } from '../http/validation.js';
+import { validationFailed } from '../http/validation.js';
+import { ServicePath } from '../http/path-params.dto.js';
 import { CatalogCache } from '../read-model/catalog-cache.service.js';
 import { DeliveryReport, type DeliveryStatus } from './delivery-report.service.js';
 import { DeliveryQueryDto, WatchQueryDto } from './watch-query.dto.js';
@@ -64,7 +65,7 @@ export class WatchController {
       '`current` watchers hold the view with the ETag answered here, `behind` an older one (or none yet). With `event` (an audit entry\'s `eventId` of a change to this service or to a global default): `change` names the revision it brought, `delivered` watchers hold a view that includes it and `pending` do not yet ("delivered to N of N"); an event that changed neither is a 404. Each instance reports about once a second.',
   })
   async deliveryOf(
-    @Param('slug', SlugParam) slug: string,
+    @Param() { slug }: ServicePath,
     @Query() query: DeliveryQueryDto,
   ): Promise<DeliveryStatus> {
     const change =

@@ -1,9 +1,14 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { expectedVersion, preferredWait } from '../http/preferences.js';
 import type { TokenGrant } from '#config/warden-config';
 import { requestIdOf, writerOf } from '../http/request-context.js';
+import { WRITE_CREATES } from './event-write.decorator.js';
+import type { WriteAnswer } from './write-responder.js';
+
+const reflector = new Reflector();
 
 /** What a write handler needs besides its body and path: who writes, and how to answer. */
 export interface WriteContext {
@@ -17,10 +22,15 @@ export interface WriteContext {
   expectedVersion?: number;
   /** The reply the answer's status and headers are set on; its body is the handler's return. */
   reply: FastifyReply;
+  /** When an applied write answers `201`: the handler's `@EventWrite({ creates })`. */
+  creates?: WriteAnswer['creates'];
 }
 
-/** The write context of the request, read once from the token's grant and the headers. */
-export const WriteContext = createParamDecorator(
+/**
+ * `@Write() write: WriteContext`: the write context of the request, read once from the
+ * token's grant, the headers and the handler's `@EventWrite`.
+ */
+export const Write = createParamDecorator(
   (_data: unknown, context: ExecutionContext): WriteContext => {
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
@@ -30,6 +40,13 @@ export const WriteContext = createParamDecorator(
       waitSeconds: preferredWait(request.headers.prefer),
       expectedVersion: expectedVersion(request.headers['if-match']),
       reply: http.getResponse<FastifyReply>(),
+      creates: reflector.get<WriteAnswer['creates']>(WRITE_CREATES, context.getHandler()),
     };
   },
+);
+
+/** Who writes, for a handler that needs neither `Prefer` nor `If-Match` (a review). */
+export const Writer = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): ReturnType<typeof writerOf> =>
+    writerOf(context.switchToHttp().getRequest<AuthenticatedRequest>()),
 );

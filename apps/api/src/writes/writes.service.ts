@@ -10,14 +10,14 @@ export class WritesService {
   constructor(private readonly gateway: EventGateway) {}
 
   /**
-   * `data` is the body plus the path's identifiers: exactly the event's data. Without an
-   * `answer`, an applied write is a `204` (removals).
+   * `data` is the body plus the path's identifiers: exactly the event's data. `load` reads
+   * back what an applied write answers; without it, a `204` (removals).
    */
   async submit(
     context: WriteContext,
     type: EventType,
     data: object,
-    answer: WriteAnswer = {},
+    load?: WriteAnswer['load'],
   ): Promise<unknown> {
     const submitted = await this.gateway.submit(
       {
@@ -30,6 +30,9 @@ export class WritesService {
       },
       context.waitSeconds,
     );
-    return answerWrite(context.reply, submitted, context.waitSeconds, answer);
+    return answerWrite(context.reply, submitted, context.waitSeconds, {
+      creates: context.creates,
+      load,
+    });
   }
 }
