@@ -4,6 +4,7 @@
  * one view cost one API instance in memory, and how soon all of them have a change.
  */
 import { existsSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import type { BenchContext, BenchSuite, SuiteResult } from './suite.js';
 import { BenchEnvironment, type Envelope } from './support/bench-environment.js';
@@ -15,6 +16,7 @@ import {
   type ProfileWindow,
 } from './support/cpu-profile.js';
 import { round } from './support/load.js';
+import { putThrough } from './support/propagation.js';
 import { quietRoundStart, type RoundStart } from './support/quiet.js';
 import { CountingWatchers, ParsedWatcher } from './support/sse-watchers.js';
 
@@ -82,13 +84,22 @@ function registrations(): Envelope[] {
   }));
 }
 
-async function put(writer: BenchProcess, slug: string, key: string, value: string): Promise<void> {
-  const answer = await fetch(`${writer.baseUrl}/v1/services/${slug}/config/prod/${key}`, {
-    method: 'PUT',
-    headers: WRITER,
-    body: JSON.stringify({ value }),
-  });
-  await answer.arrayBuffer();
+/** The writes' kept-alive connections: fewer than the API's listen queue (see propagation.ts). */
+const WRITE_CONNECTIONS = 256;
+
+async function put(
+  agent: http.Agent,
+  writer: BenchProcess,
+  slug: string,
+  key: string,
+  value: string,
+): Promise<void> {
+  const answer = await putThrough(
+    agent,
+    `${writer.baseUrl}/v1/services/${slug}/config/prod/${key}`,
+    WRITER,
+    JSON.stringify({ value }),
+  );
   if (answer.status !== 202) throw new Error(`write answered ${answer.status}`);
 }
 
@@ -139,6 +150,7 @@ async function push(
       ),
     ),
   );
+  const agent = new http.Agent({ keepAlive: true, maxSockets: WRITE_CONNECTIONS });
   try {
     const writes = Math.round(rate * seconds);
     const started = performance.now();
@@ -151,7 +163,7 @@ async function push(
       };
       pending[i % SERVICES].set(i, write);
       inFlight.push(
-        put(writer, slugOf(i), keyOf(i), `v-${i}`).then(() => {
+        put(agent, writer, slugOf(i), keyOf(i), `v-${i}`).then(() => {
           write.accepted = true;
           if (write.seenAt !== undefined) finish(i % SERVICES, i, write.sentAt, write.seenAt);
         }),
@@ -176,6 +188,7 @@ async function push(
       maxMs: round(latencies.at(-1) ?? 0),
     };
   } finally {
+    agent.destroy();
     for (const w of watchers) w.close();
   }
 }
@@ -196,6 +209,7 @@ async function fanOut(
   ).arrayBuffer();
   const rssBefore = reader.rssBytes();
   const openedAt = performance.now();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     await watchers.open(
       reader.port,
@@ -212,7 +226,7 @@ async function fanOut(
     for (let change = 1; change <= FAN_OUT_CHANGES; change++) {
       const sent = performance.now();
       const windowStart = profileClockMicros();
-      await put(writer, FAN_OUT_SLUG, 'fan-out', `c-${change}`);
+      await put(agent, writer, FAN_OUT_SLUG, 'fan-out', `c-${change}`);
       const deadline = Date.now() + 30_000;
       while (watchers.holding(change + 1) < WATCHERS) {
         if (Date.now() > deadline)
@@ -246,6 +260,7 @@ async function fanOut(
       spreadMs: quantile(spreads, 0.5),
     };
   } finally {
+    agent.destroy();
     watchers.close();
   }
 }

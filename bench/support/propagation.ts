@@ -61,7 +61,7 @@ const count = (tally: Record<string, number>, key: string) => {
   tally[key] = (tally[key] ?? 0) + 1;
 };
 
-interface Answer {
+export interface Answer {
   status: number;
   retryAfter?: string;
 }
@@ -71,7 +71,12 @@ interface Answer {
  * finds none free, and a rate the API does not keep up with then becomes thousands of
  * connection attempts that overflow the API's listen queue (the kernel resets them).
  */
-function put(agent: http.Agent, url: string, headers: Record<string, string>, body: string) {
+export function putThrough(
+  agent: http.Agent,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+) {
   return new Promise<Answer>((resolve, reject) => {
     const request = http.request(
       url,
@@ -187,7 +192,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
     const url = `${run.writerUrl}/v1/services/${run.slugOf(service)}/config/prod/${key}`;
     let answer: Answer;
     try {
-      answer = await put(agent, url, run.headers, JSON.stringify({ value }));
+      answer = await putThrough(agent, url, run.headers, JSON.stringify({ value }));
     } catch (error) {
       count(unanswered, describeError(error));
       return false;
