@@ -105,12 +105,23 @@ export async function loadAggregates(
   return states;
 }
 
-function uniqueEntries(events: DomainEvent[]): { slug: string; env: string; key: string }[] {
-  const entries = new Map<string, { slug: string; env: string; key: string }>();
+interface EntryName {
+  slug: string;
+  env: string;
+  key: string;
+}
+
+/** One configuration entry's identity as a map key. */
+function entryKey({ slug, env, key }: EntryName): string {
+  return JSON.stringify([slug, env, key]);
+}
+
+function uniqueEntries(events: DomainEvent[]): EntryName[] {
+  const entries = new Map<string, EntryName>();
   for (const event of events) {
     if (!event.type.startsWith('config.')) continue;
-    const { slug, env, key } = event.data as { slug: string; env: string; key: string };
-    entries.set(JSON.stringify([slug, env, key]), { slug, env, key });
+    const { slug, env, key } = event.data as EntryName;
+    entries.set(entryKey({ slug, env, key }), { slug, env, key });
   }
   return [...entries.values()];
 }
@@ -126,21 +137,21 @@ function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
 }
 
 function historyBySlug(loaded: LoadedRows): Map<string, ConfigLineage[]> {
-  const entry = (row: { slug: string; env: string; key: string }) =>
-    JSON.stringify([row.slug, row.env, row.key]);
-  const targets = groupBy(loaded.targets, entry);
+  const targets = groupBy(loaded.targets, entryKey);
   const lineages = loaded.maxima.map((row) => ({
     slug: row.slug,
     lineage: {
       env: row.env,
       key: row.key,
       lastVersion: Number(row.max),
-      versions: (targets.get(entry(row)) ?? []).map(({ version, value, description, secret }) => {
-        const target: ConfigVersion = { version, value };
-        if (description !== null) target.description = description;
-        if (secret) target.secret = true;
-        return target;
-      }),
+      versions: (targets.get(entryKey(row)) ?? []).map(
+        ({ version, value, description, secret }) => {
+          const target: ConfigVersion = { version, value };
+          if (description !== null) target.description = description;
+          if (secret) target.secret = true;
+          return target;
+        },
+      ),
     } satisfies ConfigLineage,
   }));
   const out = new Map<string, ConfigLineage[]>();
