@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { KafkaSecurity } from '#config/producer-identity';
+import { fixRequestQueueIdleLoop } from './request-queue-fix.js';
 
 export interface KafkaClientOptions {
   clientId: string;
@@ -11,6 +12,7 @@ export interface KafkaClientOptions {
 }
 
 export function createKafka(options: KafkaClientOptions): Kafka {
+  fixRequestQueueIdleLoop();
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
