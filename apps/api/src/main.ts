@@ -24,8 +24,8 @@ export async function createApiApp(config: WardenConfig): Promise<NestFastifyApp
   const log = createLogger('api', config.logLevel);
   const registry = createRegistry('api');
   const frontDoor = new FrontDoor(registry);
-  // The instance is made here, not by the adapter, so that the front door's hooks come
-  // before the ones the adapter adds in its constructor.
+  // The instance is made here, not by the adapter, so that the front door's server and
+  // hooks come before the ones the adapter adds in its constructor.
   const instance = Fastify({
     bodyLimit: MAX_BODY_BYTES,
     // `__proto__` and `constructor` are plain data inside configuration values (JSON.parse
@@ -35,6 +35,7 @@ export async function createApiApp(config: WardenConfig): Promise<NestFastifyApp
     // Config keys may be 128 characters long; Fastify's default stops path parameters at 100.
     routerOptions: { maxParamLength: 256 },
     genReqId: frontDoor.requestId,
+    serverFactory: frontDoor.serverFactory,
     ...serverTimeouts(config.http),
   });
   frontDoor.install(instance);

@@ -23,8 +23,9 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], 2000) end
 return n`;
 
 /**
- * WARDEN_RATE_LIMIT requests per second per token, before anything else runs (the fast
- * lane of the hot read included). Beyond it: 429 with Retry-After and the RateLimit
+ * WARDEN_RATE_LIMIT requests per second per token, the front door's gate: before anything
+ * else runs, the early answer of the hot read included (which a gated instance tries after
+ * the gate instead of in front of Fastify). Beyond it: 429 with Retry-After and the RateLimit
  * headers. Redis away: requests pass (a limit must not turn a cache outage into an
  * outage of reads) and the failure is logged once per second.
  */
@@ -45,19 +46,20 @@ export class RateLimiter implements OnModuleInit {
     const limit = this.config.rateLimit;
     if (limit <= 0) return;
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onRequest', async (request, reply) => {
+    fastify.frontDoor.gateWith(async (request, reply) => {
       const grant = this.access.identify(request.headers.authorization);
-      if (!grant) return;
+      if (!grant) return true;
       const count = await this.count(grant.actor, Math.floor(Date.now() / 1000));
-      if (count === undefined) return;
+      if (count === undefined) return true;
       // The window is the current second: it resets within one.
       void reply.headers({
         'ratelimit-limit': String(limit),
         'ratelimit-remaining': String(Math.max(0, limit - count)),
         'ratelimit-reset': '1',
       });
-      if (count > limit) return this.refuse(reply, limit, grant.actor);
-      return undefined;
+      if (count <= limit) return true;
+      this.refuse(reply, limit, grant.actor);
+      return false;
     });
   }
 
@@ -75,13 +77,13 @@ export class RateLimiter implements OnModuleInit {
     }
   }
 
-  private refuse(reply: FastifyReply, limit: number, tokenName: string): FastifyReply {
+  private refuse(reply: FastifyReply, limit: number, tokenName: string): void {
     const { problem, headers } = toProblem(
       new ProblemException(429, `The token ${tokenName} may send ${limit} requests per second`, {
         headers: { 'retry-after': '1' },
       }),
     );
-    return reply
+    void reply
       .status(429)
       .headers(headers)
       .type(PROBLEM_CONTENT_TYPE)

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import type { TokenGrant } from '#config/warden-config';
@@ -15,25 +16,68 @@ export function requestIdOf(request: AuthenticatedRequest): string {
   return String(request.id);
 }
 
+/** A JSON document as it is sent: its text, its ETag, and whether PostgreSQL could confirm it. */
+export interface SentDocument {
+  json: string;
+  etag: string;
+  stale: boolean;
+}
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+const STALE_WARNING = '110 warden "Response is stale"';
+
 /**
  * Sends a cached JSON document as is (no re-serialisation), honouring If-None-Match,
  * and says so when PostgreSQL could not confirm that it is current.
  */
 export function sendDocument(
   reply: FastifyReply,
-  document: { json: string; etag: string; stale: boolean },
-  contentType = 'application/json; charset=utf-8',
+  document: SentDocument,
+  contentType = JSON_CONTENT_TYPE,
 ): void {
   // The same ETag may carry a secret masked or opened, depending on the token.
   void reply
     .header('etag', document.etag)
     .header('cache-control', 'no-cache')
     .header('vary', 'authorization');
-  if (document.stale)
-    void reply.header('warning', '110 warden "Response is stale"').header('x-warden-stale', 'true');
+  if (document.stale) void reply.header('warning', STALE_WARNING).header('x-warden-stale', 'true');
   if (etagMatches(reply.request.headers['if-none-match'], document.etag)) {
     void reply.status(304).send();
     return;
   }
   void reply.type(contentType).send(document.json);
+}
+
+/**
+ * `sendDocument` without Fastify, for the front door's early answer: the same status and
+ * headers (with the request id that Fastify's hook would add), written in one call.
+ */
+export function writeDocument(
+  response: ServerResponse,
+  document: SentDocument,
+  requestId: string,
+): 200 | 304 {
+  const headers = [
+    'x-request-id',
+    requestId,
+    'etag',
+    document.etag,
+    'cache-control',
+    'no-cache',
+    'vary',
+    'authorization',
+  ];
+  if (document.stale) headers.push('warning', STALE_WARNING, 'x-warden-stale', 'true');
+  if (etagMatches(response.req.headers['if-none-match'], document.etag)) {
+    response.writeHead(304, headers).end();
+    return 304;
+  }
+  headers.push(
+    'content-type',
+    JSON_CONTENT_TYPE,
+    'content-length',
+    String(Buffer.byteLength(document.json)),
+  );
+  response.writeHead(200, headers).end(document.json);
+  return 200;
 }
