@@ -42,20 +42,37 @@ export class WriteStages {
   }
 }
 
+/** Cache hits and misses per tier, as plain counts (see `apiMetrics`). */
+export interface CacheCounts {
+  hits: Record<'l1' | 'l2' | 'db', number>;
+  misses: Record<'l1' | 'l2', number>;
+}
+
 export function apiMetrics(registry: Registry) {
+  // Counted as plain numbers and handed to prom-client only when /metrics is scraped: a
+  // labelled child's `inc` hashes its labels on every call, and every hot read is a hit.
+  const cacheCounts: CacheCounts = { hits: { l1: 0, l2: 0, db: 0 }, misses: { l1: 0, l2: 0 } };
+  const collectFrom = (counts: Record<string, number>) =>
+    function (this: Counter<'tier'>) {
+      this.reset();
+      for (const [tier, count] of Object.entries(counts)) if (count > 0) this.inc({ tier }, count);
+    };
   return {
     writeStages: new WriteStages(registry),
+    cacheCounts,
     cacheHits: new Counter({
       name: 'warden_cache_hits_total',
       help: 'Cache hits per tier (l1 memory, l2 redis, db the record)',
       labelNames: ['tier'] as const,
       registers: [registry],
+      collect: collectFrom(cacheCounts.hits),
     }),
     cacheMisses: new Counter({
       name: 'warden_cache_misses_total',
       help: 'Cache misses per tier',
       labelNames: ['tier'] as const,
       registers: [registry],
+      collect: collectFrom(cacheCounts.misses),
     }),
     propagation: new Histogram({
       name: 'warden_propagation_delay_seconds',

@@ -5,17 +5,12 @@ import type { CacheObserver } from '#caching/tiered-cache';
 import { apiMetrics } from '#observability/metrics';
 import { API_METRICS, type ApiMetrics } from '../api.constants.js';
 
-/** Counts hits and misses per tier on `/metrics`, with the label children bound once (hot path). */
+/** Counts hits and misses per tier for `/metrics` (plain counts: this is on the hot path). */
 function metricsObserver(metrics: ApiMetrics): CacheObserver {
-  const hits = {
-    l1: metrics.cacheHits.labels('l1'),
-    l2: metrics.cacheHits.labels('l2'),
-    db: metrics.cacheHits.labels('db'),
-  };
-  const misses = { l1: metrics.cacheMisses.labels('l1'), l2: metrics.cacheMisses.labels('l2') };
+  const { hits, misses } = metrics.cacheCounts;
   return {
-    hit: (tier) => hits[tier].inc(),
-    miss: (tier) => misses[tier].inc(),
+    hit: (tier) => hits[tier]++,
+    miss: (tier) => misses[tier]++,
   };
 }
 
