@@ -54,6 +54,17 @@ export interface ConsumerOptions {
 
 type Listener = Parameters<Consumer['on']>;
 
+/** The batches of one partition handed out by kafkajs, applied one after the other. */
+interface PartitionLane {
+  /** The batch applying and those waiting behind it, in order. */
+  queued: Promise<void>[];
+  /** Moves on when the lane stops short: the batches queued before are not applied. */
+  epoch: number;
+}
+
+/** Batches per partition applying or waiting: one applies while the next is fetched. */
+const LANE_DEPTH = 2;
+
 /**
  * The consumer loop: in order per partition, an offset is committed only after its
  * messages were applied (or dead-lettered), so a crash re-delivers and never skips.
@@ -67,6 +78,7 @@ export class EventConsumer {
   private stopping = false;
   private restartTimer?: NodeJS.Timeout;
   private inFlight = 0;
+  private readonly lanes = new Map<string, PartitionLane>();
   private readonly idle: (() => void)[] = [];
   /** Per partition, the offset commit in flight and the latest offset still to commit. */
   private readonly commits = new Map<
@@ -152,20 +164,70 @@ export class EventConsumer {
     this.restartTimer.unref();
   }
 
+  /**
+   * Hands the batch to its partition's lane and returns at once, so that kafkajs fetches
+   * the next batches (it fetches again only once every batch it handed out returned)
+   * while this one is applied, and a slow partition does not hold up the others. The
+   * fetch position moves past the batch now; its offsets are committed only once it is
+   * applied, and a lane that stops short (a rebalance, the broker away) is sought back to
+   * its first message not applied. At most one batch waits behind the one applying.
+   */
   private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (this.stopping || batch.messages.length === 0) return;
+    const key = `${batch.topic}:${batch.partition}`;
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { queued: [], epoch: 0 };
+      this.lanes.set(key, lane);
+    }
+    while (lane.queued.length >= LANE_DEPTH) await lane.queued[0];
     if (this.stopping) return;
+    const epoch = lane.epoch;
+    const current = () => lane.epoch === epoch;
+    const previous = lane.queued.at(-1) ?? Promise.resolve();
+    payload.resolveOffset(batch.lastOffset());
     this.inFlight += 1;
-    try {
-      await this.processRuns(payload);
-    } finally {
+    const applied = previous
+      .then(() => this.applyInLane(payload, lane, current))
+      .catch((error: unknown) => this.hooks.onCrash?.(error, true));
+    lane.queued.push(applied);
+    void applied.finally(() => {
+      lane.queued = lane.queued.filter((queued) => queued !== applied);
       this.inFlight -= 1;
       if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+    });
+  }
+
+  private async applyInLane(
+    payload: EachBatchPayload,
+    lane: PartitionLane,
+    current: () => boolean,
+  ): Promise<void> {
+    const { batch } = payload;
+    const progress = { next: batch.messages[0].offset as string | undefined };
+    try {
+      await this.processRuns(payload, current, progress);
+    } catch {
+      // The heartbeat after a commit failed (a rebalance): kafkajs rejoins by itself.
+    }
+    if (progress.next === undefined || !current() || this.stopping) return;
+    lane.epoch += 1;
+    try {
+      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: progress.next });
+    } catch {
+      // Not running any more: it starts from the committed offset again.
     }
   }
 
-  private async processRuns(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    const owned = () => isRunning() && !isStale() && !this.stopping;
+  private async processRuns(
+    payload: EachBatchPayload,
+    current: () => boolean,
+    progress: { next?: string },
+  ): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale } = payload;
+    // Stale: a seek (a replay's start, or this lane's own rewind) supersedes the batch.
+    const owned = () => isRunning() && !isStale() && current() && !this.stopping;
     const size = this.options.maxBatchSize ?? 500;
     for (let start = 0; start < batch.messages.length; start += size) {
       if (!owned()) return;
@@ -175,8 +237,8 @@ export class EventConsumer {
       const done = await this.processRun(run, heartbeat, owned);
       if (done === 0) return;
       const last = run[done - 1].offset;
-      resolveOffset(last);
       const next = (BigInt(last) + 1n).toString();
+      progress.next = done < run.length ? next : batch.messages[start + size]?.offset;
       this.commit(batch.topic, batch.partition, next, batch.highWatermark);
       await heartbeat();
       if (done < run.length) return;

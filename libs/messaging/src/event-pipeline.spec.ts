@@ -89,6 +89,46 @@ describe('producer and consumer on a real Kafka broker', () => {
     }
   });
 
+  it('goes on applying the other partitions while one partition waits for its handler', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const started: number[] = [];
+    const applied: { value: string; partition: number }[] = [];
+    const consumer = new EventConsumer(
+      env.kafka,
+      { groupId: `${consumerGroup(env.namespace)}.lanes`, topic: env.topics.Events },
+      {
+        handle: async (message: IncomingMessage) => {
+          const value = message.value!.toString();
+          if (!value.startsWith('lane-')) return;
+          if (value === 'lane-slow') {
+            started.push(message.partition);
+            await gate;
+          }
+          applied.push({ value, partition: message.partition });
+        },
+        isTransient: () => false,
+        onPoison: async () => undefined,
+      },
+    );
+    await consumer.start();
+    try {
+      await publisher.publish({ topic: env.topics.Events, key: 'service:a', value: 'lane-slow' });
+      await eventually(() => expect(started).toHaveLength(1), { timeoutMs: 30_000 });
+      // Published once the slow message is being handled: a later fetch has to bring it.
+      await publisher.publish({ topic: env.topics.Events, key: 'service:c', value: 'lane-fast' });
+      await eventually(() => expect(applied.map((m) => m.value)).toEqual(['lane-fast']), {
+        timeoutMs: 30_000,
+      });
+      expect(applied[0].partition).not.toBe(started[0]);
+      release();
+      await eventually(() => expect(applied).toHaveLength(2), { timeoutMs: 30_000 });
+    } finally {
+      release();
+      await consumer.stop();
+    }
+  });
+
   it('refuses to publish to a broker that is not there, promptly', async () => {
     const { createKafka } = await import('./kafka-client.js');
     const nowhere = new EventPublisher(
