@@ -1,4 +1,5 @@
 import type { Consumer, ConsumerEvents, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { PartitionLanes, type LaneTicket } from './partition-lanes.js';
 
 export interface IncomingMessage {
   topic: string;
@@ -54,17 +55,6 @@ export interface ConsumerOptions {
 
 type Listener = Parameters<Consumer['on']>;
 
-/** The batches of one partition handed out by kafkajs, applied one after the other. */
-interface PartitionLane {
-  /** The batch applying and those waiting behind it, in order. */
-  queued: Promise<void>[];
-  /** Moves on when the lane stops short: the batches queued before are not applied. */
-  epoch: number;
-}
-
-/** Batches per partition applying or waiting: one applies while the next is fetched. */
-const LANE_DEPTH = 2;
-
 /**
  * The consumer loop: in order per partition, an offset is committed only after its
  * messages were applied (or dead-lettered), so a crash re-delivers and never skips.
@@ -77,9 +67,7 @@ export class EventConsumer {
   private readonly listeners: Listener[] = [];
   private stopping = false;
   private restartTimer?: NodeJS.Timeout;
-  private inFlight = 0;
-  private readonly lanes = new Map<string, PartitionLane>();
-  private readonly idle: (() => void)[] = [];
+  private readonly lanes = new PartitionLanes();
   /** Per partition, the offset commit in flight and the latest offset still to commit. */
   private readonly commits = new Map<
     string,
@@ -108,6 +96,9 @@ export class EventConsumer {
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     for (const listener of this.listeners) consumer.on(...listener);
+    // Emitted once every batch of the last generation was handed out (kafkajs rejoins
+    // only then), before the first fetch of the new one.
+    consumer.on(consumer.events.GROUP_JOIN, () => this.lanes.abandonAll());
     consumer.on(consumer.events.CRASH, (event) => {
       this.hooks.onCrash?.(event.payload.error, !this.stopping);
       // kafkajs restarts itself after a retriable crash; after any other it stays down,
@@ -169,50 +160,38 @@ export class EventConsumer {
    * the next batches (it fetches again only once every batch it handed out returned)
    * while this one is applied, and a slow partition does not hold up the others. The
    * fetch position moves past the batch now; its offsets are committed only once it is
-   * applied, and a lane that stops short (a rebalance, the broker away) is sought back to
-   * its first message not applied. At most one batch waits behind the one applying.
+   * applied, and a lane that stops short (the broker away, a heartbeat that meets a
+   * rebalance) is sought back to its first message not applied. At most one batch waits
+   * behind the one applying.
    */
   private async processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (this.stopping || batch.messages.length === 0) return;
-    const key = `${batch.topic}:${batch.partition}`;
-    let lane = this.lanes.get(key);
-    if (!lane) {
-      lane = { queued: [], epoch: 0 };
-      this.lanes.set(key, lane);
-    }
-    while (lane.queued.length >= LANE_DEPTH) await lane.queued[0];
-    if (this.stopping) return;
-    const epoch = lane.epoch;
-    const current = () => lane.epoch === epoch;
-    const previous = lane.queued.at(-1) ?? Promise.resolve();
+    const ticket = await this.lanes.enter(batch.topic, batch.partition);
+    // Not resolved: kafkajs fetches the batch again, from the seek that is pending (a
+    // rewind of its lane, a replay's start) or from the committed offset (a new generation).
+    if (this.stopping || !ticket.current() || payload.isStale()) return;
     payload.resolveOffset(batch.lastOffset());
-    this.inFlight += 1;
-    const applied = previous
-      .then(() => this.applyInLane(payload, lane, current))
-      .catch((error: unknown) => this.hooks.onCrash?.(error, true));
-    lane.queued.push(applied);
-    void applied.finally(() => {
-      lane.queued = lane.queued.filter((queued) => queued !== applied);
-      this.inFlight -= 1;
-      if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
-    });
+    ticket.enqueue(() =>
+      this.applyInLane(payload, ticket).catch((error: unknown) =>
+        this.hooks.onCrash?.(error, true),
+      ),
+    );
   }
 
-  private async applyInLane(
-    payload: EachBatchPayload,
-    lane: PartitionLane,
-    current: () => boolean,
-  ): Promise<void> {
+  private async applyInLane(payload: EachBatchPayload, ticket: LaneTicket): Promise<void> {
     const { batch } = payload;
     const progress = { next: batch.messages[0].offset as string | undefined };
     try {
-      await this.processRuns(payload, current, progress);
+      await this.processRuns(payload, ticket.current, progress);
     } catch {
       // The heartbeat after a commit failed (a rebalance): kafkajs rejoins by itself.
     }
-    if (progress.next === undefined || !current() || this.stopping) return;
-    lane.epoch += 1;
+    // Only a batch that still counts seeks: one whose lane moved on, or that a pending
+    // seek supersedes, would move the position past messages that nobody applied.
+    if (progress.next === undefined || this.stopping || !ticket.current()) return;
+    if (!payload.isRunning() || payload.isStale()) return;
+    ticket.rewind();
     try {
       this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: progress.next });
     } catch {
@@ -362,7 +341,7 @@ export class EventConsumer {
     this.stopping = true;
     clearTimeout(this.restartTimer);
     // Let the runs in flight finish and commit (no new one starts), then leave the group.
-    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.lanes.settled();
     await Promise.all([...this.commits.values()].map((c) => c.done));
     await this.consumer.disconnect();
   }
