@@ -19,6 +19,7 @@ import { BenchProcess } from './support/bench-process.js';
 import { round } from './support/load.js';
 import { profileMarkdown, summariseProfile } from './support/cpu-profile.js';
 import { measurePropagation, type PropagationFigures } from './support/propagation.js';
+import { cpuMarkdown, cpuShares, cpuSnapshot, type CpuShare } from './support/cpu-census.js';
 import { quietRoundStart, type RoundStart } from './support/quiet.js';
 import { attempt, failed, type FailedRound } from './support/round.js';
 import {
@@ -74,7 +75,8 @@ interface AcceptFigures {
   failed: number;
 }
 
-type PropagationRound = PropagationFigures & RoundStart & { stages: StageQuantiles[] };
+type PropagationRound = PropagationFigures &
+  RoundStart & { stages: StageQuantiles[]; cpu: CpuShare[] };
 type PropagationRuns = (PropagationRound | (FailedRound & { writesPerSecond: number }))[];
 
 /** Each round measured, or why it could not be: one failed round does not stop the others. */
@@ -461,6 +463,9 @@ async function propagation(bench: WriteBench, context: BenchContext): Promise<Pr
         await bench.caughtUp(300_000);
         const before = await scrapeStages(metricsOf);
         const start = await quietRoundStart();
+        const census = () =>
+          cpuSnapshot({ worker: worker.pid, 'writer API': writer.pid, 'reader API': reader.pid });
+        const cpuBefore = census();
         const figures = await measurePropagation({
           writerUrl: writer.baseUrl,
           readerUrl: reader.baseUrl,
@@ -475,6 +480,7 @@ async function propagation(bench: WriteBench, context: BenchContext): Promise<Pr
           connections: PROPAGATION_CONNECTIONS,
           readers: READERS,
         });
+        const cpu = cpuShares(cpuBefore, census(), figures.accepted);
         context.log(`${label(writesPerSecond)}: ${JSON.stringify(figures)}`);
         const gone = Object.entries(named).filter(([, p]) => p.exitState());
         if (gone.length) {
@@ -487,7 +493,7 @@ async function propagation(bench: WriteBench, context: BenchContext): Promise<Pr
         await bench.caughtUp(60_000);
         const stages = stageQuantiles(stageDelta(await scrapeStages(metricsOf), before));
         context.log(`stages at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(stages)}`);
-        return { ...figures, ...start, stages };
+        return { ...figures, ...start, stages, cpu };
       });
       runs.push(failed(run) ? { writesPerSecond, ...run } : run);
     }
@@ -504,6 +510,9 @@ const TARGETS = {
   sequentialP50Ms: 8,
   sequentialP99Ms: 20,
 };
+
+const rateLabel = (writesPerSecond: number) =>
+  writesPerSecond ? `${writesPerSecond} writes/s` : 'one at a time';
 
 const rateOf = (writesPerSecond: number) =>
   writesPerSecond === 0 ? 'one write at a time' : `${writesPerSecond} writes/s`;
@@ -577,10 +586,9 @@ function markdown(f: WritePathFigures): string {
         ? []
         : [
             '',
-            stagesMarkdown(
-              p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one at a time',
-              p.stages,
-            ),
+            stagesMarkdown(rateLabel(p.writesPerSecond), p.stages),
+            '',
+            cpuMarkdown(rateLabel(p.writesPerSecond), 'write accepted', p.cpu),
           ],
     ),
   ].join('\n');
