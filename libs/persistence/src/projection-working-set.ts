@@ -216,32 +216,28 @@ export class ProjectionWorkingSet {
   /** The caches hold what a read from PostgreSQL would answer (jsonb normalised). */
   private takeStored(stored: StoredRows): void {
     const services = new Map(stored.services.map((row) => [row.slug, toServiceResource(row)]));
-    const policies = new Map(
-      stored.policies.map((row) => [JSON.stringify([row.slug, row.type, row.env]), row]),
-    );
-    const config = new Map(
-      stored.config.map((row) => [JSON.stringify([row.slug, row.env, row.key]), row]),
-    );
-    for (const slug of new Set([
-      ...services.keys(),
-      ...stored.policies.map((row) => row.slug),
-      ...stored.config.map((row) => row.slug),
-    ])) {
+    const policies = bySlug(stored.policies, (p) => `${p.type}\u0000${p.env}`);
+    const config = bySlug(stored.config, (c) => `${c.env}\u0000${c.key}`);
+    for (const slug of new Set([...services.keys(), ...policies.keys(), ...config.keys()])) {
       const aggregate = serviceAggregate(slug);
       const state = this.current.get(aggregate) as ServiceAggregate;
-      const policyOf = (p: ServiceAggregate['policies'][number]) => {
-        const row = policies.get(JSON.stringify([p.slug, p.type, p.env]));
-        return row ? toPolicyResource(row) : p;
-      };
-      const entryOf = (c: ServiceAggregate['config'][number]) => {
-        const row = config.get(JSON.stringify([c.slug, c.env, c.key]));
-        return row ? toConfigResource(row) : c;
-      };
+      const storedPolicies = policies.get(slug);
+      const storedConfig = config.get(slug);
       this.current.set(aggregate, {
         ...state,
         ...(services.has(slug) ? { service: services.get(slug) } : {}),
-        policies: policies.size > 0 ? state.policies.map(policyOf) : state.policies,
-        config: config.size > 0 ? state.config.map(entryOf) : state.config,
+        policies: storedPolicies
+          ? state.policies.map((p) => {
+              const row = storedPolicies.get(`${p.type}\u0000${p.env}`);
+              return row ? toPolicyResource(row) : p;
+            })
+          : state.policies,
+        config: storedConfig
+          ? state.config.map((c) => {
+              const row = storedConfig.get(`${c.env}\u0000${c.key}`);
+              return row ? toConfigResource(row) : c;
+            })
+          : state.config,
       });
     }
     for (const row of stored.defaults) {
@@ -297,4 +293,18 @@ export class ProjectionWorkingSet {
     }
     return out;
   }
+}
+
+/** Rows by their service, then by their key within it. */
+function bySlug<R extends { slug: string }>(
+  rows: R[],
+  keyOf: (row: R) => string,
+): Map<string, Map<string, R>> {
+  const out = new Map<string, Map<string, R>>();
+  for (const row of rows) {
+    const group = out.get(row.slug) ?? new Map<string, R>();
+    group.set(keyOf(row), row);
+    out.set(row.slug, group);
+  }
+  return out;
 }
