@@ -18,6 +18,7 @@ import {
 import { round } from './support/load.js';
 import { putThrough } from './support/propagation.js';
 import { quietRoundStart, type RoundStart } from './support/quiet.js';
+import { cpuMarkdown, cpuShares, cpuSnapshot, type CpuShare } from './support/cpu-census.js';
 import { CountingWatchers, ParsedWatcher } from './support/sse-watchers.js';
 
 const READER = { authorization: 'Bearer dev-reader' };
@@ -36,6 +37,8 @@ const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const READER_PROFILE = 'watch-reader.cpuprofile';
 
 interface PushFigures extends RoundStart {
+  /** Who used the cores over the run, per write. */
+  cpu: CpuShare[];
   writesPerSecond: number;
   writes: number;
   p50Ms: number;
@@ -113,7 +116,7 @@ async function push(
   reader: BenchProcess,
   rate: number,
   seconds: number,
-): Promise<Omit<PushFigures, keyof RoundStart>> {
+): Promise<Omit<PushFigures, keyof RoundStart | 'cpu'>> {
   // Per service, the writes not yet received: when each was sent, whether its 202 came,
   // when its view did.
   const pending = Array.from(
@@ -283,6 +286,10 @@ function markdown(f: WatchFigures): string {
       'worker. The fan-out watchers are raw sockets that only count `event: view` markers ' +
       '(no HTTP or SSE parsing), so that their own cost per event stays small beside the ' +
       "server's; the push watchers parse their one stream each.",
+    ...f.push.flatMap((p) => [
+      '',
+      cpuMarkdown(`push at ${p.writesPerSecond} writes/s`, 'write', p.cpu),
+    ]),
   ].join('\n');
 }
 
@@ -337,7 +344,8 @@ export const watchSuite: BenchSuite = {
         start('api'),
         start('api', PROFILE_DIR ? READER_PROFILE : undefined),
       ]);
-      void worker;
+      const census = () =>
+        cpuSnapshot({ worker: worker.pid, 'writer API': writer.pid, "watchers' API": reader.pid });
       const services = registrations();
       await env.publish(services);
       await env.applied(services.length, 120_000);
@@ -347,9 +355,11 @@ export const watchSuite: BenchSuite = {
       const pushRuns: PushFigures[] = [];
       for (const rate of RATES) {
         const quiet = await quietRoundStart();
+        const before = census();
         const figures = await push(writer, reader, rate, context.options.durationSeconds);
-        context.log(`push at ${rate} writes/s: ${JSON.stringify(figures)}`);
-        pushRuns.push({ ...figures, ...quiet });
+        const cpu = cpuShares(before, census(), figures.writes);
+        context.log(`push at ${rate} writes/s: ${JSON.stringify({ ...figures, cpu })}`);
+        pushRuns.push({ ...figures, ...quiet, cpu });
       }
       const quiet = await quietRoundStart();
       const fan = { ...(await fanOut(writer, reader, context.log, windows)), ...quiet };

@@ -70,6 +70,10 @@ export class BenchProcess {
     }
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   /** Resident memory as the kernel counts it (VmRSS), in bytes. */
   rssBytes(): number {
     const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');

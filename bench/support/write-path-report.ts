@@ -1,0 +1,131 @@
+/** The write-path bench's figures, and the table and notes that `bench/results/latest.md` shows. */
+import type { PropagationFigures } from './propagation.js';
+import { cpuMarkdown, type CpuShare } from './cpu-census.js';
+import type { RoundStart } from './quiet.js';
+import { failed, type FailedRound } from './round.js';
+import { stagesMarkdown, type StageQuantiles } from './write-stages.js';
+import { PROPAGATION_CONNECTIONS } from './write-bench.js';
+
+export interface ApplyFigures {
+  events: number;
+  eventsPerSecond: number;
+  /** The worker's CPU time (user + system) per event applied: what load does not move. */
+  workerCpuMicrosPerEvent: number;
+  bareConsumerPerSecond: number;
+  ratio: number;
+}
+
+export interface AcceptFigures {
+  connections: number;
+  acceptedPerSecond: number;
+  bareProducerPerSecond: number;
+  ratio: number;
+  failed: number;
+}
+
+export type PropagationRound = PropagationFigures &
+  RoundStart & { stages: StageQuantiles[]; cpu: CpuShare[] };
+export type PropagationRuns = (PropagationRound | (FailedRound & { writesPerSecond: number }))[];
+
+/** Each round measured, or why it could not be: one failed round does not stop the others. */
+export interface WritePathFigures {
+  apply: (ApplyFigures & RoundStart) | FailedRound;
+  /** The same backlog of changes from an outside producer: unsigned, validated in full. */
+  applyOutside?: (ApplyFigures & RoundStart) | FailedRound;
+  /** Markdown of the worker's CPU profile of the apply phase (BENCH_PROFILE_DIR). */
+  profile?: string;
+  /** Absent in a quick run (BENCH_WRITE_QUICK). */
+  accept?: (AcceptFigures & RoundStart) | FailedRound;
+  propagation: PropagationRuns;
+}
+
+export const TARGETS = {
+  applyPerSecond: 12_000,
+  acceptPerSecond: 6_000,
+  p99At500Ms: 50,
+  sequentialP50Ms: 8,
+  sequentialP99Ms: 20,
+};
+
+export const rateLabel = (writesPerSecond: number) =>
+  writesPerSecond ? `${writesPerSecond} writes/s` : 'one at a time';
+
+export const rateOf = (writesPerSecond: number) =>
+  writesPerSecond === 0 ? 'one write at a time' : `${writesPerSecond} writes/s`;
+
+/** What a propagation round met besides `202`s, in words; empty when it met nothing. */
+export function mishaps(p: PropagationRound): string {
+  const tally = (what: string, counts: Record<string, number>) =>
+    Object.entries(counts).map(([reason, n]) => `${n} ${what} (${reason})`);
+  return [
+    ...tally('refused', p.refused),
+    ...tally('unanswered', p.unanswered),
+    ...tally('reads failed', p.failedReads),
+    ...(p.notVisible ? [`${p.notVisible} not visible within 10 s`] : []),
+  ].join(', ');
+}
+
+export function writePathMarkdown(f: WritePathFigures): string {
+  const met = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const load = (r: RoundStart) => `${r.loadAverage}${r.valid ? '' : ' (INVALID: not quiet)'}`;
+  const failedRow = (what: string, r: FailedRound) =>
+    `| ${what} | **failed**: ${r.error} | | | | |`;
+  const propagationRow = (p: PropagationRuns[number]) => {
+    const what = `propagation: \`202\` on one API → visible in the effective view (GET) of another, ${rateOf(p.writesPerSecond)}`;
+    if (failed(p)) return failedRow(what, p);
+    const target =
+      p.writesPerSecond === 500
+        ? `p99 ≤ ${TARGETS.p99At500Ms} ms: ${met(p.p99Ms <= TARGETS.p99At500Ms)}`
+        : p.writesPerSecond === 0
+          ? `p50 ≤ ${TARGETS.sequentialP50Ms} ms, p99 ≤ ${TARGETS.sequentialP99Ms} ms: ${met(p.p50Ms <= TARGETS.sequentialP50Ms && p.p99Ms <= TARGETS.sequentialP99Ms)}`
+          : '—';
+    const writes = `${p.accepted} of ${p.writes} writes accepted (${p.acceptedPerSecond}/s; due → \`202\` p50 ${p.writeP50Ms} ms, p99 ${p.writeP99Ms} ms)`;
+    const besides = mishaps(p);
+    return `| ${what}; ${writes}${besides ? `; ${besides}` : ''} | p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms, max ${p.maxMs} ms | | | ${target} | ${load(p)} |`;
+  };
+  const apply = (a: WritePathFigures['apply']) =>
+    failed(a)
+      ? failedRow('apply', a)
+      : `| apply: events/s from a pre-filled topic (${a.events} events signed as the API signs them) until applied in PostgreSQL and Redis; worker CPU ${a.workerCpuMicrosPerEvent} µs per event | ${a.eventsPerSecond} | ${a.bareConsumerPerSecond} (a consumer that only reads) | ${a.ratio} | ≥ ${TARGETS.applyPerSecond.toLocaleString('en')}/s: ${met(a.eventsPerSecond >= TARGETS.applyPerSecond)} | ${load(a)} |`;
+  const applyOutside = (a: NonNullable<WritePathFigures['applyOutside']>) =>
+    failed(a)
+      ? failedRow('apply, outside producer', a)
+      : `| apply, outside producer: the same number of changes unsigned (${a.events} events, each validated in full); worker CPU ${a.workerCpuMicrosPerEvent} µs per event | ${a.eventsPerSecond} | | ${a.ratio} | — | ${load(a)} |`;
+  const accept = (a: NonNullable<WritePathFigures['accept']>) =>
+    failed(a)
+      ? failedRow('accept', a)
+      : `| accept: \`202\`s/s at ${a.connections} connections (${a.failed} failed) | ${a.acceptedPerSecond} | ${a.bareProducerPerSecond} (acks=all, ${a.connections} concurrent sends) | ${a.ratio} | ≥ ${TARGETS.acceptPerSecond.toLocaleString('en')}/s: ${met(a.acceptedPerSecond >= TARGETS.acceptPerSecond)} | ${load(a)} |`;
+  return [
+    '| measure | Warden | bare kafkajs | ratio | target | load average at start |',
+    '|---|---|---|---|---|---|',
+    apply(f.apply),
+    ...(f.applyOutside ? [applyOutside(f.applyOutside)] : []),
+    ...(f.accept ? [accept(f.accept)] : []),
+    ...f.propagation.map(propagationRow),
+    '',
+    'The bare consumer only counts what it reads; the worker validates, applies in one ' +
+      'PostgreSQL transaction per batch, writes Redis, announces and feeds the outbox, so the ' +
+      'apply ratio says how much of the time goes to that work rather than to Kafka. An ' +
+      'envelope the API signed is checked by its frame only (the API validated the write ' +
+      "with the same rules); an outside producer's envelope is validated in full. The API " +
+      'gathers concurrent writes into one `sendBatch`, which is why it can outrun a producer ' +
+      'that sends one message per request. The propagation runs write through a pool of ' +
+      `${PROPAGATION_CONNECTIONS} kept-alive connections; a write due while all are busy waits ` +
+      'for one, and that wait counts in its due → `202` time.',
+    '',
+    'Where the propagation time went: the per-stage histograms `warden_write_stage_seconds` ' +
+      'of both APIs and the worker, scraped before and after each run (quantiles interpolated ' +
+      'within buckets; the p50s of the stages do not add up to the p50 of the whole).',
+    ...(f.profile ? ['', f.profile] : []),
+    ...f.propagation.flatMap((p) =>
+      failed(p)
+        ? []
+        : [
+            '',
+            stagesMarkdown(rateLabel(p.writesPerSecond), p.stages),
+            '',
+            cpuMarkdown(rateLabel(p.writesPerSecond), 'write accepted', p.cpu),
+          ],
+    ),
+  ].join('\n');
+}
