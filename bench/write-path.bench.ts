@@ -12,6 +12,7 @@ import { round } from './support/load.js';
 import { profileMarkdown, summariseProfile } from './support/cpu-profile.js';
 import { quietRoundStart, type RoundStart } from './support/quiet.js';
 import { attempt, failed } from './support/round.js';
+import { cpuShares, cpuSnapshot } from './support/cpu-census.js';
 import {
   PROFILE_DIR,
   SERVICES,
@@ -85,6 +86,7 @@ async function applyThroughput(
   const profile = PROFILE_DIR && signed ? 'worker-apply' : undefined;
   const worker = await bench.start('worker', profile);
   let cpuAtFirst = 0;
+  let census = cpuSnapshot({ worker: worker.pid });
   try {
     let first = 0;
     const deadline = Date.now() + 300_000;
@@ -93,6 +95,7 @@ async function applyThroughput(
       if (applied > 0 && first === 0) {
         first = Date.now();
         cpuAtFirst = worker.cpuSeconds();
+        census = cpuSnapshot({ worker: worker.pid });
       }
       if (applied >= messages.length) break;
       if (Date.now() > deadline) throw new Error(`worker applied ${applied} of ${messages.length}`);
@@ -120,11 +123,13 @@ async function applyThroughput(
     const workerCpuMicrosPerEvent = round(
       ((worker.cpuSeconds() - cpuAtFirst) * 1e6) / messages.length,
     );
+    const cpu = cpuShares(census, cpuSnapshot({ worker: worker.pid }), messages.length);
     return {
       ...start,
       events: messages.length,
       eventsPerSecond,
       workerCpuMicrosPerEvent,
+      cpu,
       bareConsumerPerSecond: bare,
       ratio: round(eventsPerSecond / bare, 3),
     };

@@ -70,9 +70,6 @@ export class BenchEnvironment {
       DATABASE_SCHEMA: this.schema,
       WORKER_PORT: '0',
       LOG_LEVEL: 'warn',
-      // The propagation runs write a new key per write: more than the default cap of a
-      // service's environment holds. The versions cap stays, as production has it.
-      WARDEN_MAX_ENTRIES_PER_ENV: '10000000',
       ...extra,
     };
   }

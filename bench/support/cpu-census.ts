@@ -90,7 +90,7 @@ export function cpuShares(before: CpuSnapshot, after: CpuSnapshot, units: number
   const share = (party: string, seconds: number): CpuShare => ({
     party,
     cores: Math.round((seconds / wall) * 100) / 100,
-    msPerUnit: Math.round(((seconds * 1000) / Math.max(units, 1)) * 100) / 100,
+    msPerUnit: Number(((seconds * 1000) / Math.max(units, 1)).toPrecision(3)),
   });
   const shares = Object.keys(after.seconds).map((party) =>
     share(party, after.seconds[party] - (before.seconds[party] ?? 0)),

@@ -11,6 +11,8 @@ export interface ApplyFigures {
   eventsPerSecond: number;
   /** The worker's CPU time (user + system) per event applied: what load does not move. */
   workerCpuMicrosPerEvent: number;
+  /** Who used the cores from the first event applied to the last in Redis. */
+  cpu: CpuShare[];
   bareConsumerPerSecond: number;
   ratio: number;
 }
@@ -112,6 +114,15 @@ export function writePathMarkdown(f: WritePathFigures): string {
       'that sends one message per request. The propagation runs write through a pool of ' +
       `${PROPAGATION_CONNECTIONS} kept-alive connections; a write due while all are busy waits ` +
       'for one, and that wait counts in its due → `202` time.',
+    '',
+    'Who used the cores: CPU time (user + system, /proc) of the processes under test, of ' +
+      "the machine's servers and of the load generator over each run, and what is left of " +
+      "the machine's busy time; the worker is one thread, so its line in cores is at most 1.",
+    ...[f.apply, f.applyOutside].flatMap((a, i) =>
+      a && !failed(a)
+        ? ['', cpuMarkdown(i ? 'apply, outside producer' : 'apply, signed', 'event', a.cpu)]
+        : [],
+    ),
     '',
     'Where the propagation time went: the per-stage histograms `warden_write_stage_seconds` ' +
       'of both APIs and the worker, scraped before and after each run (quantiles interpolated ' +

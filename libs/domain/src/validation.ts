@@ -1,6 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { detachFreeForm, jsonInputErrors } from './json-limits.js';
+import { memoiseValidationMetadata } from './validation-metadata.js';
+
+// Every process that validates loads this module before its first validation.
+memoiseValidationMetadata();
 
 /** One invalid field, named by its dotted path in the submitted document. */
 export interface FieldError {

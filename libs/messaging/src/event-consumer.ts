@@ -1,4 +1,5 @@
 import type { Consumer, ConsumerEvents, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { PartitionLanes, type LaneTicket } from './partition-lanes.js';
 
 export interface IncomingMessage {
   topic: string;
@@ -66,8 +67,7 @@ export class EventConsumer {
   private readonly listeners: Listener[] = [];
   private stopping = false;
   private restartTimer?: NodeJS.Timeout;
-  private inFlight = 0;
-  private readonly idle: (() => void)[] = [];
+  private readonly lanes = new PartitionLanes();
   /** Per partition, the offset commit in flight and the latest offset still to commit. */
   private readonly commits = new Map<
     string,
@@ -96,6 +96,9 @@ export class EventConsumer {
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     for (const listener of this.listeners) consumer.on(...listener);
+    // Emitted once every batch of the last generation was handed out (kafkajs rejoins
+    // only then), before the first fetch of the new one.
+    consumer.on(consumer.events.GROUP_JOIN, () => this.lanes.abandonAll());
     consumer.on(consumer.events.CRASH, (event) => {
       this.hooks.onCrash?.(event.payload.error, !this.stopping);
       // kafkajs restarts itself after a retriable crash; after any other it stays down,
@@ -152,20 +155,58 @@ export class EventConsumer {
     this.restartTimer.unref();
   }
 
+  /**
+   * Hands the batch to its partition's lane and returns at once, so that kafkajs fetches
+   * the next batches (it fetches again only once every batch it handed out returned)
+   * while this one is applied, and a slow partition does not hold up the others. The
+   * fetch position moves past the batch now; its offsets are committed only once it is
+   * applied, and a lane that stops short (the broker away, a heartbeat that meets a
+   * rebalance) is sought back to its first message not applied. At most one batch waits
+   * behind the one applying.
+   */
   private async processBatch(payload: EachBatchPayload): Promise<void> {
-    if (this.stopping) return;
-    this.inFlight += 1;
+    const { batch } = payload;
+    if (this.stopping || batch.messages.length === 0) return;
+    const ticket = await this.lanes.enter(batch.topic, batch.partition);
+    // Not resolved: kafkajs fetches the batch again, from the seek that is pending (a
+    // rewind of its lane, a replay's start) or from the committed offset (a new generation).
+    if (this.stopping || !ticket.current() || payload.isStale()) return;
+    payload.resolveOffset(batch.lastOffset());
+    ticket.enqueue(() =>
+      this.applyInLane(payload, ticket).catch((error: unknown) =>
+        this.hooks.onCrash?.(error, true),
+      ),
+    );
+  }
+
+  private async applyInLane(payload: EachBatchPayload, ticket: LaneTicket): Promise<void> {
+    const { batch } = payload;
+    const progress = { next: batch.messages[0].offset as string | undefined };
     try {
-      await this.processRuns(payload);
-    } finally {
-      this.inFlight -= 1;
-      if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+      await this.processRuns(payload, ticket.current, progress);
+    } catch {
+      // The heartbeat after a commit failed (a rebalance): kafkajs rejoins by itself.
+    }
+    // Only a batch that still counts seeks: one whose lane moved on, or that a pending
+    // seek supersedes, would move the position past messages that nobody applied.
+    if (progress.next === undefined || this.stopping || !ticket.current()) return;
+    if (!payload.isRunning() || payload.isStale()) return;
+    ticket.rewind();
+    try {
+      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: progress.next });
+    } catch {
+      // Not running any more: it starts from the committed offset again.
     }
   }
 
-  private async processRuns(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    const owned = () => isRunning() && !isStale() && !this.stopping;
+  private async processRuns(
+    payload: EachBatchPayload,
+    current: () => boolean,
+    progress: { next?: string },
+  ): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale } = payload;
+    // Stale: a seek (a replay's start, or this lane's own rewind) supersedes the batch.
+    const owned = () => isRunning() && !isStale() && current() && !this.stopping;
     const size = this.options.maxBatchSize ?? 500;
     for (let start = 0; start < batch.messages.length; start += size) {
       if (!owned()) return;
@@ -175,8 +216,8 @@ export class EventConsumer {
       const done = await this.processRun(run, heartbeat, owned);
       if (done === 0) return;
       const last = run[done - 1].offset;
-      resolveOffset(last);
       const next = (BigInt(last) + 1n).toString();
+      progress.next = done < run.length ? next : batch.messages[start + size]?.offset;
       this.commit(batch.topic, batch.partition, next, batch.highWatermark);
       await heartbeat();
       if (done < run.length) return;
@@ -300,7 +341,7 @@ export class EventConsumer {
     this.stopping = true;
     clearTimeout(this.restartTimer);
     // Let the runs in flight finish and commit (no new one starts), then leave the group.
-    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.lanes.settled();
     await Promise.all([...this.commits.values()].map((c) => c.done));
     await this.consumer.disconnect();
   }

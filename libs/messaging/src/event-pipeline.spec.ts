@@ -1,7 +1,14 @@
-import { TestEnvironment } from '../../../test/support/test-environment.js';
+import type { ConsumerEndBatchProcessEvent, ConsumerStartBatchProcessEvent } from 'kafkajs';
+import { KAFKA_BROKERS, TestEnvironment } from '../../../test/support/test-environment.js';
 import { eventually } from '../../../test/support/eventually.js';
 import { EventPublisher } from './event-publisher.js';
-import { EventConsumer, PermanentFailure, type IncomingMessage } from './event-consumer.js';
+import {
+  EventConsumer,
+  PermanentFailure,
+  type ConsumerHooks,
+  type IncomingMessage,
+} from './event-consumer.js';
+import { createKafka } from './kafka-client.js';
 import { consumerGroup } from './topics.js';
 
 describe('producer and consumer on a real Kafka broker', () => {
@@ -89,8 +96,153 @@ describe('producer and consumer on a real Kafka broker', () => {
     }
   });
 
+  it('goes on applying the other partitions while one partition waits for its handler', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const started: number[] = [];
+    const applied: { value: string; partition: number }[] = [];
+    const consumer = new EventConsumer(
+      env.kafka,
+      { groupId: `${consumerGroup(env.namespace)}.lanes`, topic: env.topics.Events },
+      {
+        handle: async (message: IncomingMessage) => {
+          const value = message.value!.toString();
+          if (!value.startsWith('lane-')) return;
+          if (value === 'lane-slow') {
+            started.push(message.partition);
+            await gate;
+          }
+          applied.push({ value, partition: message.partition });
+        },
+        isTransient: () => false,
+        onPoison: async () => undefined,
+      },
+    );
+    await consumer.start();
+    try {
+      await publisher.publish({ topic: env.topics.Events, key: 'service:a', value: 'lane-slow' });
+      await eventually(() => expect(started).toHaveLength(1), { timeoutMs: 30_000 });
+      // Published once the slow message is being handled: a later fetch has to bring it.
+      await publisher.publish({ topic: env.topics.Events, key: 'service:c', value: 'lane-fast' });
+      await eventually(() => expect(applied.map((m) => m.value)).toEqual(['lane-fast']), {
+        timeoutMs: 30_000,
+      });
+      expect(applied[0].partition).not.toBe(started[0]);
+      release();
+      await eventually(() => expect(applied).toHaveLength(2), { timeoutMs: 30_000 });
+    } finally {
+      release();
+      await consumer.stop();
+    }
+  });
+
+  it('applies in full a partition that keeps its place through a rebalance while its lane holds batches not applied', async () => {
+    const groupId = `${consumerGroup(env.namespace)}.rebalance`;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let gated = false;
+    const applied = new Set<string>();
+    const hooks: ConsumerHooks = {
+      handle: async (message: IncomingMessage) => {
+        const value = message.value!.toString();
+        if (!value.startsWith('rb-')) return;
+        if (value === 'rb-1') {
+          gated = true;
+          await gate;
+        }
+        applied.add(value);
+      },
+      isTransient: () => false,
+      onPoison: async () => undefined,
+    };
+    // One message a run: the heartbeat after rb-1's run is the one that meets the
+    // rebalance, with rb-2 behind it in its batch, rb-3 in the batch queued behind, and
+    // rb-4 in a batch that waits for room in the lane.
+    const first = new EventConsumer(
+      env.kafka,
+      { groupId, topic: env.topics.Events, maxBatchSize: 1 },
+      hooks,
+    );
+    const handed: { partition: number; lastOffset: string; returned: boolean }[] = [];
+    first.on(first.events.START_BATCH_PROCESS, (e: ConsumerStartBatchProcessEvent) => {
+      handed.push({
+        partition: e.payload.partition,
+        lastOffset: e.payload.lastOffset,
+        returned: false,
+      });
+    });
+    first.on(first.events.END_BATCH_PROCESS, (e: ConsumerEndBatchProcessEvent) => {
+      handed.push({
+        partition: e.payload.partition,
+        lastOffset: e.payload.lastOffset,
+        returned: true,
+      });
+    });
+    let lastHeartbeat = Date.now();
+    first.on(first.events.HEARTBEAT, () => (lastHeartbeat = Date.now()));
+    // The round-robin assigner gives partition 0 to the member whose id sorts first.
+    const second = new EventConsumer(
+      createKafka({ clientId: 'zz-second', brokers: KAFKA_BROKERS }),
+      { groupId, topic: env.topics.Events },
+      hooks,
+    );
+    const producer = env.kafka.producer();
+    await producer.connect();
+    const toPartition0 = async (...values: string[]) => {
+      const [sent] = await producer.send({
+        topic: env.topics.Events,
+        acks: -1,
+        messages: values.map((value) => ({ partition: 0, value })),
+      });
+      return BigInt(sent.baseOffset!) + BigInt(values.length - 1);
+    };
+    const reached = (offset: bigint, returned: boolean) =>
+      handed.some(
+        (h) => h.partition === 0 && h.returned === returned && BigInt(h.lastOffset) >= offset,
+      );
+    const kafkaAdmin = env.kafka.admin();
+    await kafkaAdmin.connect();
+    let joining: Promise<void> | undefined;
+    try {
+      await first.start();
+      await toPartition0('rb-1', 'rb-2');
+      await eventually(() => expect(gated).toBe(true), { timeoutMs: 30_000 });
+      const third = await toPartition0('rb-3');
+      await eventually(() => expect(reached(third, true)).toBe(true), { timeoutMs: 30_000 });
+      const fourth = await toPartition0('rb-4');
+      await eventually(() => expect(reached(fourth, false)).toBe(true), { timeoutMs: 30_000 });
+      joining = second.start();
+      await eventually(
+        async () => {
+          const { groups } = await kafkaAdmin.describeGroups([groupId]);
+          expect(groups[0].state).toBe('PreparingRebalance');
+        },
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
+      // kafkajs sends a heartbeat at most once a second (heartbeatInterval): the one
+      // after rb-1's run has to go out to meet the rebalance.
+      await eventually(() => expect(Date.now() - lastHeartbeat).toBeGreaterThan(1100), {
+        timeoutMs: 5000,
+        intervalMs: 50,
+      });
+      release();
+      await joining;
+      await eventually(
+        () => expect([...applied].sort()).toEqual(['rb-1', 'rb-2', 'rb-3', 'rb-4']),
+        {
+          timeoutMs: 30_000,
+        },
+      );
+    } finally {
+      release();
+      await joining?.catch(() => undefined);
+      await Promise.all([first.stop(), second.stop()]);
+      await producer.disconnect();
+      await kafkaAdmin.disconnect();
+    }
+  });
+
   it('refuses to publish to a broker that is not there, promptly', async () => {
-    const { createKafka } = await import('./kafka-client.js');
     const nowhere = new EventPublisher(
       createKafka({ clientId: 'nowhere', brokers: ['127.0.0.1:1'] }),
       { sendTimeoutMs: 1500 },
