@@ -6,10 +6,11 @@ import type { WardenConfig } from '#config/warden-config';
 import { PersistenceModule } from '#persistence/persistence.module';
 import { MessagingModule } from '#messaging/messaging.module';
 import { CachingModule } from '#caching/caching.module';
-import { workerMetrics } from '#observability/metrics';
+import { aggregateCacheMetrics, workerMetrics } from '#observability/metrics';
 import { DATABASE } from '#persistence/persistence.constants';
 import type { Database } from '#persistence/database';
 import { OutboxRepository } from '#persistence/outbox.repository';
+import { ProjectionRepository } from '#persistence/projection.repository';
 import { EventRunsHandler } from './events/event-runs.handler.js';
 import { eventLogServerProvider } from './events/event-log.provider.js';
 import { OutcomeAnnouncer } from './events/outcome-announcer.js';
@@ -32,7 +33,14 @@ export class WorkerModule {
       providers: [
         { provide: LOGGER, useValue: log },
         { provide: METRICS_REGISTRY, useValue: registry },
-        { provide: WORKER_METRICS, useValue: workerMetrics(registry) },
+        {
+          provide: WORKER_METRICS,
+          inject: [ProjectionRepository],
+          useFactory: (projection: ProjectionRepository) => {
+            aggregateCacheMetrics(registry, () => projection.states.stats());
+            return workerMetrics(registry);
+          },
+        },
         {
           provide: OUTBOX,
           inject: [DATABASE],

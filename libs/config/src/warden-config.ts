@@ -32,6 +32,11 @@ export interface WardenConfig {
   secretsKey?: Buffer;
   /** WORKER_REQUIRE_SIGNED: dead-letter events the API did not sign. */
   requireSigned: boolean;
+  /**
+   * WORKER_AGGREGATE_CACHE_RESOURCES: how many resources (services, policies, configuration
+   * entries) the worker keeps of the aggregates it applied, to skip reading them again; 0: none.
+   */
+  aggregateCacheResources: number;
   /** Credentials and TLS for the brokers (KAFKA_SASL_*, KAFKA_SSL*). */
   kafkaSecurity: KafkaSecurity;
   /** Prefixes topics, Redis keys and the consumer group: lets test suites share servers. */
@@ -225,6 +230,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): W
     production,
     signingKey: loadSigningKey(env, production && (options.app ?? 'api') !== 'tool', problems),
     requireSigned: bool('WORKER_REQUIRE_SIGNED', false),
+    aggregateCacheResources: int('WORKER_AGGREGATE_CACHE_RESOURCES', 100_000, 0),
     secretsKey: loadSecretsKey(env, production, problems),
     // Off in development (tests, benchmarks, `npm run up`), on by default in production.
     rateLimit: int('WARDEN_RATE_LIMIT', production ? 1000 : 0, 0),

@@ -112,3 +112,30 @@ export function workerMetrics(registry: Registry) {
     }),
   };
 }
+
+/** What the worker's copies of the aggregates hold and how often they served; read at each scrape. */
+export function aggregateCacheMetrics(
+  registry: Registry,
+  stats: () => { aggregates: number; resources: number; hits: number; misses: number },
+): void {
+  new Gauge({
+    name: 'warden_worker_aggregate_cache_resources',
+    help: 'Services, policies and configuration entries the worker keeps of the aggregates it applied',
+    registers: [registry],
+    collect() {
+      this.set(stats().resources);
+    },
+  });
+  new Counter({
+    name: 'warden_worker_aggregate_cache_lookups_total',
+    help: 'Aggregates a run found at the locked revision in the worker (hit) or read from PostgreSQL (miss)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      const { hits, misses } = stats();
+      this.reset();
+      this.inc({ result: 'hit' }, hits);
+      this.inc({ result: 'miss' }, misses);
+    },
+  });
+}

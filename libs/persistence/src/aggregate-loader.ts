@@ -47,28 +47,36 @@ function slugOf(event: DomainEvent): string | undefined {
  * round trip. A service comes with its policies and configuration; the history only as
  * far as the rules need it: the last version of each entry that a configuration event
  * names, and the versions that its rollbacks name. Any default event
- * loads every default, since the defaults' document lists them all.
+ * loads every default, since the defaults' document lists them all. A service in
+ * `known` (the state its locked revision names, see `AggregateStateCache`) is not read
+ * again, but its history is; when nothing is left to read there is no round trip at all.
  */
 export async function loadAggregates(
   trx: Transaction<WardenDatabase>,
   events: DomainEvent[],
+  known: ReadonlyMap<string, ServiceAggregate> = new Map(),
 ): Promise<Map<string, AggregateState>> {
   const states = new Map<string, AggregateState>();
   if (events.length === 0) return states;
   const slugs = [...new Set(events.map(slugOf).filter((s): s is string => s !== undefined))];
+  const unknown = slugs.filter((slug) => !known.has(slug));
   // The rules read an entry's history only for the entries that config events name.
   const entries = uniqueEntries(events);
   const rollbacks = events.filter((e) => e.type === 'config.rolled-back');
   const hasDefaults = events.some((e) => e.type === 'default-policy.set');
+  if (unknown.length === 0 && entries.length === 0 && !hasDefaults) {
+    for (const slug of slugs) states.set(serviceAggregate(slug), known.get(slug)!);
+    return states;
+  }
   const rows = (query: RawBuilder<unknown>) =>
     sql`(SELECT coalesce(json_agg(r), '[]') FROM (${query}) AS r)`;
   const {
     rows: [loaded],
   } = await sql<LoadedRows>`
     SELECT
-      ${rows(sql`SELECT * FROM services WHERE slug = ANY(${slugs}::text[])`)} AS services,
-      ${rows(sql`SELECT * FROM policies WHERE slug = ANY(${slugs}::text[])`)} AS policies,
-      ${rows(sql`SELECT * FROM config_entries WHERE slug = ANY(${slugs}::text[])`)} AS config,
+      ${rows(sql`SELECT * FROM services WHERE slug = ANY(${unknown}::text[])`)} AS services,
+      ${rows(sql`SELECT * FROM policies WHERE slug = ANY(${unknown}::text[])`)} AS policies,
+      ${rows(sql`SELECT * FROM config_entries WHERE slug = ANY(${unknown}::text[])`)} AS config,
       ${rows(sql`SELECT h.slug, h.env, h.key, h.max FROM unnest(${entries.map((e) => e.slug)}::text[],
                    ${entries.map((e) => e.env)}::text[], ${entries.map((e) => e.key)}::text[]) AS t(slug, env, key)
                  CROSS JOIN LATERAL (SELECT slug, env, key, max(version) AS max FROM config_history
@@ -85,6 +93,11 @@ export async function loadAggregates(
   const history = historyBySlug(loaded);
   const services = new Map(loaded.services.map((row) => [row.slug, toServiceResource(row)]));
   for (const slug of slugs) {
+    const cached = known.get(slug);
+    if (cached) {
+      states.set(serviceAggregate(slug), { ...cached, history: history.get(slug) ?? [] });
+      continue;
+    }
     const state: ServiceAggregate = {
       ...emptyServiceAggregate(slug),
       policies: policies.get(slug) ?? [],

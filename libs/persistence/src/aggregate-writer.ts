@@ -74,6 +74,8 @@ export function chunks<T>(rows: T[], columns: number): T[][] {
 export interface StoredRows {
   services: Selectable<ServicesTable>[];
   defaults: Selectable<DefaultPoliciesTable>[];
+  policies: Selectable<PoliciesTable>[];
+  config: Selectable<ConfigEntriesTable>[];
 }
 
 /** `DELETE … WHERE (a, b, c) IN (…)` for keys of three text columns. */
@@ -97,7 +99,7 @@ export async function writeRowChanges(
   revisions: { touched: [string, number][]; untouched: string[] },
   writes: RawBuilder<unknown>[],
 ): Promise<StoredRows> {
-  const stored: StoredRows = { services: [], defaults: [] };
+  const stored: StoredRows = { services: [], defaults: [], policies: [], config: [] };
   if (changes.erasedHistory.length > 0) {
     await trx.deleteFrom('config_history').where('slug', 'in', changes.erasedHistory).execute();
   }
@@ -145,23 +147,39 @@ export async function writeRowChanges(
   }
 
   const parts: RawBuilder<unknown>[] = [];
+  // The upserted policies and entries come back as a read would answer them (jsonb
+  // orders an object's keys its own way), so that a state kept for the next batch
+  // equals the state that batch would load.
+  const returned: RawBuilder<unknown>[] = [];
+  const returning = (table: 'policies' | 'config', part: RawBuilder<unknown>) => {
+    returned.push(
+      sql`(SELECT coalesce(json_agg(r), '[]') FROM ${sql.raw(`w${parts.length}`)} AS r) AS ${sql.raw(table)}`,
+    );
+    parts.push(sql`${part} RETURNING *`);
+  };
   if (changes.removedConfig.length > 0)
     parts.push(deleteByKeys('config_entries', ['slug', 'env', 'key'], changes.removedConfig));
   if (changes.removedPolicies.length > 0)
     parts.push(deleteByKeys('policies', ['slug', 'type', 'env'], changes.removedPolicies));
   if (changes.policies.length > 0) {
-    parts.push(sql`
+    returning(
+      'policies',
+      sql`
       INSERT INTO policies ${columnList(POLICY_COLUMNS)} ${unnestRows(changes.policies, POLICY_COLUMNS)}
       ON CONFLICT (slug, type, env) DO UPDATE SET
         enabled = excluded.enabled, spec = excluded.spec, version = excluded.version,
-        created_at = excluded.created_at, updated_at = excluded.updated_at`);
+        created_at = excluded.created_at, updated_at = excluded.updated_at`,
+    );
   }
   if (changes.config.length > 0) {
-    parts.push(sql`
+    returning(
+      'config',
+      sql`
       INSERT INTO config_entries ${columnList(CONFIG_COLUMNS)} ${unnestRows(changes.config, CONFIG_COLUMNS)}
       ON CONFLICT (slug, env, key) DO UPDATE SET
         value = excluded.value, description = excluded.description, secret = excluded.secret,
-        version = excluded.version, created_at = excluded.created_at, updated_at = excluded.updated_at`);
+        version = excluded.version, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+    );
   }
   if (changes.history.length > 0) {
     parts.push(
@@ -190,9 +208,13 @@ export async function writeRowChanges(
   }
   parts.push(...writes);
   if (parts.length === 0) return stored;
-  await sql`
+  const {
+    rows: [written],
+  } = await sql<Partial<Pick<StoredRows, 'policies' | 'config'>>>`
     WITH ${sql.join(parts.map((part, n) => sql`${sql.raw(`w${n}`)} AS (${part})`))}
-    SELECT 1
+    SELECT ${returned.length > 0 ? sql.join(returned) : sql`1`}
   `.execute(trx);
+  stored.policies = written?.policies ?? [];
+  stored.config = written?.config ?? [];
   return stored;
 }

@@ -6,6 +6,8 @@ type Json = ColumnType<unknown, string, string>;
 export interface AggregatesTable {
   aggregate: string;
   revision: ColumnType<number, number, number>;
+  /** A number no earlier row had (migration 008): a rebuilt row is told from the old one. */
+  incarnation: Generated<number>;
 }
 
 export interface ServicesTable {

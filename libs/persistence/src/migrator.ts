@@ -7,6 +7,7 @@ import * as changeRequests from './migrations/004-change-requests.js';
 import * as protectionRules from './migrations/005-protection-rules.js';
 import * as secretValues from './migrations/006-secret-values.js';
 import * as adminAudit from './migrations/007-admin-audit.js';
+import * as aggregateIncarnations from './migrations/008-aggregate-incarnations.js';
 
 /** Migrations are listed in code so the compiled apps carry them; names fix their order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-protection-rules': protectionRules,
   '006-secret-values': secretValues,
   '007-admin-audit': adminAudit,
+  '008-aggregate-incarnations': aggregateIncarnations,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

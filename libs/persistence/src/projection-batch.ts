@@ -29,6 +29,7 @@ import type { ChangeRequestAppliedEvent, DomainEvent, LoggedEvent } from '#domai
 import { ApplicationLedger, eventsOf, isApplication } from './change-request-application.js';
 import { settledRequestsWrite } from './change-request.rows.js';
 import type { StateChange } from './projection-working-set.js';
+import type { AggregateStamp, AggregateStatesOfBatch } from './aggregate-state-cache.js';
 
 type Trx = Transaction<WardenDatabase>;
 
@@ -37,12 +38,16 @@ const json = (value: unknown) => JSON.stringify(value ?? null);
 /**
  * Applies a batch inside a transaction the caller owns (a replay owns one for all of
  * them, holding the projection lock itself). Three round trips in the usual case: claim
- * the ids and lock the aggregates, load, write.
+ * the ids and lock the aggregates, load, write; the load is skipped when `states` (the
+ * caller's cache, see `AggregateStateCache`) holds everything the batch reads. The caller
+ * tells `states` whether the transaction committed.
  */
 export async function applyBatchWithin(
   trx: Trx,
   batch: ProjectionBatch,
-  options: { shareProjectionLock: boolean } = { shareProjectionLock: false },
+  options: { shareProjectionLock: boolean; states?: AggregateStatesOfBatch } = {
+    shareProjectionLock: false,
+  },
 ): Promise<BatchResult> {
   const now = new Date();
   const deadLetters = batch.deadLetters ?? [];
@@ -84,7 +89,7 @@ export async function applyBatchWithin(
   // order so that two transactions writing one aggregate take turns.
   const {
     rows: [claimed],
-  } = await sql<{ held: boolean; fresh: string[]; revisions: [string, number][] }>`
+  } = await sql<{ held: boolean; fresh: string[]; revisions: [string, number, number][] }>`
     WITH lock AS (
       SELECT ${options.shareProjectionLock ? sql`pg_try_advisory_xact_lock_shared(${projectionLockKey})` : sql`true`} AS held
     ),
@@ -98,11 +103,11 @@ export async function applyBatchWithin(
       INSERT INTO aggregates (aggregate, revision)
       SELECT a, 0 FROM unnest(${[...aggregates].sort()}::text[]) AS a, lock WHERE lock.held ORDER BY a
       ON CONFLICT (aggregate) DO UPDATE SET revision = aggregates.revision
-      RETURNING aggregate, revision
+      RETURNING aggregate, revision, incarnation
     )
     SELECT (SELECT held FROM lock) AS held,
            (SELECT coalesce(json_agg(id), '[]') FROM claimed) AS fresh,
-           (SELECT coalesce(json_agg(json_build_array(aggregate, revision)), '[]') FROM locked) AS revisions
+           (SELECT coalesce(json_agg(json_build_array(aggregate, revision, incarnation)), '[]') FROM locked) AS revisions
   `.execute(trx);
   if (!claimed.held) throw new ProjectionsRebuilding();
   const fresh = new Set(claimed.fresh);
@@ -119,8 +124,14 @@ export async function applyBatchWithin(
   const state = await ProjectionWorkingSet.load(
     trx,
     expanded.filter((_, index) => applying.has(index)).flat(),
-    new Map(claimed.revisions.map(([aggregate, revision]) => [aggregate, Number(revision)])),
+    new Map(
+      claimed.revisions.map(([aggregate, revision, incarnation]): [string, AggregateStamp] => [
+        aggregate,
+        { revision: Number(revision), incarnation: Number(incarnation) },
+      ]),
+    ),
     batch.limits,
+    options.states,
   );
   const ledger = await ApplicationLedger.lock(
     trx,
@@ -286,6 +297,9 @@ export async function applyBatchWithin(
     );
   }
   await state.flush(trx, writes);
+  if (options.states)
+    for (const { aggregate, stamp, state: reached } of state.reachedStates())
+      options.states.reach(aggregate, stamp, reached);
   return { outcomes, documents: state.documents(), earlier };
 }
 

@@ -1,6 +1,11 @@
 import type { Insertable, RawBuilder, Transaction } from 'kysely';
 import type { ConfigHistoryTable, WardenDatabase } from './database.types.js';
-import { toDefaultPolicyResource, toServiceResource } from './row-mappers.js';
+import {
+  toConfigResource,
+  toDefaultPolicyResource,
+  toPolicyResource,
+  toServiceResource,
+} from './row-mappers.js';
 import { defaultsRevisionAggregate } from './revisions.js';
 import { loadAggregates } from './aggregate-loader.js';
 import { rowChangesOf } from './aggregate-diff.js';
@@ -17,6 +22,8 @@ import {
 import { decideAll, type AcceptedDecision } from '#domain/governance.rules';
 import { DEFAULT_LIMITS, type GovernanceLimits } from '#domain/governance-limits';
 import type { PrunedHistory } from './aggregate-diff.js';
+import type { StoredRows } from './aggregate-writer.js';
+import type { AggregateStamp, AggregateStatesOfBatch } from './aggregate-state-cache.js';
 import type { Rejection } from '#domain/rejection';
 
 type Trx = Transaction<WardenDatabase>;
@@ -54,6 +61,7 @@ export type SequenceResult =
  */
 export class ProjectionWorkingSet {
   private readonly revisions = new Map<string, number>();
+  private readonly incarnations = new Map<string, number>();
   private readonly touchedRevisions = new Set<string>();
   /** The aggregates as PostgreSQL holds them. */
   private loaded = new Map<string, AggregateState>();
@@ -69,19 +77,33 @@ export class ProjectionWorkingSet {
   private constructor(private readonly limits: GovernanceLimits) {}
 
   /**
-   * Loads what `events` can touch in one round trip. `revisions` are the aggregates'
-   * revisions, read when their rows were locked (see `lockAggregates`), so nobody else
-   * changes them until this transaction ends.
+   * Loads what `events` can touch in one round trip. `locked` are the aggregates'
+   * stamps, read when their rows were locked (see `applyBatchWithin`), so nobody else
+   * changes them until this transaction ends; a service whose state `states` holds at
+   * that stamp is taken from there.
    */
   static async load(
     trx: Trx,
     events: DomainEvent[],
-    revisions: Map<string, number>,
+    locked: Map<string, AggregateStamp>,
     limits: GovernanceLimits = DEFAULT_LIMITS,
+    states?: AggregateStatesOfBatch,
   ): Promise<ProjectionWorkingSet> {
     const set = new ProjectionWorkingSet(limits);
-    for (const [aggregate, revision] of revisions) set.revisions.set(aggregate, revision);
-    set.loaded = await loadAggregates(trx, events);
+    for (const [aggregate, { revision, incarnation }] of locked) {
+      set.revisions.set(aggregate, revision);
+      set.incarnations.set(aggregate, incarnation);
+    }
+    const known = new Map<string, ServiceAggregate>();
+    if (states) {
+      for (const event of events) {
+        if (event.type === 'default-policy.set' || known.has(event.data.slug)) continue;
+        const stamp = locked.get(event.aggregate);
+        const state = stamp && states.find(event.aggregate, stamp);
+        if (state) known.set(event.data.slug, state);
+      }
+    }
+    set.loaded = await loadAggregates(trx, events, known);
     for (const [aggregate, state] of set.loaded) set.current.set(aggregate, state);
     return set;
   }
@@ -187,11 +209,36 @@ export class ProjectionWorkingSet {
       },
       writes,
     );
-    // The caches hold what a read from PostgreSQL would answer (jsonb normalised).
-    for (const row of stored.services) {
-      const aggregate = serviceAggregate(row.slug);
+    this.takeStored(stored);
+    this.loaded = new Map(this.current);
+  }
+
+  /** The caches hold what a read from PostgreSQL would answer (jsonb normalised). */
+  private takeStored(stored: StoredRows): void {
+    const services = new Map(stored.services.map((row) => [row.slug, toServiceResource(row)]));
+    const policies = bySlug(stored.policies, (p) => `${p.type}\u0000${p.env}`);
+    const config = bySlug(stored.config, (c) => `${c.env}\u0000${c.key}`);
+    for (const slug of new Set([...services.keys(), ...policies.keys(), ...config.keys()])) {
+      const aggregate = serviceAggregate(slug);
       const state = this.current.get(aggregate) as ServiceAggregate;
-      this.current.set(aggregate, { ...state, service: toServiceResource(row) });
+      const storedPolicies = policies.get(slug);
+      const storedConfig = config.get(slug);
+      this.current.set(aggregate, {
+        ...state,
+        ...(services.has(slug) ? { service: services.get(slug) } : {}),
+        policies: storedPolicies
+          ? state.policies.map((p) => {
+              const row = storedPolicies.get(`${p.type}\u0000${p.env}`);
+              return row ? toPolicyResource(row) : p;
+            })
+          : state.policies,
+        config: storedConfig
+          ? state.config.map((c) => {
+              const row = storedConfig.get(`${c.env}\u0000${c.key}`);
+              return row ? toConfigResource(row) : c;
+            })
+          : state.config,
+      });
     }
     for (const row of stored.defaults) {
       const policy = toDefaultPolicyResource(row);
@@ -201,7 +248,21 @@ export class ProjectionWorkingSet {
         policy,
       });
     }
-    this.loaded = new Map(this.current);
+  }
+
+  /**
+   * Each service the batch loaded, as it leaves it, with the stamp its row will carry
+   * once the batch commits; a row the batch removes again (nothing applied) has none.
+   */
+  reachedStates(): { aggregate: string; stamp: AggregateStamp; state: ServiceAggregate }[] {
+    const out = [];
+    for (const [aggregate, state] of this.current) {
+      const revision = this.revisions.get(aggregate) ?? 0;
+      const incarnation = this.incarnations.get(aggregate);
+      if (state.kind !== 'service' || revision === 0 || incarnation === undefined) continue;
+      out.push({ aggregate, stamp: { incarnation, revision }, state });
+    }
+    return out;
   }
 
   /** The final state of every aggregate that a change reached, for the caches. */
@@ -232,4 +293,18 @@ export class ProjectionWorkingSet {
     }
     return out;
   }
+}
+
+/** Rows by their service, then by their key within it. */
+function bySlug<R extends { slug: string }>(
+  rows: R[],
+  keyOf: (row: R) => string,
+): Map<string, Map<string, R>> {
+  const out = new Map<string, Map<string, R>>();
+  for (const row of rows) {
+    const group = out.get(row.slug) ?? new Map<string, R>();
+    group.set(keyOf(row), row);
+    out.set(row.slug, group);
+  }
+  return out;
 }

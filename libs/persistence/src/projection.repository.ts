@@ -2,6 +2,7 @@ import type { Database } from './database.js';
 import { applyBatchWithin } from './projection-batch.js';
 import type { ApplyOutcome, BatchResult, DeadLetter, ProjectionBatch } from './projection.types.js';
 import type { LoggedEvent } from '#domain/event-validation';
+import { AggregateStateCache } from './aggregate-state-cache.js';
 
 export type { AggregateDocument } from './projection-working-set.js';
 export type * from './projection.types.js';
@@ -16,7 +17,14 @@ export { applyBatchWithin } from './projection-batch.js';
  * are written with it.
  */
 export class ProjectionRepository {
-  constructor(private readonly db: Database) {}
+  /**
+   * `states` keeps what this applier committed for its next batches (see
+   * `AggregateStateCache` for why a copy is never stale); off unless given.
+   */
+  constructor(
+    private readonly db: Database,
+    readonly states: AggregateStateCache = new AggregateStateCache(0),
+  ) {}
 
   /** One event in its own transaction. */
   async apply(event: LoggedEvent): Promise<ApplyOutcome> {
@@ -25,9 +33,17 @@ export class ProjectionRepository {
   }
 
   async applyBatch(batch: ProjectionBatch): Promise<BatchResult> {
-    return this.db
-      .transaction()
-      .execute((trx) => applyBatchWithin(trx, batch, { shareProjectionLock: true }));
+    const states = this.states.begin();
+    try {
+      const result = await this.db
+        .transaction()
+        .execute((trx) => applyBatchWithin(trx, batch, { shareProjectionLock: true, states }));
+      states.committed();
+      return result;
+    } catch (error) {
+      states.abandoned();
+      throw error;
+    }
   }
 
   /** Records a message that failed for good (the poison path), in its own transaction. */

@@ -1,5 +1,8 @@
 import type { Provider } from '@nestjs/common';
+import { WARDEN_CONFIG } from '#config/config.constants';
+import type { WardenConfig } from '#config/warden-config';
 import { DATABASE } from './persistence.constants.js';
+import { AggregateStateCache } from './aggregate-state-cache.js';
 import type { Database } from './database.js';
 import { CatalogRepository } from './catalog.repository.js';
 import { ChangeRequestRepository } from './change-request.repository.js';
@@ -29,8 +32,14 @@ export const REPOSITORIES = [
   ReplayLogRepository,
 ] as const;
 
-export const repositoryProviders: Provider[] = REPOSITORIES.map((Repository) => ({
-  provide: Repository,
-  inject: [DATABASE],
-  useFactory: (db: Database) => new Repository(db),
-}));
+export const repositoryProviders: Provider[] = REPOSITORIES.map((Repository) =>
+  Repository === ProjectionRepository
+    ? {
+        provide: Repository,
+        inject: [DATABASE, WARDEN_CONFIG],
+        // The applier's cache of aggregate states, bounded by WORKER_AGGREGATE_CACHE_RESOURCES.
+        useFactory: (db: Database, config: WardenConfig) =>
+          new ProjectionRepository(db, new AggregateStateCache(config.aggregateCacheResources)),
+      }
+    : { provide: Repository, inject: [DATABASE], useFactory: (db: Database) => new Repository(db) },
+);
