@@ -36,6 +36,18 @@ export function anEvent<T extends EventType>(
   } as Extract<DomainEvent, { type: T }>;
 }
 
+/** A registration of `slug` owned by team-a, tier 1, in production. */
+export function aRegistration(slug: string) {
+  return anEvent('service.registered', {
+    slug,
+    name: `Svc ${slug}`,
+    owner: 'team-a',
+    tier: 1,
+    lifecycle: 'production',
+    tags: ['edge'],
+  });
+}
+
 export function aServiceResource(overrides: Partial<ServiceResource> = {}): ServiceResource {
   return {
     slug: 'checkout',

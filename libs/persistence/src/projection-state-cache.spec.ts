@@ -6,17 +6,9 @@ import { CatalogRepository } from './catalog.repository.js';
 import type { AggregateDocument } from './projection-working-set.js';
 import type { ApplyOutcome } from './projection.types.js';
 import type { DomainEvent } from '#domain/event-validation';
-import { anEvent } from '#domain/governance.test-helpers';
+import { aRegistration, anEvent } from '#domain/governance.test-helpers';
 
-const register = (slug: string) =>
-  anEvent('service.registered', {
-    slug,
-    name: `Svc ${slug}`,
-    owner: 'team-a',
-    tier: 1,
-    lifecycle: 'production',
-    tags: ['edge'],
-  });
+const register = aRegistration;
 
 const setConfig = (slug: string, key: string, value: unknown, expectedVersion?: number) =>
   anEvent(

@@ -11,7 +11,7 @@ import {
 import { ProjectionRebuild, checksumState } from './projection-rebuild.js';
 import { CatalogRepository } from './catalog.repository.js';
 import type { DomainEvent } from '#domain/event-validation';
-import { anEvent as domainEvent } from '#domain/governance.test-helpers';
+import { aRegistration, anEvent as domainEvent } from '#domain/governance.test-helpers';
 
 /** An event at a random moment of 2026, so that timestamps differ from one run to the next. */
 function anEvent(
@@ -23,15 +23,7 @@ function anEvent(
   return { ...domainEvent(type, data as never, { occurredAt }), ...extra } as DomainEvent;
 }
 
-const register = (slug: string) =>
-  anEvent('service.registered', {
-    slug,
-    name: `Svc ${slug}`,
-    owner: 'team-a',
-    tier: 1,
-    lifecycle: 'production',
-    tags: ['edge'],
-  });
+const register = aRegistration;
 
 /**
  * A stretch of log that exercises every rule: conflicts, unknown services, stale
