@@ -28,6 +28,7 @@ import {
   type ApplyFigures,
   type WritePathFigures,
 } from './support/write-path-report.js';
+import { measureRoundTripCost } from './support/round-trip-cost.js';
 import { propagation } from './support/write-propagation.js';
 
 const BACKLOG = Number(process.env.BENCH_WRITE_BACKLOG ?? 40_000);
@@ -264,6 +265,8 @@ export const writePathSuite: BenchSuite = {
       context.log(`accept: ${JSON.stringify(accept)}`);
       const acceptProfile = phaseProfile('api-accept', 'API CPU profile of the accept phase');
       if (acceptProfile) context.log(acceptProfile);
+      const roundTrip = await measureRoundTripCost();
+      context.log(`round trip: ${JSON.stringify(roundTrip)}`);
       const spread = APPLY_ONLY ? [] : await propagation(bench, context);
       context.log(`propagation: ${JSON.stringify(spread)}`);
       for (const [name, title] of [
@@ -280,6 +283,7 @@ export const writePathSuite: BenchSuite = {
         profile,
         accept,
         propagation: spread,
+        roundTrip,
       };
       return {
         suite: writePathSuite.name,

@@ -1,5 +1,6 @@
 /** The write-path bench's figures, and the table and notes that `bench/results/latest.md` shows. */
 import type { PropagationFigures } from './propagation.js';
+import { roundTripMarkdown, type RoundTripCost } from './round-trip-cost.js';
 import { cpuMarkdown, type CpuShare } from './cpu-census.js';
 import type { RoundStart } from './quiet.js';
 import { failed, type FailedRound } from './round.js';
@@ -39,6 +40,8 @@ export interface WritePathFigures {
   /** Absent in a quick run (BENCH_WRITE_QUICK). */
   accept?: (AcceptFigures & RoundStart) | FailedRound;
   propagation: PropagationRuns;
+  /** Measured before the rounds, on the same machine. */
+  roundTrip?: RoundTripCost;
 }
 
 export const TARGETS = {
@@ -127,6 +130,7 @@ export function writePathMarkdown(f: WritePathFigures): string {
     'Where the propagation time went: the per-stage histograms `warden_write_stage_seconds` ' +
       'of both APIs and the worker, scraped before and after each run (quantiles interpolated ' +
       'within buckets; the p50s of the stages do not add up to the p50 of the whole).',
+    ...(f.roundTrip ? ['', roundTripMarkdown(f.roundTrip)] : []),
     ...(f.profile ? ['', f.profile] : []),
     ...f.propagation.flatMap((p) =>
       failed(p)
