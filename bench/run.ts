@@ -96,6 +96,8 @@ interface WriteFigures {
   accept?: { acceptedPerSecond: number; loadAverage: number; error?: string };
   propagation: {
     writesPerSecond: number;
+    /** Absent from results written before the long-polling readers: polling. */
+    reading?: 'poll' | 'long-poll';
     p50Ms: number;
     p99Ms: number;
     loadAverage: number;
@@ -119,8 +121,11 @@ function clusterBeside(single: SuiteResult | undefined, cluster: SuiteResult): s
     `| apply, events/s | ${or(a.apply, applied)} | ${or(b.apply, applied)} |`,
     `| accept, \`202\`s/s | ${or(a.accept, accepted)} | ${or(b.accept, accepted)} |`,
     ...b.propagation.map((p) => {
-      const s = a.propagation.find((x) => x.writesPerSecond === p.writesPerSecond);
-      const rate = p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one write at a time';
+      const reading = (x: { reading?: string }) => x.reading ?? 'poll';
+      const s = a.propagation.find(
+        (x) => x.writesPerSecond === p.writesPerSecond && reading(x) === reading(p),
+      );
+      const rate = `${p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one write at a time'}, ${reading(p) === 'poll' ? 'polling' : 'long-polling'} readers`;
       return `| propagation, ${rate} | ${or(s, visible)} | ${or(p, visible)} |`;
     }),
   ];

@@ -5,6 +5,7 @@ import { describeError } from './round.js';
 export interface PropagationFigures {
   /** 0: one write at a time, each only once the previous one was visible. */
   writesPerSecond: number;
+  reading: PropagationRun['reading'];
   writes: number;
   /** Writes answered `202`. */
   accepted: number;
@@ -45,8 +46,14 @@ export interface PropagationRun {
    * busy waits for one (and counts that wait in its write time) instead of opening one more.
    */
   connections: number;
-  /** Concurrent readers polling the reader instance. */
+  /** Concurrent readers polling the reader instance (with `reading: 'poll'`). */
   readers: number;
+  /**
+   * `poll`: the readers read the services with a write pending, a millisecond apart.
+   * `long-poll`: one reader per service holds a conditional GET (`If-None-Match` with
+   * `Prefer: wait`) that the reader instance answers when the view changes.
+   */
+  reading: 'poll' | 'long-poll';
 }
 
 /** How long an accepted write may take to become visible before it counts as not visible. */
@@ -54,6 +61,9 @@ const VISIBLE_WITHIN_MS = 10_000;
 
 /** Each reader's pause after a read: bounds the read rate to about `readers` per ms. */
 const READ_PAUSE_MS = 1;
+
+/** A long poll's `Prefer: wait`, in seconds: how long a reader may linger after the run. */
+const LONG_POLL_SECONDS = 1;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -111,11 +121,14 @@ const KEYS_PER_SERVICE = 50;
 
 /**
  * From a write's `202` on one API instance to the change being readable in the effective
- * view of another. A few readers go round the services that have a write not yet seen,
- * pausing a millisecond after each read; each write counts as visible at the end of the
- * first read that shows it. The read rate stays bounded however long propagation takes,
- * so measuring does not slow what it measures. Whatever a write or a read meets (a refusal, a reset connection, a change never seen) is
- * counted in the figures, not thrown.
+ * view of another. Polling: a few readers go round the services that have a write not yet
+ * seen, pausing a millisecond after each read; each write counts as visible at the end of
+ * the first read that shows it, and the read rate stays bounded however long propagation
+ * takes. Long polling: one conditional GET held per service, answered by the other
+ * instance when the view changes; a write counts as visible when an answer shows it, or
+ * at once if the answer came before its `202` did (0 ms). The readers' cost is then one
+ * answer per change, not a read every millisecond. Whatever a write or a read meets (a
+ * refusal, a reset connection, a change never seen) is counted in the figures, not thrown.
  */
 export async function measurePropagation(run: PropagationRun): Promise<PropagationFigures> {
   const effective = (i: number) =>
@@ -170,9 +183,62 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
   };
   await Promise.all(Array.from({ length: run.services }, (_, i) => read(i)));
 
+  /** Counts the writes pending on `service` that `config`, read at `readAt`, shows. */
+  const settle = (service: number, config: Record<string, unknown> | undefined, readAt: number) => {
+    const pending = waiting.get(service) ?? [];
+    waiting.set(
+      service,
+      pending.filter((w) => {
+        if (holds(config?.[w.key], w)) latencies.push(readAt - w.acceptedAt);
+        else if (readAt - w.acceptedAt > VISIBLE_WITHIN_MS) notVisible++;
+        else return true;
+        settled?.();
+        return false;
+      }),
+    );
+  };
+
+  /**
+   * The view each long poll last got. An answer can overtake the write's own `202` (the
+   * client reads the answer before the `202`), and the next long poll then waits for a
+   * change that already came: the write counts as seen as soon as it is waited for.
+   */
+  const lastViews = new Map<number, Record<string, unknown> | undefined>();
+
+  /** One service's long poll: each answer is the view as it changed (or a `304`). */
+  const longPoll = async (service: number) => {
+    let etag: string | undefined;
+    let config: Record<string, unknown> | undefined;
+    while (writing || (waiting.get(service)?.length ?? 0) > 0) {
+      const conditional = etag
+        ? { 'if-none-match': etag, prefer: `wait=${LONG_POLL_SECONDS}` }
+        : undefined;
+      try {
+        const answer = await fetch(effective(service), {
+          headers: { ...run.headers, ...conditional },
+        });
+        if (answer.status === 200) {
+          etag = answer.headers.get('etag') ?? undefined;
+          config = ((await answer.json()) as { config: Record<string, unknown> }).config;
+          lastViews.set(service, config);
+        } else {
+          await answer.arrayBuffer();
+          if (answer.status !== 304) {
+            count(failedReads, `status ${answer.status}`);
+            await pause(10);
+          }
+        }
+      } catch (error) {
+        count(failedReads, describeError(error));
+        await pause(10);
+      }
+      settle(service, config, performance.now());
+    }
+  };
+
   // Readers read only services with a write pending, and pause between reads: flat-out
   // polling of every service took the cores that the servers being measured need.
-  const readers = Array.from({ length: run.readers }, async () => {
+  const readers = Array.from({ length: run.reading === 'poll' ? run.readers : 0 }, async () => {
     while (writing || pending()) {
       const service = nextPending();
       if (service === undefined) {
@@ -183,22 +249,16 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
         continue;
       }
       const config = await read(service);
-      const readAt = performance.now();
-      const pending = waiting.get(service) ?? [];
-      waiting.set(
-        service,
-        pending.filter((w) => {
-          if (holds(config?.[w.key], w)) latencies.push(readAt - w.acceptedAt);
-          else if (readAt - w.acceptedAt > VISIBLE_WITHIN_MS) notVisible++;
-          else return true;
-          settled?.();
-          return false;
-        }),
-      );
+      settle(service, config, performance.now());
       // Nothing to read (a reader instance that is away, say): do not spin.
       await pause(config === undefined ? 10 : READ_PAUSE_MS);
     }
   });
+
+  const longPollers =
+    run.reading === 'long-poll'
+      ? Array.from({ length: run.services }, (_, service) => longPoll(service))
+      : [];
 
   /** Resolves true once the write is accepted and waited for. */
   const write = async (i: number, dueAt: number): Promise<boolean> => {
@@ -224,6 +284,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
     const list = waiting.get(service) ?? [];
     list.push({ key, index: i, acceptedAt });
     waiting.set(service, list);
+    if (lastViews.has(service)) settle(service, lastViews.get(service), performance.now());
     wakeReaders();
     return true;
   };
@@ -250,6 +311,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
     wakeReaders();
   }
   await Promise.all(readers);
+  await Promise.all(longPollers);
   agent.destroy();
   const quantile = (values: number[], q: number) => {
     const sorted = [...values].sort((a, b) => a - b);
@@ -260,6 +322,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
   const accepted = writeTimes.length;
   return {
     writesPerSecond: run.writesPerSecond,
+    reading: run.reading,
     writes: run.writes,
     accepted,
     acceptedPerSecond: accepted

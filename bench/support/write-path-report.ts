@@ -28,7 +28,9 @@ export interface AcceptFigures {
 
 export type PropagationRound = PropagationFigures &
   RoundStart & { stages: StageQuantiles[]; cpu: CpuShare[] };
-export type PropagationRuns = (PropagationRound | (FailedRound & { writesPerSecond: number }))[];
+/** Which propagation run: its rate and how the other instance was read. */
+export type PropagationKind = Pick<PropagationFigures, 'writesPerSecond' | 'reading'>;
+export type PropagationRuns = (PropagationRound | (FailedRound & PropagationKind))[];
 
 /** Each round measured, or why it could not be: one failed round does not stop the others. */
 export interface WritePathFigures {
@@ -52,11 +54,14 @@ export const TARGETS = {
   sequentialP99Ms: 20,
 };
 
-export const rateLabel = (writesPerSecond: number) =>
-  writesPerSecond ? `${writesPerSecond} writes/s` : 'one at a time';
+const readingOf = (kind: PropagationKind) =>
+  kind.reading === 'long-poll' ? 'long-polling readers' : 'polling readers';
 
-export const rateOf = (writesPerSecond: number) =>
-  writesPerSecond === 0 ? 'one write at a time' : `${writesPerSecond} writes/s`;
+export const rateLabel = (kind: PropagationKind) =>
+  `${kind.writesPerSecond ? `${kind.writesPerSecond} writes/s` : 'one at a time'}, ${readingOf(kind)}`;
+
+export const rateOf = (kind: PropagationKind) =>
+  `${kind.writesPerSecond === 0 ? 'one write at a time' : `${kind.writesPerSecond} writes/s`}, ${readingOf(kind)}`;
 
 /** What a propagation round met besides `202`s, in words; empty when it met nothing. */
 export function mishaps(p: PropagationRound): string {
@@ -76,7 +81,7 @@ export function writePathMarkdown(f: WritePathFigures): string {
   const failedRow = (what: string, r: FailedRound) =>
     `| ${what} | **failed**: ${r.error} | | | | |`;
   const propagationRow = (p: PropagationRuns[number]) => {
-    const what = `propagation: \`202\` on one API → visible in the effective view (GET) of another, ${rateOf(p.writesPerSecond)}`;
+    const what = `propagation: \`202\` on one API → visible in the effective view (GET) of another, ${rateOf(p)}`;
     if (failed(p)) return failedRow(what, p);
     const target =
       p.writesPerSecond === 500
@@ -137,9 +142,9 @@ export function writePathMarkdown(f: WritePathFigures): string {
         ? []
         : [
             '',
-            stagesMarkdown(rateLabel(p.writesPerSecond), p.stages),
+            stagesMarkdown(rateLabel(p), p.stages),
             '',
-            cpuMarkdown(rateLabel(p.writesPerSecond), 'write accepted', p.cpu),
+            cpuMarkdown(rateLabel(p), 'write accepted', p.cpu),
           ],
     ),
   ].join('\n');

@@ -13,10 +13,21 @@ import {
   slugOf,
   type WriteBench,
 } from './write-bench.js';
-import type { PropagationRuns } from './write-path-report.js';
+import { rateLabel, type PropagationKind, type PropagationRuns } from './write-path-report.js';
 
-/** Writes per second of each propagation run; 0 is one write at a time. */
-const PROPAGATION_RATES = [200, 500, 0];
+/**
+ * Each propagation run: writes per second (0 is one write at a time) and how the reader
+ * instance is read. Both ways of reading are measured at each rate, in turn, the order
+ * alternating from one rate to the next.
+ */
+const PROPAGATION_ROUNDS: PropagationKind[] = [
+  { writesPerSecond: 200, reading: 'poll' },
+  { writesPerSecond: 200, reading: 'long-poll' },
+  { writesPerSecond: 500, reading: 'long-poll' },
+  { writesPerSecond: 500, reading: 'poll' },
+  { writesPerSecond: 0, reading: 'poll' },
+  { writesPerSecond: 0, reading: 'long-poll' },
+];
 const SEQUENTIAL_WRITES = Number(process.env.BENCH_SEQUENTIAL_WRITES ?? 300);
 /** Concurrent readers polling the second API instance during the propagation run. */
 const READERS = 4;
@@ -43,19 +54,20 @@ export async function propagation(
       ]),
   );
   if (failed(processes)) {
-    return PROPAGATION_RATES.map((writesPerSecond) => ({ writesPerSecond, ...processes }));
+    return PROPAGATION_ROUNDS.map((kind) => ({ ...kind, ...processes }));
   }
   const [worker, writer, reader] = processes;
   const named = { worker, writer, reader };
-  const label = (rate: number) => `propagation at ${rate ? `${rate} writes/s` : 'one at a time'}`;
+  const label = (kind: PropagationKind) => `propagation at ${rateLabel(kind)}`;
   try {
     const metricsOf = [writer, reader, worker].map((p) => ({
       url: `${p.baseUrl}/metrics`,
       headers: ADMIN,
     }));
     const runs: PropagationRuns = [];
-    for (const writesPerSecond of PROPAGATION_RATES) {
-      const run = await attempt(label(writesPerSecond), context.log, async () => {
+    for (const kind of PROPAGATION_ROUNDS) {
+      const { writesPerSecond, reading } = kind;
+      const run = await attempt(label(kind), context.log, async () => {
         // The accept phase (or the round before) left a backlog: measure only once the
         // worker is idle.
         await bench.caughtUp(300_000);
@@ -77,9 +89,10 @@ export async function propagation(
               : writesPerSecond * context.options.durationSeconds,
           connections: PROPAGATION_CONNECTIONS,
           readers: READERS,
+          reading,
         });
         const cpu = cpuShares(cpuBefore, census(), figures.accepted);
-        context.log(`${label(writesPerSecond)}: ${JSON.stringify(figures)}`);
+        context.log(`${label(kind)}: ${JSON.stringify(figures)}`);
         const gone = Object.entries(named).filter(([, p]) => p.exitState());
         if (gone.length) {
           for (const [name, p] of gone) context.log(`the ${name}'s output:\n${p.logs()}`);
@@ -90,10 +103,10 @@ export async function propagation(
         }
         await bench.caughtUp(60_000);
         const stages = stageQuantiles(stageDelta(await scrapeStages(metricsOf), before));
-        context.log(`stages at ${writesPerSecond || 'one at a time'}: ${JSON.stringify(stages)}`);
+        context.log(`stages at ${rateLabel(kind)}: ${JSON.stringify(stages)}`);
         return { ...figures, ...start, stages, cpu };
       });
-      runs.push(failed(run) ? { writesPerSecond, ...run } : run);
+      runs.push(failed(run) ? { ...kind, ...run } : run);
     }
     return runs;
   } finally {

@@ -171,9 +171,15 @@ export class ViewHub implements OnModuleInit, OnApplicationShutdown {
           ? ViewFrame.view(topic.slug, topic.env, document.etag, document.json)
           : ViewFrame.absent(topic.slug, topic.env);
         this.publish(topic, frame);
-        if (this.behindAnnouncement(topic, frame) && attempt < RECHECK_DELAYS_MS.length) {
-          // The announcement came before the read model could show it (a cache refresh
-          // in flight): look again shortly rather than miss the change.
+        // A change heard while composing is composed at once: its revision is newer than
+        // the frame just made, which is not the read model lagging. Only with nothing newer
+        // heard does a frame behind the announcement mean a cache refresh in flight: then
+        // look again shortly rather than miss the change.
+        if (
+          !topic.again &&
+          this.behindAnnouncement(topic, frame) &&
+          attempt < RECHECK_DELAYS_MS.length
+        ) {
           await new Promise((r) => setTimeout(r, RECHECK_DELAYS_MS[attempt++]).unref());
           topic.again = true;
         }

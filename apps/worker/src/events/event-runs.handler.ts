@@ -56,12 +56,17 @@ export class EventRunsHandler {
     const committedAt = Date.now();
     stages.observe('committed', fetchedAt, committedAt, messages.length);
     this.metrics.events.inc({ outcome: 'consumed' }, messages.length);
-    this.relay.soon();
-    await this.refresher.writeDocuments(result.documents);
-    const cachedAt = Date.now();
-    stages.observe('cached', committedAt, cachedAt, messages.length);
-    await this.announcer.settle(events, result, deadLetters);
-    stages.observe('announced', cachedAt, Date.now(), messages.length);
+    // The change feed's relay goes after the announcement: its round trips would otherwise
+    // interleave with the Redis write and the announcement that readers are waiting for.
+    try {
+      await this.refresher.writeDocuments(result.documents);
+      const cachedAt = Date.now();
+      stages.observe('cached', committedAt, cachedAt, messages.length);
+      await this.announcer.settle(events, result, deadLetters);
+      stages.observe('announced', cachedAt, Date.now(), messages.length);
+    } finally {
+      this.relay.soon();
+    }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     for (let i = 0; i < messages.length; i++) this.metrics.applyLatency.observe(seconds);
   }

@@ -17,8 +17,8 @@ const POLL_MS = 500;
 
 /**
  * Publishes the outbox (the change feed and the dead-letter topic) to Kafka with
- * `acks=all`. It runs as soon as a batch committed and on a timer, so messages left by a crash
- * or by a broker that was away go out once Kafka answers again.
+ * `acks=all`. It runs as soon as a batch is committed and announced, and on a timer, so
+ * messages left by a crash or by a broker that was away go out once Kafka answers again.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
