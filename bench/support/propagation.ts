@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { round } from './load.js';
 import { describeError } from './round.js';
@@ -161,10 +162,14 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
   const period = run.services * KEYS_PER_SERVICE;
   // A service's writes are applied in order (one aggregate, one partition): an entry that
   // holds this write's value or a later write's of the same run shows this write applied.
+  // Values name their run: two runs at one rate write the same entries, and a value an
+  // earlier run left must not count as this run's write seen.
+  const runTag = `${run.writesPerSecond}-${run.reading}-${randomBytes(3).toString('hex')}`;
   const holds = (held: unknown, w: Waiting) => {
     if (typeof held !== 'string') return false;
-    const [rate, index] = held.split(':').map(Number);
-    return rate === run.writesPerSecond && index >= w.index && (index - w.index) % period === 0;
+    const [tag, written] = held.split(':');
+    const index = Number(written);
+    return tag === runTag && index >= w.index && (index - w.index) % period === 0;
   };
 
   const read = async (service: number) => {
@@ -264,7 +269,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
   const write = async (i: number, dueAt: number): Promise<boolean> => {
     const service = i % run.services;
     const key = `visible-${Math.floor(i / run.services) % KEYS_PER_SERVICE}`;
-    const value = `${run.writesPerSecond}:${i}`;
+    const value = `${runTag}:${i}`;
     const url = `${run.writerUrl}/v1/services/${run.slugOf(service)}/config/prod/${key}`;
     let answer: Answer;
     try {
