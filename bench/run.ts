@@ -7,6 +7,7 @@ import { readPathSuite } from './read-path.bench.js';
 import { writePathSuite } from './write-path.bench.js';
 import { watchSuite } from './watch.bench.js';
 import { attempt, failed } from './support/round.js';
+import { rateOf } from './support/write-path-report.js';
 
 /**
  * `npm run bench [-- suite …]`: runs the suites (all by default) one after the other and
@@ -121,11 +122,11 @@ function clusterBeside(single: SuiteResult | undefined, cluster: SuiteResult): s
     `| apply, events/s | ${or(a.apply, applied)} | ${or(b.apply, applied)} |`,
     `| accept, \`202\`s/s | ${or(a.accept, accepted)} | ${or(b.accept, accepted)} |`,
     ...b.propagation.map((p) => {
-      const reading = (x: { reading?: string }) => x.reading ?? 'poll';
+      const reading = (x: { reading?: 'poll' | 'long-poll' }) => x.reading ?? 'poll';
       const s = a.propagation.find(
         (x) => x.writesPerSecond === p.writesPerSecond && reading(x) === reading(p),
       );
-      const rate = `${p.writesPerSecond ? `${p.writesPerSecond} writes/s` : 'one write at a time'}, ${reading(p) === 'poll' ? 'polling' : 'long-polling'} readers`;
+      const rate = rateOf({ writesPerSecond: p.writesPerSecond, reading: reading(p) });
       return `| propagation, ${rate} | ${or(s, visible)} | ${or(p, visible)} |`;
     }),
   ];

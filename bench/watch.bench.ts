@@ -3,7 +3,6 @@
  * (Server-Sent Events) on another, at 200 and 500 writes/s; and what 10,000 watchers of
  * one view cost one API instance in memory, and how soon all of them have a change.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import {
 } from './support/cpu-profile.js';
 import { round } from './support/load.js';
 import { putThrough } from './support/propagation.js';
+import { RoundValues } from './support/round-values.js';
 import { quietRoundStart, type RoundStart } from './support/quiet.js';
 import { cpuMarkdown, cpuShares, cpuSnapshot, type CpuShare } from './support/cpu-census.js';
 import { CountingWatchers, ParsedWatcher } from './support/sse-watchers.js';
@@ -126,9 +126,7 @@ async function push(
   );
   const latencies: number[] = [];
   let settled: () => void = () => undefined;
-  // Values name their run: the rounds write the same entries, and a value an earlier
-  // round left must not count as this round's write received.
-  const runTag = `${rate}-${randomBytes(3).toString('hex')}`;
+  const values = new RoundValues(String(rate), KEY_PERIOD);
   // From the write's request to the view that has it: under load the view can reach the
   // watcher before the 202 has travelled back, so the 202 is no fair start.
   const finish = (s: number, i: number, sentAt: number, seenAt: number) => {
@@ -146,10 +144,7 @@ async function push(
           const config = (JSON.parse(data) as { config: Record<string, string> }).config;
           for (const [i, write] of waiting) {
             if (write.seenAt !== undefined) continue;
-            const held = config[keyOf(i)];
-            const [tag, written] = held === undefined ? [] : held.split(':');
-            const seen = tag === runTag ? Number(written) : -1;
-            if (seen < i || (seen - i) % KEY_PERIOD !== 0) continue;
+            if (!values.shows(config[keyOf(i)], i)) continue;
             if (!write.accepted) write.seenAt = at;
             else finish(s, i, write.sentAt, at);
           }
@@ -171,7 +166,7 @@ async function push(
       };
       pending[i % SERVICES].set(i, write);
       inFlight.push(
-        put(agent, writer, slugOf(i), keyOf(i), `${runTag}:${i}`).then(() => {
+        put(agent, writer, slugOf(i), keyOf(i), values.of(i)).then(() => {
           write.accepted = true;
           if (write.seenAt !== undefined) finish(i % SERVICES, i, write.sentAt, write.seenAt);
         }),

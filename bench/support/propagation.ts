@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { round } from './load.js';
 import { describeError } from './round.js';
+import { RoundValues } from './round-values.js';
 
 export interface PropagationFigures {
   /** 0: one write at a time, each only once the previous one was visible. */
@@ -158,19 +158,10 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
     return undefined;
   };
   const pending = () => [...waiting.values()].some((w) => w.length > 0);
-  /** Writes that share an entry are this many apart; a later one hides an earlier one. */
-  const period = run.services * KEYS_PER_SERVICE;
-  // A service's writes are applied in order (one aggregate, one partition): an entry that
-  // holds this write's value or a later write's of the same run shows this write applied.
-  // Values name their run: two runs at one rate write the same entries, and a value an
-  // earlier run left must not count as this run's write seen.
-  const runTag = `${run.writesPerSecond}-${run.reading}-${randomBytes(3).toString('hex')}`;
-  const holds = (held: unknown, w: Waiting) => {
-    if (typeof held !== 'string') return false;
-    const [tag, written] = held.split(':');
-    const index = Number(written);
-    return tag === runTag && index >= w.index && (index - w.index) % period === 0;
-  };
+  const values = new RoundValues(
+    `${run.writesPerSecond}-${run.reading}`,
+    run.services * KEYS_PER_SERVICE,
+  );
 
   const read = async (service: number) => {
     try {
@@ -194,7 +185,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
     waiting.set(
       service,
       pending.filter((w) => {
-        if (holds(config?.[w.key], w)) latencies.push(readAt - w.acceptedAt);
+        if (values.shows(config?.[w.key], w.index)) latencies.push(readAt - w.acceptedAt);
         else if (readAt - w.acceptedAt > VISIBLE_WITHIN_MS) notVisible++;
         else return true;
         settled?.();
@@ -213,7 +204,6 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
   /** One service's long poll: each answer is the view as it changed (or a `304`). */
   const longPoll = async (service: number) => {
     let etag: string | undefined;
-    let config: Record<string, unknown> | undefined;
     while (writing || (waiting.get(service)?.length ?? 0) > 0) {
       const conditional = etag
         ? { 'if-none-match': etag, prefer: `wait=${LONG_POLL_SECONDS}` }
@@ -224,7 +214,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
         });
         if (answer.status === 200) {
           etag = answer.headers.get('etag') ?? undefined;
-          config = ((await answer.json()) as { config: Record<string, unknown> }).config;
+          const { config } = (await answer.json()) as { config: Record<string, unknown> };
           lastViews.set(service, config);
         } else {
           await answer.arrayBuffer();
@@ -237,7 +227,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
         count(failedReads, describeError(error));
         await pause(10);
       }
-      settle(service, config, performance.now());
+      settle(service, lastViews.get(service), performance.now());
     }
   };
 
@@ -269,7 +259,7 @@ export async function measurePropagation(run: PropagationRun): Promise<Propagati
   const write = async (i: number, dueAt: number): Promise<boolean> => {
     const service = i % run.services;
     const key = `visible-${Math.floor(i / run.services) % KEYS_PER_SERVICE}`;
-    const value = `${runTag}:${i}`;
+    const value = values.of(i);
     const url = `${run.writerUrl}/v1/services/${run.slugOf(service)}/config/prod/${key}`;
     let answer: Answer;
     try {
