@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { WardenDatabase } from './database.types.js';
+import { PreparingClient } from './prepared-statements.js';
 
 export type Database = Kysely<WardenDatabase>;
 
@@ -16,6 +17,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 /** A Kysely handle whose connections see `schema` first, so suites can share one server. */
 export function createDatabase(options: DatabaseOptions): Database {
   const pool = new pg.Pool({
+    Client: PreparingClient as unknown as pg.PoolConfig['Client'],
     connectionString: options.url,
     max: options.poolSize ?? 10,
     options: `-c search_path=${options.schema},public`,

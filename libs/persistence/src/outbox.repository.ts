@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from './database.js';
+import { prepared } from './prepared-statements.js';
 
 export interface PendingOutboxMessage {
   topic: string;
@@ -38,7 +39,7 @@ export class OutboxRepository {
       // lock: a message that the relay before this one removed is not removed (nor
       // returned) twice, since a DELETE skips rows that a committed transaction deleted.
       const { rows } = await sql<RelayedRow>`
-        WITH lock AS (
+        ${prepared} WITH lock AS (
           SELECT pg_try_advisory_xact_lock(hashtextextended('warden.outbox:' || current_schema(), 0)) AS held,
                  set_config('synchronous_commit', 'off', true) AS durability
         ), taken AS (

@@ -5,6 +5,7 @@ import { defaultsRevisionAggregate } from './revisions.js';
 import { columnList, unnestRows } from './bulk-rows.js';
 import { ProjectionsRebuilding, projectionLockKey } from './projection-lock.js';
 import { judgeBypasses } from './protection-bypass.js';
+import { prepared } from './prepared-statements.js';
 import {
   AUDIT_COLUMNS,
   CLAIM_COLUMNS,
@@ -90,7 +91,7 @@ export async function applyBatchWithin(
   const {
     rows: [claimed],
   } = await sql<{ held: boolean; fresh: string[]; revisions: [string, number, number][] }>`
-    WITH lock AS (
+    ${prepared} WITH lock AS (
       SELECT ${options.shareProjectionLock ? sql`pg_try_advisory_xact_lock_shared(${projectionLockKey})` : sql`true`} AS held
     ),
     claimed AS (
