@@ -200,6 +200,44 @@ describe('operating the write path: dead letters, replay, consumers, request ids
     });
   });
 
+  it('counts each event by outcome, and the events of each applied run, on the worker /metrics', async () => {
+    const counter = (metrics: string, name: string, labels = '') =>
+      Number(
+        metrics
+          .split('\n')
+          .find((line) => line.startsWith(`${name}{`) && line.includes(labels))
+          ?.split(' ')
+          .pop() ?? 0,
+      );
+    const scrape = async () => (await fetch(`${stack.worker.baseUrl}/metrics`)).text();
+    const before = await scrape();
+    const service = aService();
+    const slug = String(service.slug);
+    expect((await client.post('/v1/services', service, WAIT)).status).toBe(201);
+    expect(
+      (await client.put(`/v1/services/${slug}/config/prod/a`, { value: 1 }, WAIT)).status,
+    ).toBe(201);
+    const stale = await client.put(
+      `/v1/services/${slug}/config/prod/a`,
+      { value: 2 },
+      {
+        ...WAIT,
+        'if-match': '"7"',
+      },
+    );
+    expect(stale.status).toBe(409);
+
+    const after = await scrape();
+    const delta = (name: string, labels = '') =>
+      counter(after, name, labels) - counter(before, name, labels);
+    expect(delta('warden_events_total', 'outcome="applied"')).toBe(2);
+    expect(delta('warden_events_total', 'outcome="rejected"')).toBe(1);
+    expect(delta('warden_events_total', 'outcome="consumed"')).toBe(3);
+    // Waited for one by one, each write was a run of its own.
+    expect(delta('warden_worker_run_events_count')).toBe(3);
+    expect(delta('warden_worker_run_events_sum')).toBe(3);
+  });
+
   it('rebuilds the projections from the log with a fresh consumer group, ending in the same state', async () => {
     const service = aService();
     const slug = String(service.slug);

@@ -104,6 +104,12 @@ export function workerMetrics(registry: Registry) {
       labelNames: ['partition'] as const,
       registers: [registry],
     }),
+    runEvents: new Histogram({
+      name: 'warden_worker_run_events',
+      help: 'Events per applied run, one transaction each; runs of several partitions merge while others apply',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500],
+      registers: [registry],
+    }),
     applyLatency: new Histogram({
       name: 'warden_event_apply_seconds',
       help: 'Time to apply one event (transaction, cache refresh, announcements)',

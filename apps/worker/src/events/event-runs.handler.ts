@@ -56,6 +56,7 @@ export class EventRunsHandler {
     const committedAt = Date.now();
     stages.observe('committed', fetchedAt, committedAt, messages.length);
     this.metrics.events.inc({ outcome: 'consumed' }, messages.length);
+    this.metrics.runEvents.observe(messages.length);
     // The change feed's relay goes after the announcement: its round trips would otherwise
     // interleave with the Redis write and the announcement that readers are waiting for.
     try {

@@ -28,8 +28,14 @@ export class OutcomeAnnouncer {
     const at = Date.now();
     const announcements: EventOutcomeMessage[] = [];
     const redelivered = new Set<string>();
+    // Counted per run, not per event: a labelled counter hashes its labels on every `inc`.
+    const tally = new Map<string, number>();
+    const logged = this.log.isLevelEnabled('info');
     events.forEach((read, index) => {
-      const announcement = this.outcomeOf(read, result, index, at);
+      const status = result.outcomes[index].status;
+      const counted = status === 'applied-all' ? 'applied' : status;
+      tally.set(counted, (tally.get(counted) ?? 0) + 1);
+      const announcement = this.outcomeOf(read, result, index, at, logged);
       if (!announcement) return;
       announcements.push(announcement);
       const outcome = result.outcomes[index];
@@ -46,6 +52,7 @@ export class OutcomeAnnouncer {
       const announcement = this.deadLettered(letter, at);
       if (announcement) announcements.push(announcement);
     }
+    for (const [outcome, count] of tally) this.metrics.events.inc({ outcome }, count);
     await Promise.all([...redelivered].map((aggregate) => this.refresher.refresh(aggregate)));
     await this.announce(announcements);
   }
@@ -61,16 +68,18 @@ export class OutcomeAnnouncer {
     result: BatchResult,
     index: number,
     at: number,
+    logged: boolean,
   ): EventOutcomeMessage | undefined {
     const outcome = result.outcomes[index];
-    const context = { eventId: event.id, type: event.type, aggregate: event.aggregate, requestId };
+    // Built only when info lines are written: at thousands of events a second the
+    // objects alone are a share of the worker's garbage.
+    const context = logged
+      ? { eventId: event.id, type: event.type, aggregate: event.aggregate, requestId }
+      : undefined;
     const base = { eventId: event.id, aggregate: event.aggregate, at };
-    this.metrics.events.inc({
-      outcome: outcome.status === 'applied-all' ? 'applied' : outcome.status,
-    });
     switch (outcome.status) {
       case 'duplicate': {
-        this.log.info(context, 'event already processed; no second effect');
+        if (context) this.log.info(context, 'event already processed; no second effect');
         // A re-delivery means a worker may have died between the commit and the cache
         // write or the announcement: write the record's state again and announce what
         // the first delivery decided (a waiting writer gets that).
@@ -78,15 +87,17 @@ export class OutcomeAnnouncer {
         return earlier && { ...base, ...earlier };
       }
       case 'rejected':
-        this.log.info({ ...context, reason: outcome.reason }, 'event rejected');
+        if (context) this.log.info({ ...context, reason: outcome.reason }, 'event rejected');
         return { ...base, status: 'rejected', code: outcome.code, reason: outcome.reason };
       case 'applied': {
         const { version, revision } = outcome.change;
-        this.log.info({ ...context, version, revision }, 'event applied');
+        if (context) this.log.info({ ...context, version, revision }, 'event applied');
         return { ...base, status: 'applied', revision, version };
       }
       case 'applied-all':
-        this.log.info({ ...context, changes: outcome.changes.length }, 'change request applied');
+        if (context) {
+          this.log.info({ ...context, changes: outcome.changes.length }, 'change request applied');
+        }
         return { ...base, status: 'applied' };
     }
   }
