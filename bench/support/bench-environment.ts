@@ -70,6 +70,10 @@ export class BenchEnvironment {
       DATABASE_SCHEMA: this.schema,
       WORKER_PORT: '0',
       LOG_LEVEL: 'warn',
+      // The worker's group commit (a knob that trades throughput for latency), to compare.
+      ...(process.env.WORKER_RUNS_IN_FLIGHT
+        ? { WORKER_RUNS_IN_FLIGHT: process.env.WORKER_RUNS_IN_FLIGHT }
+        : {}),
       ...extra,
     };
   }

@@ -63,6 +63,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it("applies each partition's run on its own unless WORKER_RUNS_IN_FLIGHT asks for group commit", () => {
+    expect(loadConfig({}).runsInFlight).toBe(0);
+    expect(loadConfig({ WORKER_RUNS_IN_FLIGHT: '2' }).runsInFlight).toBe(2);
+  });
+
   it('reads the Redis Cluster seed nodes; none means the single Redis of REDIS_URL', () => {
     expect(loadConfig({}).redisClusterNodes).toEqual([]);
     const config = loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:17000, redis-b:17001' });
@@ -81,6 +86,7 @@ describe('loadConfig', () => {
     ['WARDEN_TOKENS', 'root:x'],
     ['CACHE_L1_EVICTION', 'random'],
     ['REDIS_CLUSTER_NODES', '127.0.0.1:17000,127.0.0.1'],
+    ['WORKER_RUNS_IN_FLIGHT', '-1'],
   ])('stops with a message that names %s when it is invalid', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));

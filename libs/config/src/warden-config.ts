@@ -37,6 +37,13 @@ export interface WardenConfig {
    * entries) the worker keeps of the aggregates it applied, to skip reading them again; 0: none.
    */
   aggregateCacheResources: number;
+  /**
+   * WORKER_RUNS_IN_FLIGHT: 0 (default) applies each partition's run in a transaction of its
+   * own; N > 0 lets at most N runs apply at once and merges the runs of other partitions
+   * that arrive meanwhile into one (group commit): lower latency under load, lower
+   * throughput on a backlog (docs/operations.md).
+   */
+  runsInFlight: number;
   /** Credentials and TLS for the brokers (KAFKA_SASL_*, KAFKA_SSL*). */
   kafkaSecurity: KafkaSecurity;
   /** Prefixes topics, Redis keys and the consumer group: lets test suites share servers. */
@@ -231,6 +238,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): W
     signingKey: loadSigningKey(env, production && (options.app ?? 'api') !== 'tool', problems),
     requireSigned: bool('WORKER_REQUIRE_SIGNED', false),
     aggregateCacheResources: int('WORKER_AGGREGATE_CACHE_RESOURCES', 100_000, 0),
+    runsInFlight: int('WORKER_RUNS_IN_FLIGHT', 0, 0),
     secretsKey: loadSecretsKey(env, production, problems),
     // Off in development (tests, benchmarks, `npm run up`), on by default in production.
     rateLimit: int('WARDEN_RATE_LIMIT', production ? 1000 : 0, 0),

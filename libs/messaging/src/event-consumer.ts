@@ -1,5 +1,6 @@
 import type { Consumer, ConsumerEvents, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { PartitionLanes, type LaneTicket } from './partition-lanes.js';
+import { RunMerger } from './run-merger.js';
 
 export interface IncomingMessage {
   topic: string;
@@ -19,7 +20,9 @@ export interface ConsumerHooks {
   /** Applies one message. Throw to retry it; a PermanentFailure goes to `onPoison`. */
   handle(message: IncomingMessage): Promise<void>;
   /**
-   * Applies a run of consecutive messages of one partition at once. A transient error
+   * Applies a run at once: consecutive messages of one partition, or (with
+   * `runsInFlight`) several such runs of different partitions merged, each still in order
+   * and together. A transient error
    * retries the run; any other error falls back to `handle`, message by message, so
    * that only the message at fault is retried and, in the end, set aside.
    */
@@ -42,8 +45,14 @@ export interface ConsumerOptions {
   topic: string;
   /** Partitions processed at the same time; order within each is kept. */
   concurrency?: number;
-  /** Messages handed to `handleBatch` at most at once. */
+  /** Messages of one partition in one run at most (also bounds one retry's work). */
   maxBatchSize?: number;
+  /**
+   * Group commit: at most this many runs apply at once across partitions, and the runs
+   * that arrive meanwhile are merged into one `handleBatch` call (see `RunMerger`), up to
+   * `maxBatchSize` messages. 0 (the default): every partition's run applies on its own.
+   */
+  runsInFlight?: number;
   /** Attempts for an error that is not transient before the message is dead-lettered. */
   maxAttempts?: number;
   maxBackoffMs?: number;
@@ -68,6 +77,7 @@ export class EventConsumer {
   private stopping = false;
   private restartTimer?: NodeJS.Timeout;
   private readonly lanes = new PartitionLanes();
+  private readonly merger?: RunMerger;
   /** Per partition, the offset commit in flight and the latest offset still to commit. */
   private readonly commits = new Map<
     string,
@@ -80,6 +90,13 @@ export class EventConsumer {
     private readonly hooks: ConsumerHooks,
   ) {
     this.consumer = this.create();
+    const handleBatch = hooks.handleBatch?.bind(hooks);
+    if (handleBatch && (options.runsInFlight ?? 0) > 0) {
+      this.merger = new RunMerger(handleBatch, (error) => hooks.isTransient(error), {
+        inFlight: options.runsInFlight!,
+        maxMessages: options.maxBatchSize ?? 500,
+      });
+    }
   }
 
   private create(): Consumer {
@@ -264,10 +281,14 @@ export class EventConsumer {
     heartbeat: () => Promise<void>,
     owned: () => boolean,
   ): Promise<number> {
-    if (this.hooks.handleBatch && run.length > 1) {
+    const merger = this.merger;
+    const applyRun = merger
+      ? (messages: IncomingMessage[], beat: () => Promise<void>) => merger.submit(messages, beat)
+      : this.hooks.handleBatch?.bind(this.hooks);
+    if (applyRun && (merger || run.length > 1)) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.hooks.handleBatch(run, heartbeat);
+          await applyRun(run, heartbeat);
           return run.length;
         } catch (error) {
           if (error instanceof PermanentFailure || !this.hooks.isTransient(error)) break;

@@ -6,7 +6,10 @@ import { EventConsumer, type ConsumerOptions, type IncomingMessage } from './eve
 
 /** The patterns a handler of the event log declares with `@EventPattern`. */
 export const EventLogPatterns = {
-  /** A run of consecutive messages of one partition, to be applied together. */
+  /**
+   * A run of messages to be applied together: consecutive messages of one partition, or
+   * such runs of several partitions merged (the partition in the context is the first's).
+   */
   Run: 'event-log.run',
   /** A message that failed permanently or too often: set it aside. */
   Poison: 'event-log.poison',

@@ -23,6 +23,7 @@ export const eventLogServerProvider: Provider = {
       topic: topics.Events,
       concurrency: 6,
       maxBatchSize: MAX_BATCH,
+      runsInFlight: config.runsInFlight,
       isTransient: isTransientError,
     }),
 };

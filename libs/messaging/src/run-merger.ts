@@ -1,0 +1,103 @@
+import type { IncomingMessage } from './event-consumer.js';
+
+/** Applies one run of messages in one transaction (`ConsumerHooks.handleBatch`). */
+export type RunApplier = (run: IncomingMessage[], heartbeat: () => Promise<void>) => Promise<void>;
+
+export interface RunMergerOptions {
+  /** Merged runs applying at the same time; more arrive merged into the next. */
+  inFlight: number;
+  /** Messages in one merged run at most (a submission larger than that runs alone). */
+  maxMessages: number;
+}
+
+interface Submission {
+  run: IncomingMessage[];
+  heartbeat: () => Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit across partitions. Each partition's lane submits its runs here one at a
+ * time, in order; a run submitted while `inFlight` runs are applying waits, and every run
+ * that waits is applied with the others in one call, so in one transaction. A small run
+ * costs about as many round trips to PostgreSQL, Redis and the other API instances as a
+ * large one, so under load this trades many small transactions — each paying them — for
+ * few larger ones, and a run that arrives while the worker is idle starts at once.
+ *
+ * Merging keeps every guarantee of a lane's own run: a lane's messages stay in order and
+ * together, and the runs of different partitions touch different aggregates. A merged run
+ * that fails for a reason that will not pass is applied again submission by submission,
+ * so one lane's bad message never sends the others' runs message by message; a transient
+ * failure is handed to every submitter, each of which backs off as before.
+ */
+export class RunMerger {
+  private readonly waiting: Submission[] = [];
+  private applying = 0;
+
+  constructor(
+    private readonly apply: RunApplier,
+    private readonly isTransient: (error: unknown) => boolean,
+    private readonly options: RunMergerOptions,
+  ) {}
+
+  /** Resolves once `run` was applied (alone or merged), rejects as `apply` would have. */
+  submit(run: IncomingMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ run, heartbeat, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.applying < this.options.inFlight && this.waiting.length > 0) {
+      const merged = this.takeMerged();
+      this.applying += 1;
+      void this.applyMerged(merged).finally(() => {
+        this.applying -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  /** The waiting submissions, oldest first, up to `maxMessages` (at least one). */
+  private takeMerged(): Submission[] {
+    let count = this.waiting[0].run.length;
+    let taken = 1;
+    while (taken < this.waiting.length) {
+      const next = this.waiting[taken].run.length;
+      if (count + next > this.options.maxMessages) break;
+      count += next;
+      taken += 1;
+    }
+    return this.waiting.splice(0, taken);
+  }
+
+  private async applyMerged(merged: Submission[]): Promise<void> {
+    if (merged.length === 1) return this.applyAlone(merged[0]);
+    try {
+      await this.apply(
+        merged.flatMap((s) => s.run),
+        merged[0].heartbeat,
+      );
+    } catch (error) {
+      if (this.isTransient(error)) {
+        for (const submission of merged) submission.reject(error);
+        return;
+      }
+      // The transaction rolled back as a whole: find whose run it was.
+      for (const submission of merged) await this.applyAlone(submission);
+      return;
+    }
+    for (const submission of merged) submission.resolve();
+  }
+
+  private async applyAlone({ run, heartbeat, resolve, reject }: Submission): Promise<void> {
+    try {
+      await this.apply(run, heartbeat);
+      resolve();
+    } catch (error) {
+      reject(error);
+    }
+  }
+}
