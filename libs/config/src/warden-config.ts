@@ -38,10 +38,10 @@ export interface WardenConfig {
    */
   aggregateCacheResources: number;
   /**
-   * WORKER_RUNS_IN_FLIGHT: 0 (default) applies each partition's run in a transaction of its
-   * own; N > 0 lets at most N runs apply at once and merges the runs of other partitions
-   * that arrive meanwhile into one (group commit): lower latency under load, lower
-   * throughput on a backlog (docs/operations.md).
+   * WORKER_RUNS_IN_FLIGHT: 0 applies each partition's run in a transaction of its own;
+   * N > 0 lets at most N small runs (under 50 events) apply at once and merges the small
+   * runs of other partitions that arrive meanwhile into one (group commit); a backlog's
+   * large runs apply side by side as with 0 (docs/operations.md).
    */
   runsInFlight: number;
   /** Credentials and TLS for the brokers (KAFKA_SASL_*, KAFKA_SSL*). */

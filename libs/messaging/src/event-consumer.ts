@@ -48,9 +48,11 @@ export interface ConsumerOptions {
   /** Messages of one partition in one run at most (also bounds one retry's work). */
   maxBatchSize?: number;
   /**
-   * Group commit: at most this many runs apply at once across partitions, and the runs
-   * that arrive meanwhile are merged into one `handleBatch` call (see `RunMerger`), up to
-   * `maxBatchSize` messages. 0 (the default): every partition's run applies on its own.
+   * Group commit of small runs: at most this many runs of fewer than a tenth of
+   * `maxBatchSize` messages apply at once across partitions, and the small runs that
+   * arrive meanwhile are merged into one `handleBatch` call (see `RunMerger`), up to
+   * `maxBatchSize` messages. Larger runs (a backlog) always apply side by side, one
+   * transaction each. 0 (the default): every run applies on its own.
    */
   runsInFlight?: number;
   /** Attempts for an error that is not transient before the message is dead-lettered. */
@@ -282,10 +284,13 @@ export class EventConsumer {
     owned: () => boolean,
   ): Promise<number> {
     const merger = this.merger;
-    const applyRun = merger
+    // A backlog's runs are large and gain from applying side by side, each transaction's
+    // database work overlapping another's CPU; small runs gain from sharing one.
+    const merged = merger !== undefined && run.length < (this.options.maxBatchSize ?? 500) / 10;
+    const applyRun = merged
       ? (messages: IncomingMessage[], beat: () => Promise<void>) => merger.submit(messages, beat)
       : this.hooks.handleBatch?.bind(this.hooks);
-    if (applyRun && (merger || run.length > 1)) {
+    if (applyRun && (merged || run.length > 1)) {
       for (let attempt = 1; ; attempt++) {
         try {
           await applyRun(run, heartbeat);

@@ -136,66 +136,79 @@ describe('producer and consumer on a real Kafka broker', () => {
     }
   });
 
-  it('with runsInFlight, applies the runs of other partitions that arrived during a busy apply as one merged run, each in order', async () => {
-    const groupId = `${consumerGroup(env.namespace)}.merge`;
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let gated = false;
-    const calls: { partition: number; value: string }[][] = [];
-    const consumer = new EventConsumer(
-      env.kafka,
-      { groupId, topic: env.topics.Events, runsInFlight: 1 },
-      {
-        handle: () => Promise.reject(new Error('runs go to handleBatch')),
-        handleBatch: async (run) => {
-          const mine = run
-            .map((m) => ({ partition: m.partition, value: m.value!.toString() }))
-            .filter((m) => m.value.startsWith('merge-'));
-          if (mine.some((m) => m.value === 'merge-first')) {
-            gated = true;
-            await gate;
-          }
-          if (mine.length > 0) calls.push(mine);
+  it.each([
+    ['merges them into one run', 500, true],
+    ['leaves them apart when they are not small beside maxBatchSize', 10, false],
+  ])(
+    'with runsInFlight, of the runs of other partitions that arrive during a busy apply, %s; each in order',
+    async (_, maxBatchSize, merges) => {
+      const groupId = `${consumerGroup(env.namespace)}.merge-${maxBatchSize}`;
+      // Each case reads the topic from the start: its messages carry its own prefix.
+      const tag = `merge${maxBatchSize}-`;
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let gated = false;
+      const calls: { partition: number; value: string }[][] = [];
+      const applyRun = async (run: IncomingMessage[]) => {
+        const mine = run
+          .map((m) => ({ partition: m.partition, value: m.value!.toString() }))
+          .filter((m) => m.value.startsWith(tag));
+        if (mine.some((m) => m.value === `${tag}first`)) {
+          gated = true;
+          await gate;
+        }
+        if (mine.length > 0) calls.push(mine);
+      };
+      const consumer = new EventConsumer(
+        env.kafka,
+        { groupId, topic: env.topics.Events, runsInFlight: 1, maxBatchSize },
+        {
+          handle: (message) => applyRun([message]),
+          handleBatch: (run) => applyRun(run),
+          isTransient: () => false,
+          onPoison: async () => undefined,
         },
-        isTransient: () => false,
-        onPoison: async () => undefined,
-      },
-    );
-    const producer = env.kafka.producer();
-    await producer.connect();
-    const send = (partition: number, ...values: string[]) =>
-      producer.send({
-        topic: env.topics.Events,
-        acks: -1,
-        messages: values.map((value) => ({ partition, value })),
-      });
-    await consumer.start();
-    try {
-      await send(0, 'merge-first');
-      await eventually(() => expect(gated).toBe(true), { timeoutMs: 30_000 });
-      for (let partition = 1; partition < 6; partition++) {
-        await send(partition, `merge-${partition}-a`, `merge-${partition}-b`);
+      );
+      const producer = env.kafka.producer();
+      await producer.connect();
+      const send = (partition: number, ...values: string[]) =>
+        producer.send({
+          topic: env.topics.Events,
+          acks: -1,
+          messages: values.map((value) => ({ partition, value })),
+        });
+      await consumer.start();
+      try {
+        await send(0, `${tag}first`);
+        await eventually(() => expect(gated).toBe(true), { timeoutMs: 30_000 });
+        for (let partition = 1; partition < 6; partition++) {
+          await send(partition, `${tag}${partition}-a`, `${tag}${partition}-b`);
+        }
+        // Every partition's batch has been fetched and waits behind the gated run.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        release();
+        await eventually(() => expect(calls.flat()).toHaveLength(11), { timeoutMs: 30_000 });
+        const merged = calls.filter((call) => new Set(call.map((m) => m.partition)).size > 1);
+        if (merges) {
+          expect(merged.length).toBeGreaterThan(0);
+          expect(calls.length).toBeLessThan(6);
+        } else {
+          expect(merged).toEqual([]);
+        }
+        for (let partition = 1; partition < 6; partition++) {
+          const values = calls
+            .flat()
+            .filter((m) => m.partition === partition)
+            .map((m) => m.value);
+          expect(values).toEqual([`${tag}${partition}-a`, `${tag}${partition}-b`]);
+        }
+      } finally {
+        release();
+        await consumer.stop();
+        await producer.disconnect();
       }
-      // Every partition's batch has been fetched and waits behind the gated run.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      release();
-      await eventually(() => expect(calls.flat()).toHaveLength(11), { timeoutMs: 30_000 });
-      const merged = calls.filter((call) => new Set(call.map((m) => m.partition)).size > 1);
-      expect(merged.length).toBeGreaterThan(0);
-      expect(calls.length).toBeLessThan(6);
-      for (let partition = 1; partition < 6; partition++) {
-        const values = calls
-          .flat()
-          .filter((m) => m.partition === partition)
-          .map((m) => m.value);
-        expect(values).toEqual([`merge-${partition}-a`, `merge-${partition}-b`]);
-      }
-    } finally {
-      release();
-      await consumer.stop();
-      await producer.disconnect();
-    }
-  });
+    },
+  );
 
   it('applies in full a partition that keeps its place through a rebalance while its lane holds batches not applied', async () => {
     const groupId = `${consumerGroup(env.namespace)}.rebalance`;
