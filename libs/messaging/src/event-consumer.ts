@@ -1,6 +1,6 @@
 import type { Consumer, ConsumerEvents, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { PartitionLanes, type LaneTicket } from './partition-lanes.js';
-import { RunMerger } from './run-merger.js';
+import { RunAbandoned, RunMerger } from './run-merger.js';
 
 export interface IncomingMessage {
   topic: string;
@@ -22,9 +22,9 @@ export interface ConsumerHooks {
   /**
    * Applies a run at once: consecutive messages of one partition, or (with
    * `runsInFlight`) several such runs of different partitions merged, each still in order
-   * and together. A transient error
-   * retries the run; any other error falls back to `handle`, message by message, so
-   * that only the message at fault is retried and, in the end, set aside.
+   * and together. A transient error retries the run; any other error falls back to
+   * `handle`, message by message, so that only the message at fault is retried and, in
+   * the end, set aside.
    */
   handleBatch?(messages: IncomingMessage[], heartbeat: () => Promise<void>): Promise<void>;
   /** True when the error will pass by itself (a server away): retry without limit. */
@@ -288,21 +288,28 @@ export class EventConsumer {
     // database work overlapping another's CPU; small runs gain from sharing one.
     const merged = merger !== undefined && run.length < (this.options.maxBatchSize ?? 500) / 10;
     const applyRun = merged
-      ? (messages: IncomingMessage[], beat: () => Promise<void>) => merger.submit(messages, beat)
+      ? (messages: IncomingMessage[], beat: () => Promise<void>) =>
+          merger.submit(messages, beat, owned)
       : this.hooks.handleBatch?.bind(this.hooks);
+    // A lone message the merger already tried on its own has had its first attempt.
+    let tried = 0;
     if (applyRun && (merged || run.length > 1)) {
       for (let attempt = 1; ; attempt++) {
         try {
           await applyRun(run, heartbeat);
           return run.length;
         } catch (error) {
-          if (error instanceof PermanentFailure || !this.hooks.isTransient(error)) break;
+          if (error instanceof RunAbandoned) return 0;
+          if (error instanceof PermanentFailure || !this.hooks.isTransient(error)) {
+            if (run.length === 1) tried = 1;
+            break;
+          }
           if (!(await this.backOff(run[0], error, attempt, heartbeat, owned))) return 0;
         }
       }
     }
     for (let i = 0; i < run.length; i++) {
-      if (!(await this.processWithRetry(run[i], heartbeat, owned))) return i;
+      if (!(await this.processWithRetry(run[i], heartbeat, owned, tried))) return i;
     }
     return run.length;
   }
@@ -312,9 +319,10 @@ export class EventConsumer {
     message: IncomingMessage,
     heartbeat: () => Promise<void>,
     owned: () => boolean,
+    tried = 0,
   ): Promise<boolean> {
     const maxAttempts = this.options.maxAttempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = tried + 1; ; attempt++) {
       if (!owned()) return false;
       try {
         await this.hooks.handle(message);

@@ -169,6 +169,10 @@ describe('producer and consumer on a real Kafka broker', () => {
           onPoison: async () => undefined,
         },
       );
+      const handedOut = new Set<number>();
+      consumer.on(consumer.events.START_BATCH_PROCESS, (e: ConsumerStartBatchProcessEvent) => {
+        if (e.payload.partition > 0 && e.payload.batchSize > 0) handedOut.add(e.payload.partition);
+      });
       const producer = env.kafka.producer();
       await producer.connect();
       const send = (partition: number, ...values: string[]) =>
@@ -184,8 +188,12 @@ describe('producer and consumer on a real Kafka broker', () => {
         for (let partition = 1; partition < 6; partition++) {
           await send(partition, `${tag}${partition}-a`, `${tag}${partition}-b`);
         }
-        // Every partition's batch has been fetched and waits behind the gated run.
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // Every partition's batch was handed out; its run then waits behind the gated one.
+        await eventually(() => expect([...handedOut].sort()).toEqual([1, 2, 3, 4, 5]), {
+          timeoutMs: 30_000,
+          intervalMs: 20,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 50));
         release();
         await eventually(() => expect(calls.flat()).toHaveLength(11), { timeoutMs: 30_000 });
         const merged = calls.filter((call) => new Set(call.map((m) => m.partition)).size > 1);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from './event-consumer.js';
-import { RunMerger, type RunApplier } from './run-merger.js';
+import { RunAbandoned, RunMerger, type RunApplier } from './run-merger.js';
 
 class Unavailable extends Error {}
 
@@ -117,6 +117,48 @@ describe(RunMerger.name, () => {
       await expect(good).resolves.toBeUndefined();
       await failed;
       expect(calls.map((c) => c.run)).toEqual([['p0-1'], ['p1-7', 'p2-3'], ['p1-7'], ['p2-3']]);
+    });
+
+    it('hands back unapplied a run whose lane stopped owning it while it waited', async () => {
+      const { calls, apply } = gatedApplier();
+      const merger = new RunMerger(apply, isTransient, { inFlight: 1, maxMessages: 100 });
+      let stillOwned = true;
+      const first = merger.submit(aRun(0, 1), heartbeat);
+      const lost = merger.submit(aRun(1, 1), heartbeat, () => stillOwned);
+      const kept = merger.submit(aRun(2, 1), heartbeat);
+      const handedBack = expect(lost).rejects.toBeInstanceOf(RunAbandoned);
+      stillOwned = false; // a rebalance while it waited
+      calls[0].finish();
+      await first;
+      await handedBack;
+      await settle();
+      expect(calls.map((c) => c.run)).toEqual([['p0-1'], ['p2-1']]);
+      calls[1].finish();
+      await expect(kept).resolves.toBeUndefined();
+    });
+
+    it('settles every run of a merged run even when deciding about its failure throws', async () => {
+      const { calls, apply } = gatedApplier((run) =>
+        run.length > 1 ? new Error('merged run failed') : undefined,
+      );
+      const throwing = () => {
+        throw new Error('isTransient broke');
+      };
+      const merger = new RunMerger(apply, throwing, { inFlight: 1, maxMessages: 100 });
+      const first = merger.submit(aRun(0, 1), heartbeat);
+      const merged = Promise.allSettled([
+        merger.submit(aRun(1, 1), heartbeat),
+        merger.submit(aRun(2, 1), heartbeat),
+      ]);
+      calls[0].finish();
+      await first;
+      await settle();
+      calls[1].finish();
+      expect((await merged).map((s) => s.status)).toEqual(['rejected', 'rejected']);
+      // The merger goes on taking runs afterwards.
+      const next = merger.submit(aRun(3, 1), heartbeat);
+      calls[2].finish();
+      await expect(next).resolves.toBeUndefined();
     });
 
     it('hands a transient failure of a merged run to every run in it, to back off and retry', async () => {

@@ -10,9 +10,22 @@ export interface RunMergerOptions {
   maxMessages: number;
 }
 
+/**
+ * The submitter stopped owning its run while it waited (a rebalance, a rewind of its
+ * lane, shutdown): it was not applied, and comes again from where its partition resumes.
+ */
+export class RunAbandoned extends Error {
+  constructor() {
+    super('the run stopped counting while it waited to be applied');
+    this.name = 'RunAbandoned';
+  }
+}
+
 interface Submission {
   run: IncomingMessage[];
   heartbeat: () => Promise<void>;
+  /** False once the submitter's partition or lane moved on (see `EventConsumer`). */
+  owned: () => boolean;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -26,7 +39,10 @@ interface Submission {
  * few larger ones, and a run that arrives while the worker is idle starts at once.
  *
  * Merging keeps every guarantee of a lane's own run: a lane's messages stay in order and
- * together, and the runs of different partitions touch different aggregates. A merged run
+ * together, a lane submits its next run only once this one settled, and a run whose lane
+ * stopped owning it while it waited is handed back unapplied (`RunAbandoned`), as a run
+ * not yet started would be. Runs of different partitions are independent: an aggregate's
+ * events share one partition, and the order across partitions was never defined. A merged run
  * that fails for a reason that will not pass is applied again submission by submission,
  * so one lane's bad message never sends the others' runs message by message; a transient
  * failure is handed to every submitter, each of which backs off as before.
@@ -41,27 +57,46 @@ export class RunMerger {
     private readonly options: RunMergerOptions,
   ) {}
 
-  /** Resolves once `run` was applied (alone or merged), rejects as `apply` would have. */
-  submit(run: IncomingMessage[], heartbeat: () => Promise<void>): Promise<void> {
+  /**
+   * Resolves once `run` was applied (alone or merged), rejects as `apply` would have, or
+   * with `RunAbandoned` when `owned` turned false before it was taken.
+   */
+  submit(
+    run: IncomingMessage[],
+    heartbeat: () => Promise<void>,
+    owned: () => boolean = () => true,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ run, heartbeat, resolve, reject });
+      this.waiting.push({ run, heartbeat, owned, resolve, reject });
       this.pump();
     });
   }
 
   private pump(): void {
-    while (this.applying < this.options.inFlight && this.waiting.length > 0) {
+    while (this.applying < this.options.inFlight) {
       const merged = this.takeMerged();
+      if (merged.length === 0) return;
       this.applying += 1;
-      void this.applyMerged(merged).finally(() => {
-        this.applying -= 1;
-        this.pump();
-      });
+      void this.applyMerged(merged)
+        // Nothing may leave a submitter waiting: its lane, and a clean stop, wait for it.
+        .catch((error: unknown) => {
+          for (const submission of merged) submission.reject(error);
+        })
+        .finally(() => {
+          this.applying -= 1;
+          this.pump();
+        });
     }
   }
 
-  /** The waiting submissions, oldest first, up to `maxMessages` (at least one). */
+  /** The waiting submissions still owned, oldest first, up to `maxMessages` (at least one). */
   private takeMerged(): Submission[] {
+    for (const abandoned of this.waiting.filter((s) => !s.owned())) {
+      abandoned.reject(new RunAbandoned());
+    }
+    const owned = this.waiting.filter((s) => s.owned());
+    this.waiting.splice(0, this.waiting.length, ...owned);
+    if (this.waiting.length === 0) return [];
     let count = this.waiting[0].run.length;
     let taken = 1;
     while (taken < this.waiting.length) {

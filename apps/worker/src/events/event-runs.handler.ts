@@ -17,7 +17,8 @@ import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { WORKER_METRICS, type WorkerMetrics } from '../worker.constants.js';
 
 /**
- * Applies `governance.events`: each run of messages of a partition is read, applied in
+ * Applies `governance.events`: each run of messages of a partition (or, with
+ * `WORKER_RUNS_IN_FLIGHT`, small runs of several partitions merged) is read, applied in
  * one transaction (state, audit, outcomes, dead letters and the change feed's outbox
  * together), then written to Redis in one pipelined round and announced. The transport
  * commits the offsets only after the handler settled; an error thrown here reaches it
