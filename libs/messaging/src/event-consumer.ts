@@ -1,6 +1,6 @@
 import type { Consumer, ConsumerEvents, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { PartitionLanes, type LaneTicket } from './partition-lanes.js';
-import { RunAbandoned, RunMerger } from './run-merger.js';
+import { RunAbandoned, RunMerger, type RunApplier } from './run-merger.js';
 
 export interface IncomingMessage {
   topic: string;
@@ -79,6 +79,7 @@ export class EventConsumer {
   private stopping = false;
   private restartTimer?: NodeJS.Timeout;
   private readonly lanes = new PartitionLanes();
+  private readonly applyBatch?: RunApplier; // hooks.handleBatch, bound once
   private readonly merger?: RunMerger;
   /** Per partition, the offset commit in flight and the latest offset still to commit. */
   private readonly commits = new Map<
@@ -92,9 +93,9 @@ export class EventConsumer {
     private readonly hooks: ConsumerHooks,
   ) {
     this.consumer = this.create();
-    const handleBatch = hooks.handleBatch?.bind(hooks);
-    if (handleBatch && (options.runsInFlight ?? 0) > 0) {
-      this.merger = new RunMerger(handleBatch, (error) => hooks.isTransient(error), {
+    this.applyBatch = hooks.handleBatch?.bind(hooks);
+    if (this.applyBatch && (options.runsInFlight ?? 0) > 0) {
+      this.merger = new RunMerger(this.applyBatch, (error) => hooks.isTransient(error), {
         inFlight: options.runsInFlight!,
         maxMessages: options.maxBatchSize ?? 500,
       });
@@ -284,13 +285,10 @@ export class EventConsumer {
     owned: () => boolean,
   ): Promise<number> {
     const merger = this.merger;
-    // A backlog's runs are large and gain from applying side by side, each transaction's
-    // database work overlapping another's CPU; small runs gain from sharing one.
-    const merged = merger !== undefined && run.length < (this.options.maxBatchSize ?? 500) / 10;
-    const applyRun = merged
-      ? (messages: IncomingMessage[], beat: () => Promise<void>) =>
-          merger.submit(messages, beat, owned)
-      : this.hooks.handleBatch?.bind(this.hooks);
+    const merged = merger?.takes(run) === true;
+    const applyRun: RunApplier | undefined = merged
+      ? (messages, beat) => merger.submit(messages, beat, owned)
+      : this.applyBatch;
     // A lone message the merger already tried on its own has had its first attempt.
     let tried = 0;
     if (applyRun && (merged || run.length > 1)) {

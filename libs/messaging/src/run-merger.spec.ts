@@ -39,6 +39,15 @@ const isTransient = (error: unknown) => error instanceof Unavailable;
 
 describe(RunMerger.name, () => {
   describe('submit', () => {
+    it('takes only runs under a tenth of its largest merged run', () => {
+      const merger = new RunMerger(() => Promise.resolve(), isTransient, {
+        inFlight: 1,
+        maxMessages: 50,
+      });
+      expect(merger.takes(aRun(0, 1, 2, 3, 4))).toBe(true);
+      expect(merger.takes(aRun(0, 1, 2, 3, 4, 5))).toBe(false);
+    });
+
     it('applies a run submitted while the worker is idle at once, on its own', async () => {
       const { calls, apply } = gatedApplier();
       const merger = new RunMerger(apply, isTransient, { inFlight: 1, maxMessages: 100 });

@@ -32,13 +32,12 @@ export class OutcomeAnnouncer {
     const tally = new Map<string, number>();
     const logged = this.log.isLevelEnabled('info');
     events.forEach((read, index) => {
-      const status = result.outcomes[index].status;
-      const counted = status === 'applied-all' ? 'applied' : status;
+      const outcome = result.outcomes[index];
+      const counted = outcome.status === 'applied-all' ? 'applied' : outcome.status;
       tally.set(counted, (tally.get(counted) ?? 0) + 1);
       const announcement = this.outcomeOf(read, result, index, at, logged);
       if (!announcement) return;
       announcements.push(announcement);
-      const outcome = result.outcomes[index];
       // Each change of a change request is announced as its own event: the caches of
       // every aggregate it changed drop their copies.
       if (outcome.status === 'applied-all') {
