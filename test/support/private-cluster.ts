@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
-import { freePort } from './app-process.js';
+import { createServer } from 'node:net';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
@@ -38,11 +38,17 @@ export class PrivateCluster {
 
   static async start(): Promise<PrivateCluster> {
     const dir = mkdtempSync(path.join(tmpdir(), 'warden-cluster-'));
+    // Below the kernel's ephemeral range, and none twice: a port taken by `listen(0)` and
+    // released could be handed to any outgoing connection before a broker binds it.
+    const taken = new Set<number>();
     const ports = async (n: number) => {
       const found: number[] = [];
       while (found.length < n) {
-        const port = await freePort();
-        if (!found.includes(port)) found.push(port);
+        const port = 20_000 + Math.floor(Math.random() * 12_000);
+        if (!taken.has(port) && (await isFree(port))) {
+          taken.add(port);
+          found.push(port);
+        }
       }
       return found.join(',');
     };
@@ -145,4 +151,13 @@ export function redisCli(port: number, ...args: string[]): string {
   })
     .toString()
     .trim();
+}
+
+/** True when nothing listens on `port` of 127.0.0.1 now. */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
