@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { sql } from 'kysely';
+import { EdgedStatement, opensWithCommit } from './transaction-edges.js';
 
 const MARK = '/* prepared */';
 
@@ -30,15 +31,65 @@ function statementName(text: string): string {
 }
 
 type Query = (config: unknown, values?: unknown, callback?: unknown) => unknown;
+type Result = Pick<pg.QueryResult, 'command' | 'rowCount' | 'rows'>;
 
-/** The pool's client: a statement opened by `prepared` goes out named (see there). */
+const answered = (command: string): Promise<Result> =>
+  Promise.resolve({ command, rowCount: null, rows: [] });
+
+/**
+ * The pool's client. A statement opened by `prepared` goes out named (see there). A
+ * transaction's `BEGIN` waits for its first statement and goes out with it, and a
+ * statement opened by `commitsTransaction` takes the `COMMIT` with it (see
+ * `EdgedStatement`): a run of the worker is two round trips instead of four.
+ */
 export class PreparingClient extends pg.Client {
+  /** `begin` was asked for and is owed to the next statement. */
+  private beginOwed = false;
+  /** The last statement took the transaction's COMMIT with it. */
+  private committedEarly = false;
+
   constructor(config?: string | pg.ClientConfig) {
     super(config);
     const query = this.query.bind(this) as Query;
     this.query = ((config: unknown, values?: unknown, callback?: unknown) =>
-      typeof config === 'string' && Array.isArray(values) && config.trimStart().startsWith(MARK)
-        ? query({ name: statementName(config), text: config, values }, callback)
+      typeof config === 'string' && Array.isArray(values) && callback === undefined
+        ? this.statement(query, config, values)
         : query(config, values, callback)) as pg.Client['query'];
+  }
+
+  private statement(query: Query, text: string, values: unknown[]): Promise<Result> {
+    const control = text === 'begin' || text === 'commit' || text === 'rollback' ? text : '';
+    if (this.committedEarly) {
+      this.committedEarly = false;
+      if (control === 'commit' || control === 'rollback') return answered(control.toUpperCase());
+      return Promise.reject(
+        new Error('a statement after the one that committed its transaction (commitsTransaction)'),
+      );
+    }
+    if (control === 'begin' && values.length === 0 && !this.beginOwed) {
+      this.beginOwed = true;
+      return answered('BEGIN');
+    }
+    const begins = this.beginOwed;
+    this.beginOwed = false;
+    // Nothing ran since BEGIN: there is no transaction to end.
+    if (begins && control !== '') return answered(control.toUpperCase());
+    const name = text.trimStart().startsWith(MARK) ? statementName(text) : undefined;
+    const send = () => query(name ? { name, text, values } : text, values) as Promise<Result>;
+    // The simple protocol (no parameters) may carry several statements: no edges there,
+    // and the transaction's own COMMIT follows as usual.
+    if (values.length === 0)
+      return begins ? (query('begin', []) as Promise<unknown>).then(send) : send();
+    const commits = opensWithCommit(text);
+    if (!begins && !commits) return send();
+    return new Promise<Result>((resolve, reject) => {
+      query(
+        new EdgedStatement({ name, text, values }, begins, commits, (error, result) => {
+          if (error) return reject(error);
+          if (commits) this.committedEarly = true;
+          resolve(result!);
+        }),
+      );
+    });
   }
 }

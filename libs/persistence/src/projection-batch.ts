@@ -46,7 +46,12 @@ const json = (value: unknown) => JSON.stringify(value ?? null);
 export async function applyBatchWithin(
   trx: Trx,
   batch: ProjectionBatch,
-  options: { shareProjectionLock: boolean; states?: AggregateStatesOfBatch } = {
+  options: {
+    shareProjectionLock: boolean;
+    states?: AggregateStatesOfBatch;
+    /** The batch is the whole transaction: its last statement takes the COMMIT along. */
+    endsTransaction?: boolean;
+  } = {
     shareProjectionLock: false,
   },
 ): Promise<BatchResult> {
@@ -297,7 +302,7 @@ export async function applyBatchWithin(
       sql`INSERT INTO outbox_messages ${columnList(OUTBOX_COLUMNS)} ${unnestRows(outbox, OUTBOX_COLUMNS)}`,
     );
   }
-  await state.flush(trx, writes);
+  await state.flush(trx, writes, options.endsTransaction ?? false);
   if (options.states)
     for (const { aggregate, stamp, state: reached } of state.reachedStates())
       options.states.reach(aggregate, stamp, reached);

@@ -190,8 +190,11 @@ export class ProjectionWorkingSet {
     return revision;
   }
 
-  /** Writes the batch's net effect, with the caller's own `writes` in the same statement. */
-  async flush(trx: Trx, writes: RawBuilder<unknown>[]): Promise<void> {
+  /**
+   * Writes the batch's net effect, with the caller's own `writes` in the same statement;
+   * `commits`: that statement ends the transaction (see `commitsTransaction`).
+   */
+  async flush(trx: Trx, writes: RawBuilder<unknown>[], commits = false): Promise<void> {
     const changes = {
       ...rowChangesOf(this.loaded, this.current),
       history: this.history,
@@ -208,6 +211,7 @@ export class ProjectionWorkingSet {
           .map(([aggregate]) => aggregate),
       },
       writes,
+      commits,
     );
     this.takeStored(stored);
     this.loaded = new Map(this.current);

@@ -37,7 +37,13 @@ export class ProjectionRepository {
     try {
       const result = await this.db
         .transaction()
-        .execute((trx) => applyBatchWithin(trx, batch, { shareProjectionLock: true, states }));
+        .execute((trx) =>
+          applyBatchWithin(trx, batch, {
+            shareProjectionLock: true,
+            states,
+            endsTransaction: true,
+          }),
+        );
       states.committed();
       return result;
     } catch (error) {

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { DATABASE_URL } from '../../../test/support/test-environment.js';
+import { PreparingClient, prepared } from './prepared-statements.js';
+import { commitsTransaction } from './transaction-edges.js';
+
+/**
+ * The edges of a transaction (BEGIN, COMMIT) travel with its first and last statements.
+ * What must not change is what a transaction means; what must change is the number of
+ * round trips, counted as the server's ReadyForQuery answers on the one connection.
+ */
+describe('a transaction whose BEGIN and COMMIT go with its statements', () => {
+  const schema = `t_edges_${randomBytes(4).toString('hex')}`;
+  let db: Kysely<Record<string, never>>;
+  let client: pg.Client | undefined;
+  let roundTrips = 0;
+
+  beforeAll(async () => {
+    const pool = new pg.Pool({
+      Client: PreparingClient as unknown as pg.PoolConfig['Client'],
+      connectionString: DATABASE_URL,
+      max: 1,
+      options: `-c search_path=${schema}`,
+    });
+    pool.on('connect', (connected) => {
+      client = connected;
+      connected.connection.on('readyForQuery', () => roundTrips++);
+    });
+    db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(db);
+    await sql`CREATE TABLE entries (key text PRIMARY KEY, value int NOT NULL)`.execute(db);
+    await sql`
+      CREATE TABLE checked (n int NOT NULL,
+        CONSTRAINT small CHECK (n < 100) NOT DEFERRABLE,
+        CONSTRAINT unique_n UNIQUE (n) DEFERRABLE INITIALLY DEFERRED)`.execute(db);
+  });
+
+  afterAll(async () => {
+    await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(db);
+    await db?.destroy();
+  });
+
+  beforeEach(async () => {
+    await sql`TRUNCATE entries, checked`.execute(db);
+    roundTrips = 0;
+  });
+
+  const insert = (key: string, value: number) =>
+    sql`INSERT INTO entries (key, value) VALUES (${key}, ${value})`;
+  const keys = async () =>
+    (await sql<{ key: string }>`SELECT key FROM entries ORDER BY key`.execute(db)).rows.map(
+      (r) => r.key,
+    );
+  const idle = () => expect(client?.getTransactionStatus()).toBe('I');
+
+  it('takes two round trips for two statements: BEGIN with the first, COMMIT with the last', async () => {
+    await db.transaction().execute(async (trx) => {
+      await insert('a', 1).execute(trx);
+      await sql`${commitsTransaction} INSERT INTO entries (key, value) VALUES (${'b'}, ${2})`.execute(
+        trx,
+      );
+    });
+    expect(roundTrips).toBe(2);
+    expect(await keys()).toEqual(['a', 'b']);
+    idle();
+  });
+
+  it('without the marker, commits in a round trip of its own, as before', async () => {
+    await db.transaction().execute(async (trx) => {
+      await insert('a', 1).execute(trx);
+      await insert('b', 2).execute(trx);
+    });
+    expect(roundTrips).toBe(3);
+    expect(await keys()).toEqual(['a', 'b']);
+  });
+
+  it('sends nothing for a transaction that ran no statement', async () => {
+    await db.transaction().execute(async () => undefined);
+    await expect(
+      db.transaction().execute(async () => {
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(roundTrips).toBe(0);
+  });
+
+  it('rolls back the first statement when the transaction fails after it', async () => {
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await insert('a', 1).execute(trx);
+        throw new Error('later failure');
+      }),
+    ).rejects.toThrow('later failure');
+    expect(await keys()).toEqual([]);
+    idle();
+  });
+
+  it('keeps nothing when the statement carrying COMMIT fails, and says why', async () => {
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await insert('a', 1).execute(trx);
+        await sql`${commitsTransaction} INSERT INTO checked (n) VALUES (${500})`.execute(trx);
+      }),
+    ).rejects.toThrow(/violates check constraint "small"/);
+    expect(await keys()).toEqual([]);
+    idle();
+  });
+
+  it('reports a COMMIT that failed (a deferred constraint) and keeps nothing', async () => {
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await insert('a', 1).execute(trx);
+        await sql`${commitsTransaction} INSERT INTO checked (n) SELECT ${7}::int FROM generate_series(1, 2)`.execute(
+          trx,
+        );
+      }),
+    ).rejects.toThrow(/unique_n/);
+    expect(await keys()).toEqual([]);
+    idle();
+  });
+
+  it('refuses a statement after the one that committed, instead of running it alone', async () => {
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await sql`${commitsTransaction} INSERT INTO entries (key, value) VALUES (${'a'}, ${1})`.execute(
+          trx,
+        );
+        await insert('b', 2).execute(trx);
+      }),
+    ).rejects.toThrow(/after the one that committed/);
+    expect(await keys()).toEqual(['a']);
+  });
+
+  it('keeps a prepared statement usable after its first Parse failed with BEGIN behind it', async () => {
+    const broken = (value: number) =>
+      sql`${prepared} INSERT INTO entries (key, value) VALUES (${'x'}, ${value}) RETURNING nonexistent`;
+    for (let i = 0; i < 2; i++) {
+      await expect(db.transaction().execute((trx) => broken(i).execute(trx))).rejects.toThrow(
+        /nonexistent/,
+      );
+      idle();
+    }
+    const good = (key: string) =>
+      sql<{
+        key: string;
+      }>`${prepared} INSERT INTO entries (key, value) VALUES (${key}, ${1}) RETURNING key`;
+    for (const key of ['p', 'q']) {
+      const { rows } = await db.transaction().execute((trx) => good(key).execute(trx));
+      expect(rows).toEqual([{ key }]);
+    }
+    expect(await keys()).toEqual(['p', 'q']);
+  });
+
+  it('answers a statement without parameters (simple protocol) inside the transaction', async () => {
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await sql`INSERT INTO entries (key, value) VALUES ('s', 1)`.execute(trx);
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    expect(await keys()).toEqual([]);
+  });
+});
