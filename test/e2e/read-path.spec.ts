@@ -139,6 +139,36 @@ describe('read path, end to end (two api instances, one worker)', () => {
       );
     });
 
+    it('holds a change in Redis by the time its announcement reaches a subscriber', async () => {
+      const slug = await register({ name: 'Announced 0' });
+      const aggregate = `service:${slug}`;
+      const subscriber = env.redis.duplicate();
+      const seenInRedis: { announced: number; inRedis: number }[] = [];
+      subscriber.on('message', (_channel, payload: string) => {
+        const parsed = JSON.parse(payload) as { aggregate: string; revision?: number }[];
+        for (const outcome of [parsed].flat()) {
+          if (outcome.aggregate !== aggregate || outcome.revision === undefined) continue;
+          const announced = outcome.revision;
+          // Read at once, on a connection of its own: what a reader woken by it would find.
+          void env.redis
+            .hget(redisKey('svc', slug), 'r')
+            .then((r) => seenInRedis.push({ announced, inRedis: Number(r) }));
+        }
+      });
+      await subscriber.subscribe(`warden:${env.namespace}:outcomes`);
+      try {
+        for (let n = 1; n <= 5; n++) {
+          const changed = await client.patch(`/v1/services/${slug}`, { name: `Announced ${n}` });
+          expect(changed.status).toBe(202);
+        }
+        await eventually(() => expect(seenInRedis).toHaveLength(5), { timeoutMs: 10_000 });
+        for (const { announced, inRedis } of seenInRedis)
+          expect(inRedis).toBeGreaterThanOrEqual(announced);
+      } finally {
+        subscriber.disconnect();
+      }
+    });
+
     it('keeps a deleted service gone in both tiers, with a tombstone in Redis', async () => {
       const slug = await register();
       expect((await otherClient.get(`/v1/services/${slug}`)).status).toBe(200);

@@ -1,5 +1,6 @@
 import type { Consumer, ConsumerEvents, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { PartitionLanes, type LaneTicket } from './partition-lanes.js';
+import { OffsetCommits } from './offset-commits.js';
 import { RunAbandoned, RunMerger, type RunApplier } from './run-merger.js';
 
 export interface IncomingMessage {
@@ -55,6 +56,11 @@ export interface ConsumerOptions {
    * transaction each. 0 (the default): every run applies on its own.
    */
   runsInFlight?: number;
+  /**
+   * Offset commits go out at least this far apart (100 ms by default): they only say
+   * where to start after a restart, and one per run was a broker round trip each.
+   */
+  offsetCommitSpacingMs?: number;
   /** Attempts for an error that is not transient before the message is dead-lettered. */
   maxAttempts?: number;
   maxBackoffMs?: number;
@@ -81,11 +87,7 @@ export class EventConsumer {
   private readonly lanes = new PartitionLanes();
   private readonly applyBatch?: RunApplier; // hooks.handleBatch, bound once
   private readonly merger?: RunMerger;
-  /** Per partition, the offset commit in flight and the latest offset still to commit. */
-  private readonly commits = new Map<
-    string,
-    { offset: string; highWatermark: string; done: Promise<void> }
-  >();
+  private readonly offsets: OffsetCommits;
 
   constructor(
     private readonly kafka: Kafka,
@@ -93,6 +95,14 @@ export class EventConsumer {
     private readonly hooks: ConsumerHooks,
   ) {
     this.consumer = this.create();
+    this.offsets = new OffsetCommits(
+      {
+        send: (offsets) => this.consumer.commitOffsets(offsets),
+        onCommitted: hooks.onCommitted?.bind(hooks),
+        onCommitFailed: hooks.onCommitFailed?.bind(hooks),
+      },
+      options.offsetCommitSpacingMs ?? 100,
+    );
     this.applyBatch = hooks.handleBatch?.bind(hooks);
     if (this.applyBatch && (options.runsInFlight ?? 0) > 0) {
       this.merger = new RunMerger(this.applyBatch, (error) => hooks.isTransient(error), {
@@ -238,44 +248,11 @@ export class EventConsumer {
       const last = run[done - 1].offset;
       const next = (BigInt(last) + 1n).toString();
       progress.next = done < run.length ? next : batch.messages[start + size]?.offset;
-      this.commit(batch.topic, batch.partition, next, batch.highWatermark);
+      // Behind the run, without holding up the next one or kafkajs's next fetch.
+      this.offsets.commit(batch.topic, batch.partition, next, batch.highWatermark);
       await heartbeat();
       if (done < run.length) return;
     }
-  }
-
-  /**
-   * Commits `offset` of the partition behind the run that was just applied, without
-   * holding up the next run (or kafkajs's next fetch, which waits for every batch of the
-   * previous one) for the broker's answer: the run is already committed in PostgreSQL,
-   * so the offset only says where to start after a restart. Commits of a partition go
-   * out one at a time, in order, the latest offset only; a failed one is covered by the
-   * next, and a lost one re-delivers runs that then apply nothing twice.
-   */
-  private commit(topic: string, partition: number, offset: string, highWatermark: string): void {
-    const key = `${topic}:${partition}`;
-    const lane = this.commits.get(key);
-    if (lane) {
-      lane.offset = offset;
-      lane.highWatermark = highWatermark;
-      return;
-    }
-    const state = { offset, highWatermark, done: Promise.resolve() };
-    this.commits.set(key, state);
-    state.done = (async () => {
-      let committed: string | undefined;
-      while (state.offset !== committed) {
-        const { offset: next, highWatermark: end } = state;
-        try {
-          await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
-          this.hooks.onCommitted?.(partition, next, end);
-        } catch (error) {
-          this.hooks.onCommitFailed?.(partition, next, error);
-        }
-        committed = next;
-      }
-      this.commits.delete(key);
-    })();
   }
 
   /** Applies a run; answers how many of its first messages are done. */
@@ -374,7 +351,7 @@ export class EventConsumer {
     clearTimeout(this.restartTimer);
     // Let the runs in flight finish and commit (no new one starts), then leave the group.
     await this.lanes.settled();
-    await Promise.all([...this.commits.values()].map((c) => c.done));
+    await this.offsets.settled();
     await this.consumer.disconnect();
   }
 }

@@ -35,15 +35,13 @@ export class ProjectionRepository {
   async applyBatch(batch: ProjectionBatch): Promise<BatchResult> {
     const states = this.states.begin();
     try {
-      const result = await this.db
-        .transaction()
-        .execute((trx) =>
-          applyBatchWithin(trx, batch, {
-            shareProjectionLock: true,
-            states,
-            endsTransaction: true,
-          }),
-        );
+      const result = await this.db.transaction().execute((trx) =>
+        applyBatchWithin(trx, batch, {
+          shareProjectionLock: true,
+          states,
+          endsTransaction: true,
+        }),
+      );
       states.committed();
       return result;
     } catch (error) {

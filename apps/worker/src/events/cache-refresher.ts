@@ -1,5 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { CACHE_KEYS, TIERED_CACHE } from '#caching/caching.constants';
+import { Cluster } from 'ioredis';
+import { CACHE_KEYS, REDIS, TIERED_CACHE } from '#caching/caching.constants';
+import type { RedisConnection } from '#caching/redis-client';
 import type { CacheKeys } from '#caching/cache-keys';
 import type { TieredCache } from '#caching/tiered-cache';
 import { ReadModelWriter } from '#caching/read-model.writer';
@@ -24,12 +26,21 @@ interface CacheEntry {
 export class CacheRefresher implements OnApplicationShutdown {
   private readonly pending = new Set<string>();
   private readonly timer: NodeJS.Timeout;
+  /**
+   * One Redis server: the writes and the outcome bus share one connection, whose
+   * commands Redis executes in the order they were sent, so the announcement can go out
+   * behind the writes without waiting for their answers. A cluster spreads keys and
+   * channel over nodes (and the writes wait for a replica): there it waits.
+   */
+  readonly announcesInOrder: boolean;
 
   constructor(
     @Inject(TIERED_CACHE) private readonly cache: TieredCache,
     @Inject(CACHE_KEYS) private readonly keys: CacheKeys,
     private readonly writer: ReadModelWriter,
+    @Inject(REDIS) redis: RedisConnection,
   ) {
+    this.announcesInOrder = !(redis instanceof Cluster);
     this.timer = setInterval(() => void this.retryPending(), RETRY_INTERVAL_MS);
     this.timer.unref();
   }

@@ -61,10 +61,20 @@ export class EventRunsHandler {
     // The change feed's relay goes after the announcement: its round trips would otherwise
     // interleave with the Redis write and the announcement that readers are waiting for.
     try {
-      await this.refresher.writeDocuments(result.documents);
-      const cachedAt = Date.now();
+      const written = this.refresher.writeDocuments(result.documents);
+      let cachedAt = committedAt;
+      if (this.refresher.announcesInOrder) {
+        // Sent behind the writes on the same connection: one round trip for both.
+        await Promise.all([
+          written.then(() => (cachedAt = Date.now())),
+          this.announcer.settle(events, result, deadLetters),
+        ]);
+      } else {
+        await written;
+        cachedAt = Date.now();
+        await this.announcer.settle(events, result, deadLetters);
+      }
       stages.observe('cached', committedAt, cachedAt, messages.length);
-      await this.announcer.settle(events, result, deadLetters);
       stages.observe('announced', cachedAt, Date.now(), messages.length);
     } finally {
       this.relay.soon();
