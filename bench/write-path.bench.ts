@@ -34,10 +34,12 @@ import { propagation } from './support/write-propagation.js';
 const BACKLOG = Number(process.env.BENCH_WRITE_BACKLOG ?? 40_000);
 /**
  * BENCH_WRITE_QUICK=1: only the signed apply and the propagation runs, to iterate on
- * them; =apply: only the signed apply.
+ * them; =apply: only the signed apply; =accept: only the accept phase.
  */
-const QUICK = ['1', 'apply'].includes(process.env.BENCH_WRITE_QUICK ?? '');
-const APPLY_ONLY = process.env.BENCH_WRITE_QUICK === 'apply';
+const QUICK_MODE = process.env.BENCH_WRITE_QUICK ?? '';
+const QUICK = ['1', 'apply'].includes(QUICK_MODE);
+const APPLY_ONLY = QUICK_MODE === 'apply';
+const ACCEPT_ONLY = QUICK_MODE === 'accept';
 
 /**
  * Worker apply rate from a pre-filled topic, beside a bare consumer reading the same
@@ -242,17 +244,20 @@ export const writePathSuite: BenchSuite = {
     try {
       await bench.prepare();
       context.log(`apply: ${SERVICES} registrations and ${BACKLOG} changes, pre-filled`);
-      const apply = await attempt('apply', context.log, () => applyThroughput(bench, 'api'));
+      const apply = ACCEPT_ONLY
+        ? { error: 'not measured (BENCH_WRITE_QUICK=accept)' }
+        : await attempt('apply', context.log, () => applyThroughput(bench, 'api'));
       context.log(`apply: ${JSON.stringify(apply)}`);
-      const applyOutside = QUICK
-        ? undefined
-        : await attempt('apply, outside producer', context.log, () =>
-            applyThroughput(
-              bench,
-              'outside',
-              failed(apply) ? undefined : apply.bareConsumerPerSecond,
-            ),
-          );
+      const applyOutside =
+        QUICK || ACCEPT_ONLY
+          ? undefined
+          : await attempt('apply, outside producer', context.log, () =>
+              applyThroughput(
+                bench,
+                'outside',
+                failed(apply) ? undefined : apply.bareConsumerPerSecond,
+              ),
+            );
       context.log(`apply, outside producer: ${JSON.stringify(applyOutside)}`);
       const profile = phaseProfile('worker-apply', 'Worker CPU profile of the apply phase');
       if (profile) context.log(profile);
@@ -267,7 +272,7 @@ export const writePathSuite: BenchSuite = {
       if (acceptProfile) context.log(acceptProfile);
       const roundTrip = await measureRoundTripCost();
       context.log(`round trip: ${JSON.stringify(roundTrip)}`);
-      const spread = APPLY_ONLY ? [] : await propagation(bench, context);
+      const spread = APPLY_ONLY || ACCEPT_ONLY ? [] : await propagation(bench, context);
       context.log(`propagation: ${JSON.stringify(spread)}`);
       for (const [name, title] of [
         ['worker-propagation', 'Worker CPU profile of the propagation runs'],

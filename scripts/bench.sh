@@ -14,7 +14,8 @@
 # of the worker's apply phase, of the worker and both APIs over the propagation runs, of the
 # API over the accept phase and of the watchers' API over the fan-out, summarised in the
 # results), BENCH_WRITE_QUICK (1: only the signed apply and propagation; apply: only the
-# apply), BENCH_WORKER_NODE_ARGS (extra node flags for the write path's worker).
+# apply; accept: only the accept), BENCH_WORKER_NODE_ARGS (extra node flags for the write
+# path's worker).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLUSTER=0

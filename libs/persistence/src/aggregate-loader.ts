@@ -49,7 +49,8 @@ function slugOf(event: DomainEvent): string | undefined {
  * names, and the versions that its rollbacks name. Any default event
  * loads every default, since the defaults' document lists them all. A service in
  * `known` (the state its locked revision names, see `AggregateStateCache`) is not read
- * again, but its history is; when nothing is left to read there is no round trip at all.
+ * again, nor the last version of an entry it knows; when nothing is left to read there
+ * is no round trip at all.
  */
 export async function loadAggregates(
   trx: Transaction<WardenDatabase>,
@@ -60,9 +61,19 @@ export async function loadAggregates(
   if (events.length === 0) return states;
   const slugs = [...new Set(events.map(slugOf).filter((s): s is string => s !== undefined))];
   const unknown = slugs.filter((slug) => !known.has(slug));
-  // The rules read an entry's history only for the entries that config events name.
-  const entries = uniqueEntries(events);
   const rollbacks = events.filter((e) => e.type === 'config.rolled-back');
+  const rolledBack = new Set(rollbacks.map((e) => entryKey(e.data)));
+  // The rules read an entry's history only for the entries that config events name, and
+  // a known state's last version of an entry is as good as the history's maximum: its
+  // revision says nobody changed the service since. A rollback reads the versions.
+  const entries = uniqueEntries(events).filter((entry) => {
+    const lineages = known.get(entry.slug)?.history;
+    return (
+      !lineages ||
+      rolledBack.has(entryKey(entry)) ||
+      !lineages.some((l) => l.env === entry.env && l.key === entry.key)
+    );
+  });
   const hasDefaults = events.some((e) => e.type === 'default-policy.set');
   if (unknown.length === 0 && entries.length === 0 && !hasDefaults) {
     for (const slug of slugs) states.set(serviceAggregate(slug), known.get(slug)!);
@@ -95,7 +106,11 @@ export async function loadAggregates(
   for (const slug of slugs) {
     const cached = known.get(slug);
     if (cached) {
-      states.set(serviceAggregate(slug), { ...cached, history: history.get(slug) ?? [] });
+      const read = history.get(slug) ?? [];
+      const kept = cached.history.filter(
+        (l) => !read.some((r) => r.env === l.env && r.key === l.key),
+      );
+      states.set(serviceAggregate(slug), { ...cached, history: [...kept, ...read] });
       continue;
     }
     const state: ServiceAggregate = {

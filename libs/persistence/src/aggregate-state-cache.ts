@@ -104,9 +104,21 @@ export class AggregateStateCache {
     )
       return;
     if (cached) this.forget(aggregate);
-    const weight = 1 + state.policies.length + state.config.length;
+    const weight = 1 + state.policies.length + state.config.length + state.history.length;
     if (weight > this.maxResources) return;
-    const kept = state.history.length === 0 ? state : { ...state, history: [] };
+    // Of the history, each entry's last version only: what a change of the entry reads
+    // (its next version), without the values that a rollback loads anyway.
+    const kept = state.history.every((lineage) => lineage.versions.length === 0)
+      ? state
+      : {
+          ...state,
+          history: state.history.map(({ env, key, lastVersion }) => ({
+            env,
+            key,
+            lastVersion,
+            versions: [],
+          })),
+        };
     this.states.set(aggregate, { stamp, state: deepFreeze(kept), weight });
     this.resources += weight;
     for (const [oldest, entry] of this.states) {

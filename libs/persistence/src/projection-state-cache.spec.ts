@@ -1,4 +1,8 @@
-import { TestEnvironment } from '../../../test/support/test-environment.js';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { DATABASE_URL, TestEnvironment } from '../../../test/support/test-environment.js';
+import { PreparingClient } from './prepared-statements.js';
+import type { WardenDatabase } from './database.types.js';
 import { ProjectionRepository } from './projection.repository.js';
 import { ProjectionRebuild, checksumState } from './projection-rebuild.js';
 import { AggregateStateCache } from './aggregate-state-cache.js';
@@ -29,6 +33,34 @@ const setQuota = (slug: string, limit: number) =>
 /** An applier as the worker runs it: a repository with a cache of its own. */
 const anApplier = (env: TestEnvironment) =>
   new ProjectionRepository(env.db, new AggregateStateCache(10_000));
+
+/** A handle on the environment's schema that keeps the text of every statement it sends. */
+function aCountingDatabase(env: TestEnvironment) {
+  const statements: string[] = [];
+  const pool = new pg.Pool({
+    Client: PreparingClient as unknown as pg.PoolConfig['Client'],
+    connectionString: DATABASE_URL,
+    max: 2,
+    options: `-c search_path=${env.schema},public`,
+  });
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      if (typeof args[0] === 'string') statements.push(args[0]);
+      return query(...args);
+    }) as typeof client.query;
+  });
+  const db = new Kysely<WardenDatabase>({ dialect: new PostgresDialect({ pool }) });
+  /** How many statements `during` sent that read an entry's last version from the history. */
+  const historyReads = async (during: () => Promise<void>) => {
+    const before = statements.length;
+    await during();
+    return statements
+      .slice(before)
+      .filter((s) => /max\(version\)\s+AS max FROM config_history/.test(s)).length;
+  };
+  return { db, historyReads };
+}
 
 const serviceDocument = (documents: AggregateDocument[], slug: string) =>
   documents.find(
@@ -69,6 +101,45 @@ describe('ProjectionRepository with a cache of aggregate states', () => {
 
     const { snapshot } = await new CatalogRepository(env.db).serviceSnapshot('alpha');
     expect(snapshot?.config).toEqual([expect.objectContaining({ key: 'timeout', value: 3 })]);
+  });
+
+  it('numbers the versions of an entry it knows without reading the history again', async () => {
+    const counting = aCountingDatabase(env);
+    const applier = new ProjectionRepository(counting.db, new AggregateStateCache(10_000));
+    const first = await counting.historyReads(() =>
+      applier
+        .applyBatch({ events: [register('alpha'), setConfig('alpha', 'mode', 'a')] })
+        .then(() => undefined),
+    );
+    expect(first).toBe(1);
+    const reads = await counting.historyReads(async () => {
+      for (const value of ['b', 'c', 'd']) {
+        const outcome = await applier.apply(setConfig('alpha', 'mode', value));
+        expect(outcome).toMatchObject({ status: 'applied', change: { after: { value } } });
+      }
+    });
+    expect(reads).toBe(0);
+    // Deleted and set again: the numbering goes on from the history's last version.
+    await applier.apply(anEvent('config.deleted', { slug: 'alpha', env: 'prod', key: 'mode' }));
+    expect(await applier.apply(setConfig('alpha', 'mode', 'e'))).toMatchObject({
+      change: { version: 5 },
+    });
+    // A rollback reads the versions it may return to.
+    const rollback = anEvent('config.rolled-back', {
+      slug: 'alpha',
+      env: 'prod',
+      key: 'mode',
+      toVersion: 2,
+    });
+    expect(await applier.apply(rollback)).toMatchObject({
+      change: { version: 6, after: { value: 'b' } },
+    });
+    // Another applier's change makes the known last version unusable: 7 is not reused.
+    await anApplier(env).apply(setConfig('alpha', 'mode', 'f'));
+    expect(await applier.apply(setConfig('alpha', 'mode', 'g'))).toMatchObject({
+      change: { version: 8 },
+    });
+    await counting.db.destroy();
   });
 
   it('reads the aggregate again after a rebuild that counted its revisions anew', async () => {
