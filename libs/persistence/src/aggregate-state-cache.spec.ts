@@ -130,16 +130,22 @@ describe(AggregateStateCache.name, () => {
       expect(cache.find('service:gone', at(7))).toEqual(emptyServiceAggregate('gone'));
     });
 
-    it('freezes what it keeps, and keeps no history', () => {
+    it("freezes what it keeps, and keeps of the history each entry's last version only", () => {
       const cache = new AggregateStateCache(10);
       const state: ServiceAggregate = {
         ...aState('alpha', 1),
-        history: [{ env: 'prod', key: 'k0', lastVersion: 4, versions: [] }],
+        history: [
+          { env: 'prod', key: 'k0', lastVersion: 4, versions: [] },
+          { env: 'prod', key: 'k1', lastVersion: 2, versions: [{ version: 2, value: 'big' }] },
+        ],
       };
       commit(cache, 'service:alpha', at(1), state);
 
       const kept = cache.find('service:alpha', at(1))!;
-      expect(kept.history).toEqual([]);
+      expect(kept.history).toEqual([
+        { env: 'prod', key: 'k0', lastVersion: 4, versions: [] },
+        { env: 'prod', key: 'k1', lastVersion: 2, versions: [] },
+      ]);
       expect(() => {
         (kept.config[0].value as { n: number }).n = 9;
       }).toThrow(TypeError);

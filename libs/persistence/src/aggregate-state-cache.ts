@@ -48,7 +48,8 @@ export interface AggregateCacheStats {
  * than `maxResources` resources; 0 turns the cache off. A copy is frozen when it enters: a
  * state is shared by every batch that finds it, and a change in place would leak into the
  * next batch without a revision to tell (the rules build new objects, so none is needed).
- * The history is never kept: each batch reads the lineages its events name.
+ * Of the history only each entry's last version is kept (a change of the entry numbers
+ * its next version from it); the versions a rollback may return to are read each time.
  */
 export class AggregateStateCache {
   private readonly states = new Map<string, CachedState>();
