@@ -9,6 +9,7 @@ import type {
 } from './database.types.js';
 import { columnList, unnestRows, type BulkColumn } from './bulk-rows.js';
 import { commitsTransaction } from './transaction-edges.js';
+import { prepared } from './prepared-statements.js';
 import type { PrunedHistory, RowChanges } from './aggregate-diff.js';
 
 type Trx = Transaction<WardenDatabase>;
@@ -214,7 +215,7 @@ export async function writeRowChanges(
   const {
     rows: [written],
   } = await sql<Partial<Pick<StoredRows, 'policies' | 'config'>>>`
-    ${commits ? commitsTransaction : sql``} WITH ${sql.join(parts.map((part, n) => sql`${sql.raw(`w${n}`)} AS (${part})`))}
+    ${commits ? commitsTransaction : sql``} ${prepared} WITH ${sql.join(parts.map((part, n) => sql`${sql.raw(`w${n}`)} AS (${part})`))}
     SELECT ${returned.length > 0 ? sql.join(returned) : sql`1`}
   `.execute(trx);
   stored.policies = written?.policies ?? [];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { EdgedStatement, opensWithCommit } from './transaction-edges.js';
+import { EdgedStatement, leadingComments, opensWithCommit } from './transaction-edges.js';
 
 const MARK = '/* prepared */';
 
@@ -10,21 +10,24 @@ const MARK = '/* prepared */';
  * Kysely sends each statement unnamed, so PostgreSQL parses and plans it again every time;
  * for the worker's claim and the outbox relay's statement, long CTEs run once per run,
  * that was about half of their time (0.6 ms of 1.3 ms measured, docs/performance.md,
- * "Prepared statements"). Only for statements whose text does not change with their
- * arguments and whose result columns are the statement's own (json, named expressions), not
- * a table's row type: PostgreSQL re-plans a prepared statement after a migration, but a
- * `SELECT *` whose columns changed would fail.
+ * "Prepared statements"). Only for statements whose text takes few forms (the batch's
+ * write has one per combination of the tables it touches) and whose result columns are the
+ * statement's own (json, named expressions), not a table's row type: PostgreSQL re-plans a
+ * prepared statement after a migration, but a `SELECT *` whose columns changed would fail.
  */
 export const prepared = sql.raw(MARK);
 
 const names = new Map<string, string>();
-const NAMES_KEPT = 64;
+/**
+ * Every connection keeps what it prepared until it closes: past this many texts, a new
+ * one goes out unnamed, so that a statement of many forms cannot fill PostgreSQL's memory.
+ */
+const TEXTS_PREPARED = 256;
 
-function statementName(text: string): string {
+function statementName(text: string): string | undefined {
   let name = names.get(text);
-  if (name === undefined) {
+  if (name === undefined && names.size < TEXTS_PREPARED) {
     name = `warden_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
-    if (names.size >= NAMES_KEPT) names.clear();
     names.set(text, name);
   }
   return name;
@@ -74,7 +77,7 @@ export class PreparingClient extends pg.Client {
     this.beginOwed = false;
     // Nothing ran since BEGIN: there is no transaction to end.
     if (begins && control !== '') return answered(control.toUpperCase());
-    const name = text.trimStart().startsWith(MARK) ? statementName(text) : undefined;
+    const name = leadingComments(text).includes(MARK) ? statementName(text) : undefined;
     const send = () => query(name ? { name, text, values } : text, values) as Promise<Result>;
     // The simple protocol (no parameters) may carry several statements: no edges there,
     // and the transaction's own COMMIT follows as usual.

@@ -152,6 +152,33 @@ describe('a transaction whose BEGIN and COMMIT go with its statements', () => {
     expect(await keys()).toEqual(['p', 'q']);
   });
 
+  it('prepares a statement that also carries the COMMIT, whichever marker comes first', async () => {
+    const statements = [
+      (key: string) =>
+        sql`${commitsTransaction} ${prepared} INSERT INTO entries (key, value) VALUES (${key}, ${1})`,
+      (key: string) =>
+        sql`${prepared} ${commitsTransaction} INSERT INTO entries (key, value) VALUES (${key}, ${2})`,
+    ];
+    for (const [i, statement] of statements.entries()) {
+      for (const key of [`a${i}`, `b${i}`]) {
+        await db.transaction().execute(async (trx) => {
+          await insert(`first-${key}`, 0).execute(trx);
+          await statement(key).execute(trx);
+        });
+      }
+    }
+    expect(roundTrips).toBe(8);
+    expect(await keys()).toEqual(
+      ['a0', 'a1', 'b0', 'b1', 'first-a0', 'first-a1', 'first-b0', 'first-b1'].sort(),
+    );
+    const { rows } = await sql<{
+      statement: string;
+    }>`SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%commits its transaction%'`.execute(
+      db,
+    );
+    expect(rows).toHaveLength(2);
+  });
+
   it('answers a statement without parameters (simple protocol) inside the transaction', async () => {
     await expect(
       db.transaction().execute(async (trx) => {

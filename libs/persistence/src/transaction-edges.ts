@@ -11,8 +11,13 @@ const COMMITS = '/* commits its transaction */';
  */
 export const commitsTransaction = sql.raw(COMMITS);
 
+/** The comments a statement opens with: where its markers (`prepared`, this one) are. */
+export function leadingComments(text: string): string {
+  return /^\s*(?:\/\*[^*]*\*\/\s*)*/.exec(text)![0];
+}
+
 export function opensWithCommit(text: string): boolean {
-  return text.trimStart().startsWith(COMMITS);
+  return leadingComments(text).includes(COMMITS);
 }
 
 /** The parts of node-postgres' connection that a statement writes with. */
