@@ -14,6 +14,13 @@ import { LOGGER, OUTBOX } from '../worker.constants.js';
 const RELAY_BATCH = 500;
 /** A relay with nothing to do looks again this often (rows of a crashed peer, a failure). */
 const POLL_MS = 500;
+/**
+ * Passes start at least this far apart. A pass is three round trips (`BEGIN` with the
+ * statement that takes the messages, the publish, `COMMIT`), and at a few hundred runs a
+ * second a pass per run was most of the worker's round trips; the first pass after a
+ * quiet spell still starts at once.
+ */
+const SPACING_MS = 25;
 
 /**
  * Publishes the outbox (the change feed and the dead-letter topic) to Kafka with
@@ -23,6 +30,8 @@ const POLL_MS = 500;
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer?: NodeJS.Timeout;
+  private spacing?: NodeJS.Timeout;
+  private lastStartedAt = -Infinity;
   private running?: Promise<void>;
   private again = false;
   private failing = false;
@@ -55,21 +64,30 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /**
-   * A batch committed: relay its change feed now, not after a timer. The batches that
-   * commit while a pass runs are gathered by the pass that follows it (a nudge during a
-   * pass queues one more), so batching comes from the work in flight, never from a wait.
+   * A batch committed: relay its change feed now, or as soon as the spacing allows. The
+   * batches that commit while a pass runs or waits are gathered by the next pass.
    */
   soon(): void {
     this.nudge();
   }
 
-  /** Asks for a relay pass now; passes never overlap, a nudge during one queues another. */
+  /** Asks for a relay pass; passes never overlap, a nudge during one queues another. */
   nudge(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.spacing) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    const wait = this.lastStartedAt + SPACING_MS - Date.now();
+    if (wait > 0) {
+      this.spacing = setTimeout(() => {
+        this.spacing = undefined;
+        this.nudge();
+      }, wait);
+      this.spacing.unref();
+      return;
+    }
+    this.lastStartedAt = Date.now();
     this.running = this.drain().finally(() => {
       this.running = undefined;
       if (this.again && !this.stopped) {
@@ -111,6 +129,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.spacing);
+    this.spacing = undefined;
     await this.running;
     await this.drain();
   }
