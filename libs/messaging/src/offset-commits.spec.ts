@@ -77,6 +77,34 @@ describe('OffsetCommits', () => {
     expect(broker.committed).toEqual(['0@1', '0@2']);
   });
 
+  it('never moves a due offset back (a lane that lost its partition finishing a run late)', async () => {
+    const broker = aBroker();
+    broker.commits.commit('t', 0, '1', '9');
+    await broker.turn();
+    broker.commits.commit('t', 0, '40', '90');
+    broker.commits.commit('t', 0, '25', '90');
+    broker.answers[0].resolve();
+    await broker.turn();
+    expect(broker.requests[1]).toEqual(request([0, '40']));
+    broker.answers[1].resolve();
+    await broker.commits.settled();
+  });
+
+  it('goes on, and settles, when a hook that reports throws', async () => {
+    const requests: PartitionOffset[][] = [];
+    const commits = new OffsetCommits({
+      send: async (offsets) => void requests.push(offsets),
+      onCommitted: () => {
+        throw new Error('metric broken');
+      },
+    });
+    commits.commit('t', 0, '1', '9');
+    await commits.settled();
+    commits.commit('t', 0, '2', '9');
+    await commits.settled();
+    expect(requests).toEqual([request([0, '1']), request([0, '2'])]);
+  });
+
   it('is settled only once every offset asked for was sent', async () => {
     const broker = aBroker();
     let settled = false;

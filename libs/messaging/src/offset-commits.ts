@@ -40,7 +40,11 @@ export class OffsetCommits {
 
   /** `offset` of the partition is to be committed; an earlier one still due is replaced. */
   commit(topic: string, partition: number, offset: string, highWatermark: string): void {
-    this.due.set(`${topic}:${partition}`, { topic, partition, offset, highWatermark });
+    const key = `${topic}:${partition}`;
+    // A lane that lost its partition may finish a run late: never move a due offset back.
+    const due = this.due.get(key);
+    if (due && BigInt(due.offset) > BigInt(offset)) return;
+    this.due.set(key, { topic, partition, offset, highWatermark });
     // Started after this assignment, and cleared in the same turn as its last check of
     // `due`: an offset asked for at any moment is either taken by the loop or starts one.
     this.sending ??= Promise.resolve().then(() => this.sendAll());
@@ -60,7 +64,9 @@ export class OffsetCommits {
   }
 
   private async spaced(): Promise<void> {
-    const wait = this.lastSentAt + this.spacingMs - Date.now();
+    // A monotonic clock, and never longer than the spacing: a wall clock set back must
+    // not hold the commits up.
+    const wait = Math.min(this.spacingMs, this.lastSentAt + this.spacingMs - performance.now());
     if (wait <= 0 || this.hurrying) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, wait);
@@ -72,21 +78,35 @@ export class OffsetCommits {
     this.hurry = undefined;
   }
 
+  /** A hook that throws (a metric, a log) must not stop the commits nor a clean stop. */
+  private report(hook: () => void): void {
+    try {
+      hook();
+    } catch {
+      // The hooks only report; the offsets are committed or failed either way.
+    }
+  }
+
   private async sendAll(): Promise<void> {
     try {
       while (this.due.size > 0) {
         await this.spaced();
         const offsets = [...this.due.values()];
         this.due.clear();
-        this.lastSentAt = Date.now();
+        this.lastSentAt = performance.now();
         try {
           await this.hooks.send(
             offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
           );
-          for (const o of offsets) this.hooks.onCommitted?.(o.partition, o.offset, o.highWatermark);
         } catch (error) {
-          for (const o of offsets) this.hooks.onCommitFailed?.(o.partition, o.offset, error);
+          this.report(() => {
+            for (const o of offsets) this.hooks.onCommitFailed?.(o.partition, o.offset, error);
+          });
+          continue;
         }
+        this.report(() => {
+          for (const o of offsets) this.hooks.onCommitted?.(o.partition, o.offset, o.highWatermark);
+        });
       }
     } finally {
       this.sending = undefined;

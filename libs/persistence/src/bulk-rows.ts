@@ -13,7 +13,9 @@ export type BulkColumn<R> = readonly [name: string, type: string, value: (row: R
  * instead of a `jsonb[]` literal: node-postgres escapes every quote and backslash of
  * every element of an array literal (its `escapeElement` was 4.4 % of the worker's CPU
  * applying a backlog), while JSON texts need only be joined. Each element is wrapped as
- * `[text]`, and `null` stands for SQL NULL, so that a JSON `null` stays a value.
+ * `[text]`, and `null` stands for SQL NULL, so that a JSON `null` stays a value. Such a
+ * value must be one JSON text as `JSON.stringify` writes it: within the array, text that
+ * is not (`1,2`, or nothing) would not be refused as a `jsonb` parameter refuses it.
  */
 export function unnestRows<R>(
   rows: readonly R[],

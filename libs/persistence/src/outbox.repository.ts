@@ -24,10 +24,10 @@ export class OutboxRepository {
 
   /**
    * Relays up to `limit` messages; answers how many, or null if another relay is busy.
-   * Three round trips: BEGIN, one statement that takes the lock and removes the messages it
-   * returns, COMMIT. The relay runs after every run the worker commits, and on this kind
-   * of machine each round trip costs the worker and PostgreSQL a wake-up each
-   * (docs/performance.md, "What a round trip costs").
+   * Two round trips: one statement that takes the lock and removes the messages it
+   * returns (its BEGIN goes with it, see `transaction-edges.ts`), and COMMIT once they are
+   * published. On this kind of machine each round trip costs the worker and PostgreSQL a
+   * wake-up each (docs/performance.md, "What a round trip costs").
    */
   async relay(
     limit: number,

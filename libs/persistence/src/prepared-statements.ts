@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { EdgedStatement, leadingComments, opensWithCommit } from './transaction-edges.js';
+import {
+  EdgedStatement,
+  TransactionAlreadyCommitted,
+  leadingComments,
+  opensWithCommit,
+} from './transaction-edges.js';
 
 const MARK = '/* prepared */';
 
@@ -57,16 +62,30 @@ export class PreparingClient extends pg.Client {
     this.query = ((config: unknown, values?: unknown, callback?: unknown) =>
       typeof config === 'string' && Array.isArray(values) && callback === undefined
         ? this.statement(query, config, values)
-        : query(config, values, callback)) as pg.Client['query'];
+        : this.other(query, config, values, callback)) as pg.Client['query'];
+  }
+
+  /** A query that is not Kysely's (a config object, a callback): the owed BEGIN goes first. */
+  private other(query: Query, config: unknown, values: unknown, callback: unknown): unknown {
+    if (this.committedEarly) {
+      this.committedEarly = false;
+      throw new TransactionAlreadyCommitted('a statement');
+    }
+    if (this.beginOwed) {
+      this.beginOwed = false;
+      // Queued ahead of the query on this connection; a BEGIN that fails fails the query too.
+      void (query('begin', []) as Promise<unknown>).catch(() => undefined);
+    }
+    return query(config, values, callback);
   }
 
   private statement(query: Query, text: string, values: unknown[]): Promise<Result> {
     const control = text === 'begin' || text === 'commit' || text === 'rollback' ? text : '';
     if (this.committedEarly) {
       this.committedEarly = false;
-      if (control === 'commit' || control === 'rollback') return answered(control.toUpperCase());
+      if (control === 'commit') return answered('COMMIT');
       return Promise.reject(
-        new Error('a statement after the one that committed its transaction (commitsTransaction)'),
+        new TransactionAlreadyCommitted(control === 'rollback' ? 'a rollback' : 'a statement'),
       );
     }
     if (control === 'begin' && values.length === 0 && !this.beginOwed) {

@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { DATABASE_URL } from '../../../test/support/test-environment.js';
 import { PreparingClient, prepared } from './prepared-statements.js';
-import { commitsTransaction } from './transaction-edges.js';
+import { TransactionAlreadyCommitted, commitsTransaction } from './transaction-edges.js';
 
 /**
  * The edges of a transaction (BEGIN, COMMIT) travel with its first and last statements.
@@ -128,8 +128,21 @@ describe('a transaction whose BEGIN and COMMIT go with its statements', () => {
         );
         await insert('b', 2).execute(trx);
       }),
-    ).rejects.toThrow(/after the one that committed/);
+    ).rejects.toThrow(/a statement after the statement that committed/);
     expect(await keys()).toEqual(['a']);
+  });
+
+  it('does not pretend to roll back what the statement carrying COMMIT committed', async () => {
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await insert('a', 1).execute(trx);
+        await sql`${commitsTransaction} INSERT INTO entries (key, value) VALUES (${'b'}, ${2})`.execute(
+          trx,
+        );
+        throw new Error('bookkeeping failed after the commit');
+      }),
+    ).rejects.toThrow(TransactionAlreadyCommitted);
+    expect(await keys()).toEqual(['a', 'b']);
   });
 
   it('keeps a prepared statement usable after its first Parse failed with BEGIN behind it', async () => {

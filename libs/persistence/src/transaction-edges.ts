@@ -16,6 +16,19 @@ export function leadingComments(text: string): string {
   return /^\s*(?:\/\*[^*]*\*\/\s*)*/.exec(text)![0];
 }
 
+/**
+ * The transaction's `rollback` (or a statement) came after the statement that committed
+ * it: what it wrote is in PostgreSQL. Raised instead of a pretended rollback, so that the
+ * caller knows the work after that statement failed on a committed transaction (a retry
+ * finds its events already processed).
+ */
+export class TransactionAlreadyCommitted extends Error {
+  constructor(what: string) {
+    super(`${what} after the statement that committed its transaction (commitsTransaction)`);
+    this.name = 'TransactionAlreadyCommitted';
+  }
+}
+
 export function opensWithCommit(text: string): boolean {
   return leadingComments(text).includes(COMMITS);
 }
@@ -62,8 +75,8 @@ function sendUnnamed(connection: WireConnection, text: string): void {
  * worker and of a PostgreSQL backend (docs/performance.md, "What a round trip costs").
  * The protocol keeps the meaning: after an error the server skips everything up to the
  * Sync, so no statement runs outside its transaction and a failed statement is never
- * committed. Extended protocol only (a statement with parameters): `BEGIN` goes after
- * the statement's Parse, so that a Parse error is the statement's own.
+ * committed. Extended protocol only (a statement with parameters); a named statement's
+ * Parse goes before `BEGIN`, so that a Parse error of it is the statement's own.
  */
 export class EdgedStatement extends BaseQuery {
   private completions = 0;

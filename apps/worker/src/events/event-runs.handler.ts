@@ -64,7 +64,10 @@ export class EventRunsHandler {
       const written = this.refresher.writeDocuments(result.documents);
       let cachedAt = committedAt;
       if (this.refresher.announcesInOrder) {
-        // Sent behind the writes on the same connection: one round trip for both.
+        // Sent behind the writes on the same connection: one round trip for both. (Only a
+        // script cache flushed under an open connection reorders them: ioredis then sends
+        // the write again after its NOSCRIPT answer. An instance that reads Redis older than
+        // an announced revision for a watched view goes on to PostgreSQL.)
         await Promise.all([
           written.then(() => (cachedAt = Date.now())),
           this.announcer.settle(events, result, deadLetters),

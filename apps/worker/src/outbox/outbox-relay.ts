@@ -15,8 +15,8 @@ const RELAY_BATCH = 500;
 /** A relay with nothing to do looks again this often (rows of a crashed peer, a failure). */
 const POLL_MS = 500;
 /**
- * Passes start at least this far apart. A pass is three round trips (`BEGIN` with the
- * statement that takes the messages, the publish, `COMMIT`), and at a few hundred runs a
+ * Passes start at least this far apart. A pass is three round trips (the statement that
+ * takes the messages, with `BEGIN`; the publish; `COMMIT`), and at a few hundred runs a
  * second a pass per run was most of the worker's round trips; the first pass after a
  * quiet spell still starts at once.
  */
@@ -78,7 +78,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.again = true;
       return;
     }
-    const wait = this.lastStartedAt + SPACING_MS - Date.now();
+    // A monotonic clock, and never longer than the spacing (a wall clock set back).
+    const wait = Math.min(SPACING_MS, this.lastStartedAt + SPACING_MS - performance.now());
     if (wait > 0) {
       this.spacing = setTimeout(() => {
         this.spacing = undefined;
@@ -87,7 +88,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.spacing.unref();
       return;
     }
-    this.lastStartedAt = Date.now();
+    this.lastStartedAt = performance.now();
     this.running = this.drain().finally(() => {
       this.running = undefined;
       if (this.again && !this.stopped) {
