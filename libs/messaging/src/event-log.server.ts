@@ -81,6 +81,7 @@ export class EventLogServer
   override readonly transportId = EVENT_LOG_TRANSPORT;
   override readonly propagatesEventHandlerErrors = true;
   private consumer?: EventConsumer;
+  private closing?: Promise<void>;
   private joined = false;
   private readonly listeners = new Map<
     keyof EventLogServerEvents,
@@ -128,15 +129,27 @@ export class EventLogServer
     );
   }
 
-  /** Finishes the runs in flight, commits them and leaves the group. */
-  async close(): Promise<void> {
+  /**
+   * Finishes the runs in flight, commits them and leaves the group. A second call while
+   * the first is under way waits for the same end.
+   */
+  close(): Promise<void> {
     const consumer = this.consumer;
-    if (!consumer) return;
+    if (!consumer) return this.closing ?? Promise.resolve();
     this.consumer = undefined;
     this.joined = false;
     this.emit('stopping');
-    await consumer.stop();
-    this.emit('stopped');
+    this.closing = consumer.stop().then(() => this.emit('stopped'));
+    return this.closing;
+  }
+
+  /**
+   * Resolves once a close that began has ended (at once if none began): what must come
+   * after the last runs and their offsets (the outbox's last pass) waits for it, whatever
+   * order a shutdown calls the hooks in.
+   */
+  closed(): Promise<void> {
+    return (this.closing ?? Promise.resolve()).catch(() => undefined);
   }
 
   /** True once the member joined the group, until shutdown begins. */

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '#messaging/event-publisher';
+import type { EventLogServer } from '#messaging/event-log.server';
 import type { OutboxRepository, PendingOutboxMessage } from '#persistence/outbox.repository';
 import { OutboxRelay } from './outbox-relay.js';
 
@@ -31,6 +32,7 @@ describe('OutboxRelay', () => {
     publish: async (m: { key: string }) => void published.push(m.key),
   } as unknown as EventPublisher;
   const log = { info: () => undefined, warn: () => undefined } as unknown as Logger;
+  const transport = { closed: async () => undefined } as unknown as EventLogServer;
   const settle = async () => {
     for (let i = 0; i < 5; i++) await Promise.resolve();
   };
@@ -43,7 +45,7 @@ describe('OutboxRelay', () => {
 
   it('relays the first batch at once and gathers those that commit soon after into one pass', async () => {
     const { outbox, passes } = anOutbox([[aMessage(1)], [aMessage(2), aMessage(3)]]);
-    const relay = new OutboxRelay(outbox, publisher, log);
+    const relay = new OutboxRelay(outbox, publisher, log, transport);
     relay.soon();
     await settle();
     expect(passes).toEqual([1_000_000]);
@@ -64,7 +66,7 @@ describe('OutboxRelay', () => {
 
   it('makes a last pass at once when it stops, whatever the spacing', async () => {
     const { outbox, passes } = anOutbox([[], [aMessage(7)]]);
-    const relay = new OutboxRelay(outbox, publisher, log);
+    const relay = new OutboxRelay(outbox, publisher, log, transport);
     relay.soon();
     await settle();
     relay.soon();

@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { EventLogServer } from '#messaging/event-log.server';
 import { EVENT_PUBLISHER } from '#messaging/messaging.constants';
 import type { EventPublisher } from '#messaging/event-publisher';
 import type { OutboxRepository, PendingOutboxMessage } from '#persistence/outbox.repository';
@@ -41,6 +42,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(OUTBOX) private readonly outbox: OutboxRepository,
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly transport: EventLogServer,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -52,6 +54,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    * last batch's messages are in the outbox; the pool closes only after this.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    // Nest closes the transport before any hook; waiting for its end here as well keeps
+    // the last runs' messages ahead of the last pass whatever the order.
+    await this.transport.closed();
     await this.stop();
     if (this.failing) this.log.warn('outbox not flushed; it goes out with the next worker');
     else this.log.info('outbox flushed');
