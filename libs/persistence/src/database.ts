@@ -9,6 +9,8 @@ export interface DatabaseOptions {
   url: string;
   schema: string;
   poolSize?: number;
+  /** Called with each new connection, after Warden's own set-up (tests observe the wire). */
+  onConnection?: (client: pg.PoolClient) => void;
 }
 
 // bigint columns (revisions, audit sequence) fit comfortably in a double for this domain.
@@ -29,6 +31,9 @@ export function createDatabase(options: DatabaseOptions): Database {
   // The same for a connection lost while checked out between two queries (a transaction
   // waiting on Kafka or Redis): node-postgres emits it on the client, which would
   // otherwise be an unhandled 'error' event that ends the process.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    options.onConnection?.(client);
+  });
   return new Kysely<WardenDatabase>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -1,8 +1,5 @@
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import { DATABASE_URL, TestEnvironment } from '../../../test/support/test-environment.js';
-import { PreparingClient } from './prepared-statements.js';
-import type { WardenDatabase } from './database.types.js';
+import { createDatabase } from './database.js';
 import { ProjectionRepository } from './projection.repository.js';
 import { ProjectionRebuild, checksumState } from './projection-rebuild.js';
 import { AggregateStateCache } from './aggregate-state-cache.js';
@@ -37,20 +34,18 @@ const anApplier = (env: TestEnvironment) =>
 /** A handle on the environment's schema that keeps the text of every statement it sends. */
 function aCountingDatabase(env: TestEnvironment) {
   const statements: string[] = [];
-  const pool = new pg.Pool({
-    Client: PreparingClient as unknown as pg.PoolConfig['Client'],
-    connectionString: DATABASE_URL,
-    max: 2,
-    options: `-c search_path=${env.schema},public`,
+  const db = createDatabase({
+    url: DATABASE_URL,
+    schema: env.schema,
+    poolSize: 2,
+    onConnection: (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      client.query = ((...args: unknown[]) => {
+        if (typeof args[0] === 'string') statements.push(args[0]);
+        return query(...args);
+      }) as typeof client.query;
+    },
   });
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    client.query = ((...args: unknown[]) => {
-      if (typeof args[0] === 'string') statements.push(args[0]);
-      return query(...args);
-    }) as typeof client.query;
-  });
-  const db = new Kysely<WardenDatabase>({ dialect: new PostgresDialect({ pool }) });
   /** How many statements `during` sent that read an entry's last version from the history. */
   const historyReads = async (during: () => Promise<void>) => {
     const before = statements.length;

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { sql } from 'kysely';
+import type pg from 'pg';
 import { DATABASE_URL } from '../../../test/support/test-environment.js';
-import { PreparingClient, prepared } from './prepared-statements.js';
+import { createDatabase, type Database } from './database.js';
+import { prepared } from './prepared-statements.js';
 import { TransactionAlreadyCommitted, commitsTransaction } from './transaction-edges.js';
 
 /**
@@ -12,22 +13,20 @@ import { TransactionAlreadyCommitted, commitsTransaction } from './transaction-e
  */
 describe('a transaction whose BEGIN and COMMIT go with its statements', () => {
   const schema = `t_edges_${randomBytes(4).toString('hex')}`;
-  let db: Kysely<Record<string, never>>;
+  let db: Database;
   let client: pg.Client | undefined;
   let roundTrips = 0;
 
   beforeAll(async () => {
-    const pool = new pg.Pool({
-      Client: PreparingClient as unknown as pg.PoolConfig['Client'],
-      connectionString: DATABASE_URL,
-      max: 1,
-      options: `-c search_path=${schema}`,
+    db = createDatabase({
+      url: DATABASE_URL,
+      schema,
+      poolSize: 1,
+      onConnection: (connected) => {
+        client = connected;
+        connected.connection.on('readyForQuery', () => roundTrips++);
+      },
     });
-    pool.on('connect', (connected) => {
-      client = connected;
-      connected.connection.on('readyForQuery', () => roundTrips++);
-    });
-    db = new Kysely({ dialect: new PostgresDialect({ pool }) });
     await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(db);
     await sql`CREATE TABLE entries (key text PRIMARY KEY, value int NOT NULL)`.execute(db);
     await sql`

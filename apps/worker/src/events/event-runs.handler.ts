@@ -61,22 +61,17 @@ export class EventRunsHandler {
     // The change feed's relay goes after the announcement: its round trips would otherwise
     // interleave with the Redis write and the announcement that readers are waiting for.
     try {
-      const written = this.refresher.writeDocuments(result.documents);
       let cachedAt = committedAt;
-      if (this.refresher.announcesInOrder) {
-        // Sent behind the writes on the same connection: one round trip for both. (Only a
-        // script cache flushed under an open connection reorders them: ioredis then sends
-        // the write again after its NOSCRIPT answer. An instance that reads Redis older than
-        // an announced revision for a watched view goes on to PostgreSQL.)
-        await Promise.all([
-          written.then(() => (cachedAt = Date.now())),
-          this.announcer.settle(events, result, deadLetters),
-        ]);
-      } else {
-        await written;
-        cachedAt = Date.now();
-        await this.announcer.settle(events, result, deadLetters);
-      }
+      const written = this.refresher
+        .writeDocuments(result.documents)
+        .then(() => (cachedAt = Date.now()));
+      // On one Redis the announcement goes out behind the writes on the same connection:
+      // one round trip for both. (Only a script cache flushed under an open connection
+      // reorders them: ioredis then sends the write again after its NOSCRIPT answer. An
+      // instance that reads Redis older than an announced revision for a watched view
+      // goes on to PostgreSQL.) A cluster waits for the writes first.
+      if (!this.refresher.announcesInOrder) await written;
+      await Promise.all([written, this.announcer.settle(events, result, deadLetters)]);
       stages.observe('cached', committedAt, cachedAt, messages.length);
       stages.observe('announced', cachedAt, Date.now(), messages.length);
     } finally {
