@@ -24,7 +24,8 @@ import {
   type GovernanceLimits,
 } from './governance-limits.js';
 
-const sameEntry =
+/** The configuration entry (or its history) of `env` and `key`, as a predicate. */
+export const sameEntry =
   (env: string, key: string) =>
   (item: { env: string; key: string }): boolean =>
     item.env === env && item.key === key;

@@ -23,6 +23,7 @@ import {
   type ServiceAggregate,
 } from '#domain/governance-state';
 import type { PolicyType } from '#domain/policy.model';
+import { sameEntry } from '#domain/config.rules';
 
 type HistoryTarget = Pick<
   Selectable<ConfigHistoryTable>,
@@ -71,7 +72,7 @@ export async function loadAggregates(
     return (
       !lineages ||
       rolledBack.has(entryKey(entry)) ||
-      !lineages.some((l) => l.env === entry.env && l.key === entry.key)
+      !lineages.some(sameEntry(entry.env, entry.key))
     );
   });
   const hasDefaults = events.some((e) => e.type === 'default-policy.set');
@@ -107,9 +108,7 @@ export async function loadAggregates(
     const cached = known.get(slug);
     if (cached) {
       const read = history.get(slug) ?? [];
-      const kept = cached.history.filter(
-        (l) => !read.some((r) => r.env === l.env && r.key === l.key),
-      );
+      const kept = cached.history.filter((l) => !read.some(sameEntry(l.env, l.key)));
       states.set(serviceAggregate(slug), { ...cached, history: [...kept, ...read] });
       continue;
     }
