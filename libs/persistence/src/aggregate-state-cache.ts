@@ -93,6 +93,11 @@ export class AggregateStateCache {
     return undefined;
   }
 
+  /** The stamp of the copy held of `aggregate`, if any (not a lookup: it counts neither way). */
+  stampOf(aggregate: string): AggregateStamp | undefined {
+    return this.states.get(aggregate)?.stamp;
+  }
+
   /** Keeps `state` as of `stamp`, unless a newer state of the same row is kept already. */
   admit(aggregate: string, stamp: AggregateStamp, state: ServiceAggregate): void {
     if (this.maxResources === 0) return;
@@ -151,6 +156,15 @@ export class AggregateStatesOfBatch {
   find(aggregate: string, stamp: AggregateStamp): ServiceAggregate | undefined {
     this.looked.add(aggregate);
     return this.cache.find(aggregate, stamp);
+  }
+
+  /**
+   * The stamp of the copy held of `aggregate`: a batch that decides on it before locking
+   * anything (see `optimistic-apply`) checks it when it writes.
+   */
+  stampOf(aggregate: string): AggregateStamp | undefined {
+    this.looked.add(aggregate);
+    return this.cache.stampOf(aggregate);
   }
 
   /** The state the batch leaves `aggregate` in, at `stamp`, if it commits. */

@@ -11,6 +11,7 @@ import { columnList, unnestRows, type BulkColumn } from './bulk-rows.js';
 import { commitsTransaction } from './transaction-edges.js';
 import { prepared } from './prepared-statements.js';
 import type { PrunedHistory, RowChanges } from './aggregate-diff.js';
+import { guardParts, type BatchGuard } from './optimistic-apply.js';
 
 type Trx = Transaction<WardenDatabase>;
 
@@ -94,7 +95,9 @@ function deleteByKeys(table: string, columns: [string, string, string], keys: st
  * outcomes, outbox), goes in one statement of data-modifying CTEs: one round trip
  * however many tables a batch touches. The rows each part writes are disjoint, as one
  * statement requires. `commits`: that statement is the transaction's last and takes its
- * COMMIT along (one round trip fewer).
+ * COMMIT along (one round trip fewer). `guard`: the batch was decided without locking,
+ * and the statement claims its events and checks the revisions it decided on instead of
+ * writing them (see `optimistic-apply`).
  */
 export async function writeRowChanges(
   trx: Trx,
@@ -102,6 +105,7 @@ export async function writeRowChanges(
   revisions: { touched: [string, number][]; untouched: string[] },
   writes: RawBuilder<unknown>[],
   commits = false,
+  guard?: BatchGuard,
 ): Promise<StoredRows> {
   const stored: StoredRows = { services: [], defaults: [], policies: [], config: [] };
   if (changes.erasedHistory.length > 0) {
@@ -197,7 +201,7 @@ export async function writeRowChanges(
       USING (${unnestRows(changes.prunedHistory, PRUNE_COLUMNS)}) AS v
       WHERE h.slug = v.slug AND h.env = v.env AND h.key = v.key AND h.version <= v.through`);
   }
-  if (revisions.touched.length > 0) {
+  if (revisions.touched.length > 0 && !guard) {
     parts.push(sql`
       UPDATE aggregates AS a SET revision = v.revision
       FROM (${unnestRows(revisions.touched, REVISION_COLUMNS)}) AS v
@@ -205,17 +209,23 @@ export async function writeRowChanges(
   }
   // Locking created a row for every aggregate of the batch; one whose events were all
   // rejected never existed and must not appear to.
-  if (revisions.untouched.length > 0) {
+  if (revisions.untouched.length > 0 && !guard) {
     parts.push(
       sql`DELETE FROM aggregates WHERE aggregate = ANY(${revisions.untouched}::text[]) AND revision = 0`,
     );
   }
   parts.push(...writes);
-  if (parts.length === 0) return stored;
+  const named: [string, RawBuilder<unknown>][] = parts.map((part, n) => [`w${n}`, part]);
+  if (guard) {
+    const { parts: checked, check } = guardParts(guard);
+    named.push(...checked);
+    returned.push(check);
+  }
+  if (named.length === 0) return stored;
   const {
     rows: [written],
   } = await sql<Partial<Pick<StoredRows, 'policies' | 'config'>>>`
-    ${commits ? commitsTransaction : sql``} ${prepared} WITH ${sql.join(parts.map((part, n) => sql`${sql.raw(`w${n}`)} AS (${part})`))}
+    ${commits ? commitsTransaction : sql``} ${prepared} WITH ${sql.join(named.map(([name, part]) => sql`${sql.raw(name)} AS (${part})`))}
     SELECT ${returned.length > 0 ? sql.join(returned) : sql`1`}
   `.execute(trx);
   stored.policies = written?.policies ?? [];

@@ -14,6 +14,7 @@ export interface Claim {
   reason: string | null;
   processed_at: Date;
   version?: number | null;
+  code?: string | null;
 }
 
 export const DEAD_LETTER_COLUMNS: BulkColumn<{ letter: DeadLetter; at: Date }>[] = [

@@ -8,6 +8,7 @@ import * as protectionRules from './migrations/005-protection-rules.js';
 import * as secretValues from './migrations/006-secret-values.js';
 import * as adminAudit from './migrations/007-admin-audit.js';
 import * as aggregateIncarnations from './migrations/008-aggregate-incarnations.js';
+import * as batchGuard from './migrations/009-batch-guard.js';
 
 /** Migrations are listed in code so the compiled apps carry them; names fix their order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-secret-values': secretValues,
   '007-admin-audit': adminAudit,
   '008-aggregate-incarnations': aggregateIncarnations,
+  '009-batch-guard': batchGuard,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

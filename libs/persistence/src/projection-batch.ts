@@ -31,6 +31,7 @@ import { ApplicationLedger, eventsOf, isApplication } from './change-request-app
 import { settledRequestsWrite } from './change-request.rows.js';
 import type { StateChange } from './projection-working-set.js';
 import type { AggregateStamp, AggregateStatesOfBatch } from './aggregate-state-cache.js';
+import { cachedStamps, settledClaims } from './optimistic-apply.js';
 
 type Trx = Transaction<WardenDatabase>;
 
@@ -38,10 +39,12 @@ const json = (value: unknown) => JSON.stringify(value ?? null);
 
 /**
  * Applies a batch inside a transaction the caller owns (a replay owns one for all of
- * them, holding the projection lock itself). Three round trips in the usual case: claim
- * the ids and lock the aggregates, load, write; the load is skipped when `states` (the
- * caller's cache, see `AggregateStateCache`) holds everything the batch reads. The caller
- * tells `states` whether the transaction committed.
+ * them, holding the projection lock itself). Three round trips at most: claim the ids
+ * and lock the aggregates, load, write; the load is skipped when `states` (the caller's
+ * cache, see `AggregateStateCache`) holds everything the batch reads, and a batch of API
+ * writes to cached services is one round trip (`optimistic-apply`; its caller applies it
+ * again when that fails with `changedUnderIt`). The caller tells `states` whether the
+ * transaction committed.
  */
 export async function applyBatchWithin(
   trx: Trx,
@@ -51,6 +54,8 @@ export async function applyBatchWithin(
     states?: AggregateStatesOfBatch;
     /** The batch is the whole transaction: its last statement takes the COMMIT along. */
     endsTransaction?: boolean;
+    /** With `states` and `endsTransaction`: a batch the cache can decide needs no lock first. */
+    decideFromCache?: boolean;
   } = {
     shareProjectionLock: false,
   },
@@ -89,38 +94,15 @@ export async function applyBatchWithin(
   if (expanded.some((events) => events.some((e) => e.type === 'default-policy.set')))
     aggregates.add(defaultsRevisionAggregate);
 
-  // One statement: take the projection lock (shared; a replay holds it exclusively),
-  // claim the event ids (their unique key makes a re-delivered event a no-op and makes a
-  // second consumer of the same events wait), and lock the aggregates' rows in a fixed
-  // order so that two transactions writing one aggregate take turns.
-  const {
-    rows: [claimed],
-  } = await sql<{ held: boolean; fresh: string[]; revisions: [string, number, number][] }>`
-    ${prepared} WITH lock AS (
-      SELECT ${options.shareProjectionLock ? sql`pg_try_advisory_xact_lock_shared(${projectionLockKey})` : sql`true`} AS held
-    ),
-    claimed AS (
-      INSERT INTO processed_events ${columnList(CLAIM_COLUMNS)}
-      SELECT v.* FROM (${unnestRows([...claims.values()], CLAIM_COLUMNS)}) AS v, lock WHERE lock.held
-      ON CONFLICT (id) DO NOTHING
-      RETURNING id
-    ),
-    locked AS (
-      INSERT INTO aggregates (aggregate, revision)
-      SELECT a, 0 FROM unnest(${[...aggregates].sort()}::text[]) AS a, lock WHERE lock.held ORDER BY a
-      ON CONFLICT (aggregate) DO UPDATE SET revision = aggregates.revision
-      RETURNING aggregate, revision, incarnation
-    )
-    SELECT (SELECT held FROM lock) AS held,
-           (SELECT coalesce(json_agg(id), '[]') FROM claimed) AS fresh,
-           (SELECT coalesce(json_agg(json_build_array(aggregate, revision, incarnation)), '[]') FROM locked) AS revisions
-  `.execute(trx);
-  if (!claimed.held) throw new ProjectionsRebuilding();
-  const fresh = new Set(claimed.fresh);
-  const earlier = await earlierOutcomes(
-    trx,
-    batch.events.filter((e) => !fresh.has(e.id)).map((e) => e.id),
-  );
+  // Decided on the worker's cached states, a batch of API writes locks nothing first: its
+  // one statement claims, checks and writes (see `optimistic-apply`).
+  const stamps =
+    options.states && options.endsTransaction && options.decideFromCache
+      ? cachedStamps(batch, expanded, aggregates, options.states)
+      : undefined;
+  const { fresh, locked, earlier } = stamps
+    ? { fresh: new Set(claims.keys()), locked: stamps, earlier: new Map<string, EarlierOutcome>() }
+    : await claimAndLock(trx, [...claims.values()], aggregates, options.shareProjectionLock);
 
   const applying = new Set(
     batch.events.flatMap((event, index) =>
@@ -130,12 +112,7 @@ export async function applyBatchWithin(
   const state = await ProjectionWorkingSet.load(
     trx,
     expanded.filter((_, index) => applying.has(index)).flat(),
-    new Map(
-      claimed.revisions.map(([aggregate, revision, incarnation]): [string, AggregateStamp] => [
-        aggregate,
-        { revision: Number(revision), incarnation: Number(incarnation) },
-      ]),
-    ),
+    locked,
     batch.limits,
     options.states,
   );
@@ -277,7 +254,7 @@ export async function applyBatchWithin(
   }
   const requests = ledger.settledRequests();
   if (requests.length > 0) writes.push(settledRequestsWrite(requests));
-  if (settled.length > 0) {
+  if (settled.length > 0 && !stamps) {
     writes.push(sql`
       UPDATE processed_events AS p
       SET status = v.status, code = v.code, reason = v.reason, version = v.version
@@ -302,11 +279,74 @@ export async function applyBatchWithin(
       sql`INSERT INTO outbox_messages ${columnList(OUTBOX_COLUMNS)} ${unnestRows(outbox, OUTBOX_COLUMNS)}`,
     );
   }
-  await state.flush(trx, writes, options.endsTransaction ?? false);
+  await state.flush(
+    trx,
+    writes,
+    options.endsTransaction ?? false,
+    stamps && {
+      stamps,
+      claims: settledClaims(claims.values(), settled),
+      sharesProjectionLock: options.shareProjectionLock,
+    },
+  );
   if (options.states)
     for (const { aggregate, stamp, state: reached } of state.reachedStates())
       options.states.reach(aggregate, stamp, reached);
   return { outcomes, documents: state.documents(), earlier };
+}
+
+/**
+ * One statement: take the projection lock (shared; a replay holds it exclusively), claim
+ * the event ids (their unique key makes a re-delivered event a no-op and makes a second
+ * consumer of the same events wait), and lock the aggregates' rows in a fixed order so
+ * that two transactions writing one aggregate take turns. Then what the first delivery of
+ * any re-delivered event recorded.
+ */
+async function claimAndLock(
+  trx: Trx,
+  claims: Claim[],
+  aggregates: ReadonlySet<string>,
+  shareProjectionLock: boolean,
+): Promise<{
+  fresh: Set<string>;
+  locked: Map<string, AggregateStamp>;
+  earlier: Map<string, EarlierOutcome>;
+}> {
+  const {
+    rows: [claimed],
+  } = await sql<{ held: boolean; fresh: string[]; revisions: [string, number, number][] }>`
+    ${prepared} WITH lock AS (
+      SELECT ${shareProjectionLock ? sql`pg_try_advisory_xact_lock_shared(${projectionLockKey})` : sql`true`} AS held
+    ),
+    claimed AS (
+      INSERT INTO processed_events ${columnList(CLAIM_COLUMNS)}
+      SELECT v.* FROM (${unnestRows(claims, CLAIM_COLUMNS)}) AS v, lock WHERE lock.held
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id
+    ),
+    locked AS (
+      INSERT INTO aggregates (aggregate, revision)
+      SELECT a, 0 FROM unnest(${[...aggregates].sort()}::text[]) AS a, lock WHERE lock.held ORDER BY a
+      ON CONFLICT (aggregate) DO UPDATE SET revision = aggregates.revision
+      RETURNING aggregate, revision, incarnation
+    )
+    SELECT (SELECT held FROM lock) AS held,
+           (SELECT coalesce(json_agg(id), '[]') FROM claimed) AS fresh,
+           (SELECT coalesce(json_agg(json_build_array(aggregate, revision, incarnation)), '[]') FROM locked) AS revisions
+  `.execute(trx);
+  if (!claimed.held) throw new ProjectionsRebuilding();
+  const fresh = new Set(claimed.fresh);
+  const earlier = await earlierOutcomes(
+    trx,
+    claims.filter((c) => c.status === 'applied' && !fresh.has(c.id)).map((c) => c.id),
+  );
+  const locked = new Map(
+    claimed.revisions.map(([aggregate, revision, incarnation]): [string, AggregateStamp] => [
+      aggregate,
+      { revision: Number(revision), incarnation: Number(incarnation) },
+    ]),
+  );
+  return { fresh, locked, earlier };
 }
 
 /** What the first delivery of re-delivered events recorded; one query, only when there are any. */

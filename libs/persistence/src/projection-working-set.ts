@@ -25,6 +25,7 @@ import type { PrunedHistory } from './aggregate-diff.js';
 import type { StoredRows } from './aggregate-writer.js';
 import type { AggregateStamp, AggregateStatesOfBatch } from './aggregate-state-cache.js';
 import type { Rejection } from '#domain/rejection';
+import type { BatchGuard } from './optimistic-apply.js';
 
 type Trx = Transaction<WardenDatabase>;
 
@@ -194,7 +195,12 @@ export class ProjectionWorkingSet {
    * Writes the batch's net effect, with the caller's own `writes` in the same statement;
    * `commits`: that statement ends the transaction (see `commitsTransaction`).
    */
-  async flush(trx: Trx, writes: RawBuilder<unknown>[], commits = false): Promise<void> {
+  async flush(
+    trx: Trx,
+    writes: RawBuilder<unknown>[],
+    commits = false,
+    guarded?: Omit<BatchGuard, 'revisions'> & { stamps: ReadonlyMap<string, AggregateStamp> },
+  ): Promise<void> {
     const changes = {
       ...rowChangesOf(this.loaded, this.current),
       history: this.history,
@@ -212,6 +218,14 @@ export class ProjectionWorkingSet {
       },
       writes,
       commits,
+      guarded && {
+        ...guarded,
+        revisions: [...guarded.stamps].map(([aggregate, stamp]) => ({
+          aggregate,
+          stamp,
+          next: this.revisions.get(aggregate) ?? stamp.revision,
+        })),
+      },
     );
     this.takeStored(stored);
     this.loaded = new Map(this.current);

@@ -3,6 +3,7 @@ import { applyBatchWithin } from './projection-batch.js';
 import type { ApplyOutcome, BatchResult, DeadLetter, ProjectionBatch } from './projection.types.js';
 import type { LoggedEvent } from '#domain/event-validation';
 import { AggregateStateCache } from './aggregate-state-cache.js';
+import { changedUnderIt } from './optimistic-apply.js';
 
 export type { AggregateDocument } from './projection-working-set.js';
 export type * from './projection.types.js';
@@ -33,6 +34,17 @@ export class ProjectionRepository {
   }
 
   async applyBatch(batch: ProjectionBatch): Promise<BatchResult> {
+    try {
+      return await this.applyOnce(batch, true);
+    } catch (error) {
+      // Decided on cached states that another applier changed: nothing was committed, the
+      // copies are dropped, and the batch goes the locking way.
+      if (!changedUnderIt(error)) throw error;
+      return this.applyOnce(batch, false);
+    }
+  }
+
+  private async applyOnce(batch: ProjectionBatch, fromCache: boolean): Promise<BatchResult> {
     const states = this.states.begin();
     try {
       const result = await this.db.transaction().execute((trx) =>
@@ -40,6 +52,7 @@ export class ProjectionRepository {
           shareProjectionLock: true,
           states,
           endsTransaction: true,
+          decideFromCache: fromCache,
         }),
       );
       states.committed();
