@@ -3,6 +3,7 @@ import { WAIT } from '../support/http-client.js';
 import { useStack } from '../support/stack.js';
 import { aService, anEnvelope, uniqueSlug } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
+import { CacheKeys } from '#caching/cache-keys';
 
 describe('service catalog, end to end (real api and worker processes)', () => {
   const stack = useStack('catalog');
@@ -45,6 +46,16 @@ describe('service catalog, end to end (real api and worker processes)', () => {
       return r.body;
     });
     expect(status).toMatchObject({ eventId: accepted.body.eventId, version: 1 });
+  });
+
+  it('keeps the note of an accepted event in Redis only until the worker recorded its outcome', async () => {
+    const accepted = await client.post('/v1/services', aService());
+    const note = new CacheKeys(stack.env.namespace).acceptedEvent(accepted.body.eventId);
+    await eventually(async () => {
+      const r = await client.as('reader').get(`/v1/events/${accepted.body.eventId}`);
+      expect(r.body.status).toBe('applied');
+      expect(await stack.env.redis.exists(note)).toBe(0);
+    });
   });
 
   it('lists with filters and pages through more than one page with an opaque cursor', async () => {

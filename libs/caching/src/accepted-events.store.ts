@@ -1,7 +1,10 @@
 import type { CacheKeys } from './cache-keys.js';
 import type { RedisConnection } from './redis-client.js';
 
-/** Long enough for any worker backlog; the event log answers once the worker has it. */
+/**
+ * Long enough for any worker backlog; the worker removes a note once the event's outcome
+ * is recorded, so the TTL only bounds the notes whose removal was lost.
+ */
 const ACCEPTED_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
@@ -20,6 +23,15 @@ export class AcceptedEventsStore {
     this.redis
       .set(this.keys.acceptedEvent(eventId), aggregate, 'EX', ACCEPTED_TTL_SECONDS)
       .catch(() => undefined);
+  }
+
+  /**
+   * The worker recorded these events' outcomes, which answer from now on: their notes go
+   * (at thousands of writes a second, notes kept for the TTL would fill Redis). Never fails.
+   */
+  forget(eventIds: readonly string[]): void {
+    for (const eventId of eventIds)
+      this.redis.unlink(this.keys.acceptedEvent(eventId)).catch(() => undefined);
   }
 
   /** The aggregate of an accepted event, or undefined if it is not known (or Redis is away). */

@@ -6,6 +6,7 @@ import type { ReadEvent } from '#messaging/envelope-reader';
 import { DeadLetterHeaders } from '#messaging/topics';
 import type { AppliedChange, BatchResult, DeadLetter } from '#persistence/projection.repository';
 import { aggregateOfData, type LoggedEvent } from '#domain/event-validation';
+import { AcceptedEventsStore } from '#caching/accepted-events.store';
 import { CacheRefresher } from './cache-refresher.js';
 import { LOGGER, WORKER_METRICS, type WorkerMetrics } from '../worker.constants.js';
 
@@ -22,6 +23,7 @@ export class OutcomeAnnouncer {
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics,
     private readonly refresher: CacheRefresher,
+    private readonly accepted: AcceptedEventsStore,
   ) {}
 
   async settle(events: ReadEvent[], result: BatchResult, deadLetters: DeadLetter[]): Promise<void> {
@@ -54,6 +56,10 @@ export class OutcomeAnnouncer {
     for (const [outcome, count] of tally) this.metrics.events.inc({ outcome }, count);
     await Promise.all([...redelivered].map((aggregate) => this.refresher.refresh(aggregate)));
     await this.announce(announcements);
+    // The API noted each event it appended as accepted; the outcome answers now.
+    this.accepted.forget(
+      events.filter((read) => read.event.source === 'api').map((read) => read.event.id),
+    );
   }
 
   /** The poison path: one message set aside on its own. */
