@@ -9,6 +9,17 @@ import { WRITE_CREATES } from './event-write.decorator.js';
 import type { WriteAnswer } from './write-responder.js';
 
 const reflector = new Reflector();
+/** Each handler's `@EventWrite({ creates })`, read once: metadata lookups cost every write. */
+const createsOf = new WeakMap<object, WriteAnswer['creates'] | null>();
+
+function creates(handler: object): WriteAnswer['creates'] {
+  let found = createsOf.get(handler);
+  if (found === undefined) {
+    found = reflector.get<WriteAnswer['creates']>(WRITE_CREATES, handler as never) ?? null;
+    createsOf.set(handler, found);
+  }
+  return found ?? undefined;
+}
 
 /** What a write handler needs besides its body and path: who writes, and how to answer. */
 export interface WriteContext {
@@ -40,7 +51,7 @@ export const Write = createParamDecorator(
       waitSeconds: preferredWait(request.headers.prefer),
       expectedVersion: expectedVersion(request.headers['if-match']),
       reply: http.getResponse<FastifyReply>(),
-      creates: reflector.get<WriteAnswer['creates']>(WRITE_CREATES, context.getHandler()),
+      creates: creates(context.getHandler()),
     };
   },
 );
