@@ -219,7 +219,8 @@ export async function writeRowChanges(
   if (guard) {
     const { parts: checked, check } = guardParts(guard);
     named.push(...checked);
-    returned.push(check);
+    // First: see `guardParts` for why the check runs before the other parts.
+    returned.unshift(check);
   }
   if (named.length === 0) return stored;
   const {

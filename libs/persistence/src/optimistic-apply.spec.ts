@@ -96,6 +96,25 @@ describe('a batch of API writes decided on the cached states', () => {
     expect(audit.rows[0].n).toBe(1);
   });
 
+  it('is one statement for a policy change too, and the locking way for a change of the service itself', async () => {
+    const quota = fromApi(
+      anEvent('policy.set', {
+        slug: 'alpha',
+        type: 'quota',
+        env: '*',
+        enabled: true,
+        spec: { limit: 5, period: 'day' },
+      }),
+    );
+    expect(await counting.sent(() => counting.applier.apply(quota))).toHaveLength(1);
+    const renamed = fromApi(anEvent('service.updated', { slug: 'alpha', name: 'Alpha' }));
+    const sent = await counting.sent(async () => {
+      expect(await counting.applier.apply(renamed)).toMatchObject({ status: 'applied' });
+    });
+    // Claim and lock first, then the service's row, then the rest.
+    expect(sent[0]).toMatch(/INSERT INTO aggregates/);
+  });
+
   it('records a refusal with its code in the same statement', async () => {
     const stale = setConfig('alpha', 'timeout', 2, 7);
     const sent = await counting.sent(async () => {
@@ -141,6 +160,16 @@ describe('a batch of API writes decided on the cached states', () => {
     const history = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM config_history WHERE event_id = ${event.id}`.execute(env.db);
     expect(history.rows[0].n).toBe(1);
+  });
+
+  it('gives way to a replay before it touches a row the replay holds', async () => {
+    await env.db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${projectionLockKey})`.execute(trx);
+      await sql`DELETE FROM config_entries WHERE slug = 'alpha'`.execute(trx);
+      await expect(counting.applier.apply(setConfig('alpha', 'timeout', 2))).rejects.toBeInstanceOf(
+        ProjectionsRebuilding,
+      );
+    });
   });
 
   it('waits for a replay that holds the projections', async () => {

@@ -37,7 +37,8 @@ export function cachedStamps(
   aggregates: ReadonlySet<string>,
   states: AggregateStatesOfBatch,
 ): Map<string, AggregateStamp> | undefined {
-  if (batch.replay || (batch.deadLetters?.length ?? 0) > 0) return undefined;
+  if (batch.replay || batch.events.length === 0 || (batch.deadLetters?.length ?? 0) > 0)
+    return undefined;
   if (new Set(batch.events.map((e) => e.id)).size !== batch.events.length) return undefined;
   if (!batch.events.every(decidableFromCache)) return undefined;
   if (expanded.some((events) => events.some((e) => e.type === 'default-policy.set')))
@@ -52,8 +53,22 @@ export function cachedStamps(
   return stamps;
 }
 
+/**
+ * Changes that write only rows of policies, configuration and history, all in the one
+ * statement that takes the locks first (see `guardParts`). A service's own row, the
+ * defaults and a deletion are written by statements of their own before it, which would
+ * hold rows before the locks that a locking batch or a replay takes first.
+ */
+const DECIDABLE_FROM_CACHE: ReadonlySet<string> = new Set([
+  'policy.set',
+  'policy.removed',
+  'config.set',
+  'config.rolled-back',
+  'config.deleted',
+]);
+
 function decidableFromCache(event: LoggedEvent): boolean {
-  return !isApplication(event) && event.source === 'api';
+  return !isApplication(event) && event.source === 'api' && DECIDABLE_FROM_CACHE.has(event.type);
 }
 
 /** What the check of an optimistic batch compares: the stamps decided on and the outcomes. */
@@ -98,7 +113,11 @@ const REVISION_COLUMNS: BulkColumn<BatchGuard['revisions'][number]>[] = [
 
 /**
  * The guard's parts of the batch's statement, named (the statement's other parts refer
- * to neither), and the check its result column runs. The revisions are written, not only
+ * to neither), and the check its first result column runs. PostgreSQL runs a
+ * data-modifying CTE when the query first reads it (the others at the end), so the
+ * check, evaluated first, takes the projection lock and the aggregates' rows before any
+ * other row is written, in the locking batches' order; with the projection lock held by
+ * a replay it fails before touching anything. The revisions are written, not only
  * compared: a row that another applier changed meanwhile is not updated (the statement
  * re-reads a row it waited for), and the counts tell.
  */
