@@ -1,3 +1,5 @@
+import { Spacing } from './spacing.js';
+
 /** Where a partition's reading resumes after a restart, once its runs are applied. */
 export interface PartitionOffset {
   topic: string;
@@ -28,15 +30,17 @@ export interface OffsetCommitHooks {
 export class OffsetCommits {
   private readonly due = new Map<string, PartitionOffset & { highWatermark: string }>();
   private sending?: Promise<void>;
-  private lastSentAt = -Infinity;
   /** Ends the wait for the spacing at once (`settled`). */
   private hurry?: () => void;
   private hurrying = false;
+  private readonly spacing: Spacing;
 
   constructor(
     private readonly hooks: OffsetCommitHooks,
-    private readonly spacingMs = 0,
-  ) {}
+    spacingMs = 0,
+  ) {
+    this.spacing = new Spacing(spacingMs);
+  }
 
   /** `offset` of the partition is to be committed; an earlier one still due is replaced. */
   commit(topic: string, partition: number, offset: string, highWatermark: string): void {
@@ -64,9 +68,7 @@ export class OffsetCommits {
   }
 
   private async spaced(): Promise<void> {
-    // A monotonic clock, and never longer than the spacing: a wall clock set back must
-    // not hold the commits up.
-    const wait = Math.min(this.spacingMs, this.lastSentAt + this.spacingMs - performance.now());
+    const wait = this.spacing.wait();
     if (wait <= 0 || this.hurrying) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, wait);
@@ -93,7 +95,7 @@ export class OffsetCommits {
         await this.spaced();
         const offsets = [...this.due.values()];
         this.due.clear();
-        this.lastSentAt = performance.now();
+        this.spacing.started();
         try {
           await this.hooks.send(
             offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { DATABASE_URL, TestEnvironment } from '../../../test/support/test-environment.js';
-import { createDatabase } from './database.js';
+import { TestEnvironment } from '../../../test/support/test-environment.js';
+import { aRecordingDatabase } from '../../../test/support/recording-database.js';
 import { ProjectionRepository, ProjectionsRebuilding } from './projection.repository.js';
 import { ProjectionRebuild } from './projection-rebuild.js';
 import { AggregateStateCache } from './aggregate-state-cache.js';
@@ -27,19 +27,7 @@ const setConfig = (slug: string, key: string, value: unknown, expectedVersion?: 
 
 /** A repository whose connections keep the text of every statement they send. */
 function aCountingApplier(env: TestEnvironment) {
-  const statements: string[] = [];
-  const db = createDatabase({
-    url: DATABASE_URL,
-    schema: env.schema,
-    poolSize: 1,
-    onConnection: (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      client.query = ((...args: unknown[]) => {
-        if (typeof args[0] === 'string') statements.push(args[0]);
-        return query(...args);
-      }) as typeof client.query;
-    },
-  });
+  const { db, statements } = aRecordingDatabase(env.schema, 1);
   const applier = new ProjectionRepository(db, new AggregateStateCache(10_000));
   /** The statements `during` sent, BEGIN, COMMIT and ROLLBACK left out. */
   const sent = async (during: () => Promise<unknown>) => {

@@ -1,5 +1,5 @@
-import { DATABASE_URL, TestEnvironment } from '../../../test/support/test-environment.js';
-import { createDatabase } from './database.js';
+import { TestEnvironment } from '../../../test/support/test-environment.js';
+import { aRecordingDatabase } from '../../../test/support/recording-database.js';
 import { ProjectionRepository } from './projection.repository.js';
 import { ProjectionRebuild, checksumState } from './projection-rebuild.js';
 import { AggregateStateCache } from './aggregate-state-cache.js';
@@ -33,19 +33,7 @@ const anApplier = (env: TestEnvironment) =>
 
 /** A handle on the environment's schema that keeps the text of every statement it sends. */
 function aCountingDatabase(env: TestEnvironment) {
-  const statements: string[] = [];
-  const db = createDatabase({
-    url: DATABASE_URL,
-    schema: env.schema,
-    poolSize: 2,
-    onConnection: (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      client.query = ((...args: unknown[]) => {
-        if (typeof args[0] === 'string') statements.push(args[0]);
-        return query(...args);
-      }) as typeof client.query;
-    },
-  });
+  const { db, statements } = aRecordingDatabase(env.schema, 2);
   /** How many statements `during` sent that read an entry's last version from the history. */
   const historyReads = async (during: () => Promise<void>) => {
     const before = statements.length;

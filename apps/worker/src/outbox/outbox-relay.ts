@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { EventLogServer } from '#messaging/event-log.server';
+import { Spacing } from '#messaging/spacing';
 import { EVENT_PUBLISHER } from '#messaging/messaging.constants';
 import type { EventPublisher } from '#messaging/event-publisher';
 import type { OutboxRepository, PendingOutboxMessage } from '#persistence/outbox.repository';
@@ -31,8 +32,8 @@ const SPACING_MS = 25;
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer?: NodeJS.Timeout;
-  private spacing?: NodeJS.Timeout;
-  private lastStartedAt = -Infinity;
+  private spacingTimer?: NodeJS.Timeout;
+  private readonly passes = new Spacing(SPACING_MS);
   private running?: Promise<void>;
   private again = false;
   private failing = false;
@@ -78,22 +79,21 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Asks for a relay pass; passes never overlap, a nudge during one queues another. */
   nudge(): void {
-    if (this.stopped || this.spacing) return;
+    if (this.stopped || this.spacingTimer) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    // A monotonic clock, and never longer than the spacing (a wall clock set back).
-    const wait = Math.min(SPACING_MS, this.lastStartedAt + SPACING_MS - performance.now());
+    const wait = this.passes.wait();
     if (wait > 0) {
-      this.spacing = setTimeout(() => {
-        this.spacing = undefined;
+      this.spacingTimer = setTimeout(() => {
+        this.spacingTimer = undefined;
         this.nudge();
       }, wait);
-      this.spacing.unref();
+      this.spacingTimer.unref();
       return;
     }
-    this.lastStartedAt = performance.now();
+    this.passes.started();
     this.running = this.drain().finally(() => {
       this.running = undefined;
       if (this.again && !this.stopped) {
@@ -135,8 +135,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    clearTimeout(this.spacing);
-    this.spacing = undefined;
+    clearTimeout(this.spacingTimer);
+    this.spacingTimer = undefined;
     await this.running;
     await this.drain();
   }
