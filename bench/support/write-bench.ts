@@ -28,6 +28,11 @@ export const PROPAGATION_CONNECTIONS = 256;
 export const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '')
   .split(' ')
   .filter(Boolean);
+/**
+ * Set: each propagation round is recorded by `perf record -e cpu-clock -a -g` into this
+ * folder, every app started with `--perf-basic-prof` so that its JavaScript has names.
+ */
+export const PERF_DIR = process.env.BENCH_PERF_DIR;
 
 /** The key the bench's apps sign with; the apply backlog is signed with it as the API signs. */
 export const SIGNING_KEY = 'bench-signing-key-of-at-least-32-characters';
@@ -81,6 +86,7 @@ export class WriteBench {
         ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profile}.cpuprofile`]
         : []),
       ...(app === 'worker' ? WORKER_NODE_ARGS : []),
+      ...(PERF_DIR ? ['--perf-basic-prof'] : []),
     ];
     const started =
       app === 'api'

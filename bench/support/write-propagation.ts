@@ -2,6 +2,7 @@
 import type { BenchContext } from '../suite.js';
 import { measurePropagation } from './propagation.js';
 import { cpuShares, cpuSnapshot } from './cpu-census.js';
+import { perfRecording } from './perf-recording.js';
 import { quietRoundStart } from './quiet.js';
 import { attempt, failed } from './round.js';
 import { scrapeStages, stageDelta, stageQuantiles } from './write-stages.js';
@@ -76,6 +77,7 @@ export async function propagation(
         const census = () =>
           cpuSnapshot({ worker: worker.pid, 'writer API': writer.pid, 'reader API': reader.pid });
         const cpuBefore = census();
+        const recording = perfRecording(label(kind));
         const figures = await measurePropagation({
           writerUrl: writer.baseUrl,
           readerUrl: reader.baseUrl,
@@ -90,7 +92,7 @@ export async function propagation(
           connections: PROPAGATION_CONNECTIONS,
           readers: READERS,
           reading,
-        });
+        }).finally(() => recording.stop());
         const cpu = cpuShares(cpuBefore, census(), figures.accepted);
         context.log(`${label(kind)}: ${JSON.stringify(figures)}`);
         const gone = Object.entries(named).filter(([, p]) => p.exitState());

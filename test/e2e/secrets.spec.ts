@@ -364,6 +364,25 @@ describe('secret configuration values', () => {
     expect(readable.body).not.toHaveProperty('secret');
   });
 
+  it('refuses a body that carries what only the API puts in an event: a ciphertext or a path identifier', async () => {
+    const service = aService();
+    const slug = String(service.slug);
+    expect((await as(TOKEN.writer).post('/v1/services', service, WAIT)).status).toBe(201);
+    const entry = `/v1/services/${slug}/config/prod/api.key`;
+    const forged = await as(TOKEN.vault).put(entry, {
+      secret: true,
+      encryptedValue: { alg: 'A256GCM', iv: 'AAAA', tag: 'AAAA', ciphertext: 'AAAA' },
+    });
+    expect(forged.status).toBe(400);
+    expect(forged.body.errors).toEqual([
+      { field: 'encryptedValue', message: 'encryptedValue should not exist' },
+    ]);
+    const elsewhere = await as(TOKEN.vault).put(entry, { value: 1, slug: 'another-service' });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.errors).toEqual([{ field: 'slug', message: 'slug should not exist' }]);
+    expect((await as(TOKEN.secrets).get(entry)).status).toBe(404);
+  });
+
   it('promotes a secret as a secret, with a masked report for writers without the scope', async () => {
     const password = plaintext('promo');
     const service = aService();

@@ -143,6 +143,22 @@ export class ConfigDeletedData extends ReasonDto {
   key: string;
 }
 
+/**
+ * The HTTP write bodies that are exactly an event's data less the path's identifiers (their
+ * data classes extend them). The API checks such a body once, with the path, as the
+ * event's data (`validateEventData`), not once as a body and again as data; before that
+ * its edge refuses only the members the body class lacks (`membersOutside`): an
+ * `encryptedValue` or a path identifier is never a body's to send.
+ */
+export const BODIES_CHECKED_AS_DATA: ReadonlySet<abstract new () => object> = new Set([
+  RegisterServiceDto,
+  UpdateServiceDto,
+  SetPolicyDto,
+  SetDefaultPolicyDto,
+  SetConfigDto,
+  RollbackConfigDto,
+]);
+
 export interface EventDataByType {
   'service.registered': ServiceRegisteredData;
   'service.updated': ServiceUpdatedData;

@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
 import { detachFreeForm, jsonInputErrors } from './json-limits.js';
 import { memoiseValidationMetadata } from './validation-metadata.js';
 
@@ -42,6 +42,25 @@ export function validatePlain<T extends object>(cls: Constructor<T>, plain: unkn
   });
   if (errors.length > 0) return { ok: false, errors: flattenValidationErrors(errors) };
   return { ok: true, value: instance };
+}
+
+const membersOf = new WeakMap<object, ReadonlySet<string>>();
+
+/**
+ * The members of `plain` that `cls` has no rule for, named as class-validator's whitelist
+ * names them: what `forbidNonWhitelisted` refuses, without building an instance.
+ */
+export function membersOutside<T extends object>(cls: Constructor<T>, plain: object): FieldError[] {
+  let members = membersOf.get(cls);
+  if (!members) {
+    const rules = getMetadataStorage().getTargetValidationMetadatas(cls, '', false, false);
+    members = new Set(rules.map((rule) => rule.propertyName));
+    membersOf.set(cls, members);
+  }
+  const known = members;
+  return Object.keys(plain)
+    .filter((key) => !known.has(key))
+    .map((key) => ({ field: key, message: `${key} should not exist` }));
 }
 
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {

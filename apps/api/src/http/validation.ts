@@ -1,6 +1,7 @@
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { detachFreeForm, jsonInputErrors } from '#domain/json-limits';
-import { flattenValidationErrors, type FieldError } from '#domain/validation';
+import { BODIES_CHECKED_AS_DATA } from '#domain/event.dto';
+import { flattenValidationErrors, membersOutside, type FieldError } from '#domain/validation';
 import { ProblemException } from './problem.js';
 
 export function validationFailed(errors: FieldError[]): ProblemException {
@@ -26,6 +27,9 @@ class ExactInputValidationPipe extends ValidationPipe {
     const metatype = metadata.metatype ?? Object;
     const errors = jsonInputErrors(metatype, value);
     if (errors.length > 0) throw validationFailed(errors);
+    if (metadata.type === 'body' && BODIES_CHECKED_AS_DATA.has(metatype)) {
+      return bodyOfEventData(metatype, value);
+    }
     const restore = detachFreeForm(metatype, value);
     let built: unknown;
     try {
@@ -40,6 +44,20 @@ class ExactInputValidationPipe extends ValidationPipe {
   protected override stripProtoKeys(): void {
     // Refused above where they would be lost; kept as data in free-form values.
   }
+}
+
+/**
+ * A write body that the event gateway checks whole, as the event's data with the path
+ * (`BODIES_CHECKED_AS_DATA`): here only what no event data may hold is refused. It is
+ * passed on as sent, which is what its data is made of either way.
+ */
+function bodyOfEventData(metatype: new () => object, value: unknown): object {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw validationFailed([{ field: '', message: 'must be a JSON object' }]);
+  }
+  const outside = membersOutside(metatype, value);
+  if (outside.length > 0) throw validationFailed(outside);
+  return value;
 }
 
 /** Bodies, queries and paths: whitelist, no unknown fields, conversion; errors name the field. */
