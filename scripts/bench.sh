@@ -14,8 +14,8 @@
 # of the worker's apply phase, of the worker and both APIs over the propagation runs, of the
 # API over the accept phase and of the watchers' API over the fan-out, summarised in the
 # results), BENCH_WRITE_QUICK (1: only the signed apply and propagation; apply: only the
-# apply; accept: only the accept), BENCH_WORKER_NODE_ARGS (extra node flags for the write
-# path's worker), BENCH_PERF_DIR (a system-wide `perf record -e cpu-clock -g` of each
+# apply; accept: only the accept), BENCH_WORKER_NODE_ARGS and BENCH_API_NODE_ARGS (extra node
+# flags for the write path's worker and APIs), BENCH_PERF_DIR (a system-wide `perf record -e cpu-clock -g` of each
 # propagation round there, the apps started with --perf-basic-prof).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

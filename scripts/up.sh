@@ -66,7 +66,8 @@ log "starting api (PORT=$PORT)"
 node dist/apps/api/src/main.js &
 API_PID=$!
 log "starting worker (WORKER_PORT=$WORKER_PORT)"
-node dist/apps/worker/src/main.js &
+# Its node flags: libs/config/src/node-flags.ts.
+node --max-semi-space-size=64 dist/apps/worker/src/main.js &
 WORKER_PID=$!
 
 deadline=$((SECONDS + 60))

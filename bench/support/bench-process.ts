@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { NODE_FLAGS } from '#config/node-flags';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,7 +49,10 @@ export class BenchProcess {
     nodeArgs: string[] = [],
   ): Promise<BenchProcess> {
     const listenOn = await freePort();
-    const child = spawn(process.execPath, [...nodeArgs, entry], {
+    const app = /apps\/(api|worker)\/src\/main\.js$/.exec(entry)?.[1] as
+      'api' | 'worker' | undefined;
+    const flags = app ? NODE_FLAGS[app] : [];
+    const child = spawn(process.execPath, [...flags, ...nodeArgs, entry], {
       env: { PATH: process.env.PATH ?? '', ...env, [portVariable]: String(listenOn) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -24,10 +24,11 @@ export const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
  * the kernel, not reset.
  */
 export const PROPAGATION_CONNECTIONS = 256;
+const flagsOf = (variable: string | undefined) => (variable ?? '').split(' ').filter(Boolean);
 /** Extra node flags for the worker (an experiment's, e.g. `--max-semi-space-size=64`). */
-export const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '')
-  .split(' ')
-  .filter(Boolean);
+export const WORKER_NODE_ARGS = flagsOf(process.env.BENCH_WORKER_NODE_ARGS);
+/** Extra node flags for the APIs of the write path. */
+export const API_NODE_ARGS = flagsOf(process.env.BENCH_API_NODE_ARGS);
 /**
  * Set: each propagation round is recorded by `perf record -e cpu-clock -a -g` into this
  * folder, every app started with `--perf-basic-prof` so that its JavaScript has names.
@@ -85,7 +86,7 @@ export class WriteBench {
       ...(profile
         ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profile}.cpuprofile`]
         : []),
-      ...(app === 'worker' ? WORKER_NODE_ARGS : []),
+      ...(app === 'worker' ? WORKER_NODE_ARGS : API_NODE_ARGS),
       ...(PERF_DIR ? ['--perf-basic-prof'] : []),
     ];
     const started =

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { eventually } from './eventually.js';
+import { NODE_FLAGS } from '#config/node-flags';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -56,7 +57,7 @@ export class AppProcess {
   ): Promise<AppProcess> {
     const port = options.port ?? (await freePort());
     const entry = path.join(ROOT, `dist/apps/${name}/src/main.js`);
-    const child = spawn(process.execPath, [entry], {
+    const child = spawn(process.execPath, [...NODE_FLAGS[name], entry], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
