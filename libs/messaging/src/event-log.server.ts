@@ -1,5 +1,10 @@
 import { Catch, type ExceptionFilter } from '@nestjs/common';
-import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import {
+  BaseRpcContext,
+  Server,
+  type CustomTransportStrategy,
+  type MessageHandler,
+} from '@nestjs/microservices';
 import type { Kafka } from 'kafkajs';
 import { isObservable, lastValueFrom, throwError, type Observable } from 'rxjs';
 import { EventConsumer, type ConsumerOptions, type IncomingMessage } from './event-consumer.js';
@@ -96,18 +101,21 @@ export class EventLogServer
   }
 
   listen(callback: (error?: unknown) => void): void {
-    const missing = Object.values(EventLogPatterns).filter((p) => !this.getHandlerByPattern(p));
-    if (missing.length > 0) {
+    // Looked up once: Nest's lookup tries `JSON.parse` on the pattern first, and a pattern
+    // that is not JSON costs a SyntaxError with its stack on every run.
+    const run = this.getHandlerByPattern(EventLogPatterns.Run);
+    const poison = this.getHandlerByPattern(EventLogPatterns.Poison);
+    if (!run || !poison) {
+      const missing = Object.values(EventLogPatterns).filter((p) => !this.getHandlerByPattern(p));
       callback(new Error(`no @EventPattern handler for ${missing.join(', ')}`));
       return;
     }
     const consumer = new EventConsumer(this.kafka, this.options, {
-      handle: (message) => this.dispatch(EventLogPatterns.Run, [message], message.partition),
-      handleBatch: (run, heartbeat) =>
-        this.dispatch(EventLogPatterns.Run, run, run[0].partition, heartbeat),
+      handle: (message) => dispatch(run, [message], message.partition),
+      handleBatch: (messages, heartbeat) =>
+        dispatch(run, messages, messages[0].partition, heartbeat),
       isTransient: (error) => this.options.isTransient(error),
-      onPoison: (message, reason) =>
-        this.dispatch(EventLogPatterns.Poison, { message, reason }, message.partition),
+      onPoison: (message, reason) => dispatch(poison, { message, reason }, message.partition),
       onRetry: (...args) => this.emit('retry', ...args),
       onCommitted: (...args) => this.emit('committed', ...args),
       onCommitFailed: (...args) => this.emit('commit-failed', ...args),
@@ -175,15 +183,15 @@ export class EventLogServer
       (listener as (...a: Parameters<EventLogServerEvents[E]>) => void)(...args);
     }
   }
+}
 
-  private async dispatch(
-    pattern: string,
-    data: unknown,
-    partition: number,
-    heartbeat: () => Promise<void> = async () => undefined,
-  ): Promise<void> {
-    const handler = this.getHandlerByPattern(pattern)!;
-    const result: unknown = await handler(data, new EventRunContext([partition, heartbeat]));
-    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-  }
+/** Calls an `@EventPattern` handler through Nest and settles when the handler has. */
+async function dispatch(
+  handler: MessageHandler,
+  data: unknown,
+  partition: number,
+  heartbeat: () => Promise<void> = async () => undefined,
+): Promise<void> {
+  const result: unknown = await handler(data, new EventRunContext([partition, heartbeat]));
+  if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
 }
