@@ -60,6 +60,25 @@ function nestedClass(cls: Constructor, key: string): Constructor | undefined {
   return storage.findTypeMetadata(cls, key)?.typeFunction() as Constructor | undefined;
 }
 
+/**
+ * True when class-transformer would build `cls` from a document by taking its members as
+ * they are: none of `members` is of a nested class or transformed otherwise than by
+ * `@FreeFormJson()`. Such a class's instance is the document's members on the class.
+ */
+export function takenAsSent(cls: Constructor, members: Iterable<string>): boolean {
+  for (const key of members) {
+    if (nestedClass(cls, key)) return false;
+    const transforms = storage.findTransformMetadatas(cls, key, TransformationType.PLAIN_TO_CLASS);
+    if (
+      transforms.some(
+        (t) => t.transformFn !== keepAsSent && t.transformFn !== keepAsSentCheckedElsewhere,
+      )
+    )
+      return false;
+  }
+  return true;
+}
+
 const join = (path: string, key: string | number) =>
   typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key;
 

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
-import { detachFreeForm, jsonInputErrors } from './json-limits.js';
+import { detachFreeForm, jsonInputErrors, takenAsSent } from './json-limits.js';
 import { memoiseValidationMetadata } from './validation-metadata.js';
 
 // Every process that validates loads this module before its first validation.
@@ -27,14 +27,7 @@ export function validatePlain<T extends object>(cls: Constructor<T>, plain: unkn
   }
   const refused = jsonInputErrors(cls, plain);
   if (refused.length > 0) return { ok: false, errors: refused };
-  const restore = detachFreeForm(cls, plain);
-  let instance: T;
-  try {
-    instance = plainToInstance(cls, plain, { exposeDefaultValues: true });
-  } finally {
-    restore(undefined);
-  }
-  restore(instance);
+  const instance = instanceOf(cls, plain);
   const errors = validateSync(instance, {
     whitelist: true,
     forbidNonWhitelisted: true,
@@ -45,19 +38,51 @@ export function validatePlain<T extends object>(cls: Constructor<T>, plain: unkn
 }
 
 const membersOf = new WeakMap<object, ReadonlySet<string>>();
+const flat = new WeakMap<object, boolean>();
+
+function members(cls: object): ReadonlySet<string> {
+  let found = membersOf.get(cls);
+  if (!found) {
+    const rules = getMetadataStorage().getTargetValidationMetadatas(
+      cls as Constructor<object>,
+      '',
+      false,
+      false,
+    );
+    found = new Set(rules.map((rule) => rule.propertyName));
+    membersOf.set(cls, found);
+  }
+  return found;
+}
+
+/**
+ * The instance class-validator checks. A class whose members are all taken as sent
+ * (`takenAsSent`, the event data of config and policies) gets them assigned: what
+ * class-transformer would build, without its walk over every member (half the cost of
+ * checking a write). Other classes go through class-transformer, their free-form
+ * members detached so that it never walks them.
+ */
+function instanceOf<T extends object>(cls: Constructor<T>, plain: object): T {
+  let isFlat = flat.get(cls);
+  if (isFlat === undefined) flat.set(cls, (isFlat = takenAsSent(cls, members(cls))));
+  if (isFlat) return Object.assign(new cls(), plain);
+  const restore = detachFreeForm(cls, plain);
+  let instance: T;
+  try {
+    instance = plainToInstance(cls, plain, { exposeDefaultValues: true });
+  } finally {
+    restore(undefined);
+  }
+  restore(instance);
+  return instance;
+}
 
 /**
  * The members of `plain` that `cls` has no rule for, named as class-validator's whitelist
  * names them: what `forbidNonWhitelisted` refuses, without building an instance.
  */
 export function membersOutside<T extends object>(cls: Constructor<T>, plain: object): FieldError[] {
-  let members = membersOf.get(cls);
-  if (!members) {
-    const rules = getMetadataStorage().getTargetValidationMetadatas(cls, '', false, false);
-    members = new Set(rules.map((rule) => rule.propertyName));
-    membersOf.set(cls, members);
-  }
-  const known = members;
+  const known = members(cls);
   return Object.keys(plain)
     .filter((key) => !known.has(key))
     .map((key) => ({ field: key, message: `${key} should not exist` }));

@@ -25,11 +25,11 @@ class ExactInputValidationPipe extends ValidationPipe {
     if (metadata.type === 'custom') return super.transform(value, metadata);
     if (metadata.type === 'param') return this.pathOf(value, metadata);
     const metatype = metadata.metatype ?? Object;
-    const errors = jsonInputErrors(metatype, value);
-    if (errors.length > 0) throw validationFailed(errors);
     if (metadata.type === 'body' && BODIES_CHECKED_AS_DATA.has(metatype)) {
       return bodyOfEventData(metatype, value);
     }
+    const errors = jsonInputErrors(metatype, value);
+    if (errors.length > 0) throw validationFailed(errors);
     const restore = detachFreeForm(metatype, value);
     let built: unknown;
     try {
@@ -65,7 +65,8 @@ class ExactInputValidationPipe extends ValidationPipe {
 
 /**
  * A write body that the event gateway checks whole, as the event's data with the path
- * (`BODIES_CHECKED_AS_DATA`): here only what no event data may hold is refused. It is
+ * (`BODIES_CHECKED_AS_DATA`, by `validatePlain`, which refuses a NUL, deep nesting and
+ * oversized values first): here only what no event data may hold is refused. It is
  * passed on as sent, which is what its data is made of either way.
  */
 function bodyOfEventData(metatype: new () => object, value: unknown): object {
