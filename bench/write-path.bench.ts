@@ -193,7 +193,9 @@ async function acceptThroughput(bench: WriteBench, context: BenchContext): Promi
     const run = (duration: number) =>
       autocannon({ url: api.baseUrl, connections, duration, headers: WRITER, requests });
     if (warmupSeconds > 0) await run(warmupSeconds);
+    const before = cpuSnapshot({ API: api.pid });
     const result = await run(durationSeconds);
+    const cpu = cpuShares(before, cpuSnapshot({ API: api.pid }), result['2xx']);
     const acceptedPerSecond = Math.round(result['2xx'] / durationSeconds);
     const bare = await bareProducerRate(bench, connections, durationSeconds);
     return {
@@ -202,6 +204,7 @@ async function acceptThroughput(bench: WriteBench, context: BenchContext): Promi
       bareProducerPerSecond: bare,
       ratio: round(acceptedPerSecond / bare, 2),
       failed: result.non2xx + result.errors,
+      cpu,
     };
   } finally {
     await bench.stop(api);

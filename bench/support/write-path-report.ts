@@ -24,6 +24,8 @@ export interface AcceptFigures {
   bareProducerPerSecond: number;
   ratio: number;
   failed: number;
+  /** Who used the cores over the measured run, per `202`. */
+  cpu: CpuShare[];
 }
 
 export type PropagationRound = PropagationFigures &
@@ -56,6 +58,10 @@ export const TARGETS = {
 
 const readingOf = (kind: PropagationKind) =>
   kind.reading === 'long-poll' ? 'long-polling readers' : 'polling readers';
+
+/** The API's CPU per write in µs, from an accept run's census. */
+const apiMicros = (cpu: CpuShare[]) =>
+  Math.round((cpu.find((s) => s.party === 'API')?.msPerUnit ?? NaN) * 1000);
 
 export const rateLabel = (kind: PropagationKind) =>
   `${kind.writesPerSecond ? `${kind.writesPerSecond} writes/s` : 'one at a time'}, ${readingOf(kind)}`;
@@ -104,7 +110,7 @@ export function writePathMarkdown(f: WritePathFigures): string {
   const accept = (a: NonNullable<WritePathFigures['accept']>) =>
     failed(a)
       ? failedRow('accept', a)
-      : `| accept: \`202\`s/s at ${a.connections} connections (${a.failed} failed) | ${a.acceptedPerSecond} | ${a.bareProducerPerSecond} (acks=all, ${a.connections} concurrent sends) | ${a.ratio} | ≥ ${TARGETS.acceptPerSecond.toLocaleString('en')}/s: ${met(a.acceptedPerSecond >= TARGETS.acceptPerSecond)} | ${load(a)} |`;
+      : `| accept: \`202\`s/s at ${a.connections} connections (${a.failed} failed); API CPU ${apiMicros(a.cpu)} µs per write | ${a.acceptedPerSecond} | ${a.bareProducerPerSecond} (acks=all, ${a.connections} concurrent sends) | ${a.ratio} | ≥ ${TARGETS.acceptPerSecond.toLocaleString('en')}/s: ${met(a.acceptedPerSecond >= TARGETS.acceptPerSecond)} | ${load(a)} |`;
   return [
     '| measure | Warden | bare kafkajs | ratio | target | load average at start |',
     '|---|---|---|---|---|---|',
@@ -131,6 +137,7 @@ export function writePathMarkdown(f: WritePathFigures): string {
         ? ['', cpuMarkdown(i ? 'apply, outside producer' : 'apply, signed', 'event', a.cpu)]
         : [],
     ),
+    ...(f.accept && !failed(f.accept) ? ['', cpuMarkdown('accept', '`202`', f.accept.cpu)] : []),
     '',
     'Where the propagation time went: the per-stage histograms `warden_write_stage_seconds` ' +
       'of both APIs and the worker, scraped before and after each run (quantiles interpolated ' +
