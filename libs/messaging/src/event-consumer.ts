@@ -1,5 +1,5 @@
 import type { Consumer, ConsumerEvents, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { PartitionLanes, type LaneTicket } from './partition-lanes.js';
+import { PartitionLanes, type LaneBatch, type LaneTicket } from './partition-lanes.js';
 import { OffsetCommits } from './offset-commits.js';
 import { RunAbandoned, RunMerger, type RunApplier } from './run-merger.js';
 
@@ -192,28 +192,37 @@ export class EventConsumer {
    * fetch position moves past the batch now; its offsets are committed only once it is
    * applied, and a lane that stops short (the broker away, a heartbeat that meets a
    * rebalance) is sought back to its first message not applied. At most one batch waits
-   * behind the one applying.
+   * behind the one applying, and the batches fetched meanwhile join it (up to a run).
    */
   private async processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    if (this.stopping || batch.messages.length === 0) return;
-    const ticket = await this.lanes.enter(batch.topic, batch.partition);
     // Not resolved: kafkajs fetches the batch again, from the seek that is pending (a
     // rewind of its lane, a replay's start) or from the committed offset (a new generation).
-    if (this.stopping || !ticket.current() || payload.isStale()) return;
+    if (this.stopping || batch.messages.length === 0 || payload.isStale()) return;
+    const handed: LaneBatch<KafkaMessage> = {
+      messages: [...batch.messages],
+      highWatermark: batch.highWatermark,
+    };
+    const size = this.options.maxBatchSize ?? 500;
+    const ticket = await this.lanes.enter(batch.topic, batch.partition, handed, size);
+    if (ticket && (this.stopping || !ticket.current() || payload.isStale())) return;
     payload.resolveOffset(batch.lastOffset());
-    ticket.enqueue(() =>
-      this.applyInLane(payload, ticket).catch((error: unknown) =>
+    ticket?.enqueue(() =>
+      this.applyInLane(payload, handed, ticket).catch((error: unknown) =>
         this.hooks.onCrash?.(error, true),
       ),
     );
   }
 
-  private async applyInLane(payload: EachBatchPayload, ticket: LaneTicket): Promise<void> {
+  private async applyInLane(
+    payload: EachBatchPayload,
+    handed: LaneBatch<KafkaMessage>,
+    ticket: LaneTicket,
+  ): Promise<void> {
     const { batch } = payload;
-    const progress = { next: batch.messages[0].offset as string | undefined };
+    const progress = { next: handed.messages[0].offset as string | undefined };
     try {
-      await this.processRuns(payload, ticket.current, progress);
+      await this.processRuns(payload, handed, ticket.current, progress);
     } catch {
       // The heartbeat after a commit failed (a rebalance): kafkajs rejoins by itself.
     }
@@ -231,6 +240,7 @@ export class EventConsumer {
 
   private async processRuns(
     payload: EachBatchPayload,
+    { messages, highWatermark }: LaneBatch<KafkaMessage>,
     current: () => boolean,
     progress: { next?: string },
   ): Promise<void> {
@@ -238,18 +248,18 @@ export class EventConsumer {
     // Stale: a seek (a replay's start, or this lane's own rewind) supersedes the batch.
     const owned = () => isRunning() && !isStale() && current() && !this.stopping;
     const size = this.options.maxBatchSize ?? 500;
-    for (let start = 0; start < batch.messages.length; start += size) {
+    for (let start = 0; start < messages.length; start += size) {
       if (!owned()) return;
-      const run = batch.messages
+      const run = messages
         .slice(start, start + size)
         .map((m) => toIncoming(batch.topic, batch.partition, m));
       const done = await this.processRun(run, heartbeat, owned);
       if (done === 0) return;
       const last = run[done - 1].offset;
       const next = (BigInt(last) + 1n).toString();
-      progress.next = done < run.length ? next : batch.messages[start + size]?.offset;
+      progress.next = done < run.length ? next : messages[start + size]?.offset;
       // Behind the run, without holding up the next one or kafkajs's next fetch.
-      this.offsets.commit(batch.topic, batch.partition, next, batch.highWatermark);
+      this.offsets.commit(batch.topic, batch.partition, next, highWatermark);
       await heartbeat();
       if (done < run.length) return;
     }

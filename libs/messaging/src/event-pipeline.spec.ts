@@ -136,6 +136,60 @@ describe('producer and consumer on a real Kafka broker', () => {
     }
   });
 
+  it('applies as one run the batches of a partition fetched while its lane is busy, without holding up the fetch', async () => {
+    const groupId = `${consumerGroup(env.namespace)}.join`;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const runs: string[][] = [];
+    // The topic holds the earlier tests' messages too: a run is recorded by its own.
+    const applied = async (messages: IncomingMessage[]) => {
+      const values = messages.map((m) => m.value!.toString()).filter((v) => v.startsWith('jn-'));
+      if (values.includes('jn-1')) await gate;
+      if (values.length > 0) runs.push(values);
+    };
+    const consumer = new EventConsumer(
+      env.kafka,
+      { groupId, topic: env.topics.Events },
+      {
+        handle: (message: IncomingMessage) => applied([message]),
+        handleBatch: (messages: IncomingMessage[]) => applied(messages),
+        isTransient: () => false,
+        onPoison: async () => undefined,
+      },
+    );
+    const returned: bigint[] = [];
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e: ConsumerEndBatchProcessEvent) => {
+      if (e.payload.partition === 0) returned.push(BigInt(e.payload.lastOffset));
+    });
+    const producer = env.kafka.producer();
+    await producer.connect();
+    /** Sends one message to partition 0 and waits until the consumer was handed it and returned. */
+    const handedOut = async (value: string) => {
+      const [sent] = await producer.send({
+        topic: env.topics.Events,
+        acks: -1,
+        messages: [{ partition: 0, value }],
+      });
+      const offset = BigInt(sent.baseOffset!);
+      await eventually(() => expect(returned.some((o) => o >= offset)).toBe(true), {
+        timeoutMs: 30_000,
+      });
+    };
+    try {
+      await consumer.start();
+      // jn-1 applies (held), jn-2 waits behind it; jn-3 and jn-4, each fetched on its own,
+      // join jn-2 instead of stopping kafkajs's fetch loop until the lane has room.
+      for (const value of ['jn-1', 'jn-2', 'jn-3', 'jn-4']) await handedOut(value);
+      release();
+      await eventually(() => expect(runs.flat()).toHaveLength(4), { timeoutMs: 30_000 });
+      expect(runs).toEqual([['jn-1'], ['jn-2', 'jn-3', 'jn-4']]);
+    } finally {
+      release();
+      await consumer.stop();
+      await producer.disconnect();
+    }
+  });
+
   it.each([
     ['merges them into one run', 500, true],
     ['leaves them apart when they are not small beside maxBatchSize', 10, false],

@@ -1,11 +1,20 @@
 /** Batches per partition applying or waiting: one applies while the next is fetched. */
 export const LANE_DEPTH = 2;
 
+/** The messages of a batch handed to a lane; later batches may join it while it waits. */
+export interface LaneBatch<M> {
+  messages: M[];
+  /** The partition's end when the last of its messages was fetched. */
+  highWatermark: string;
+}
+
 interface Lane {
   /** The batch applying and those waiting behind it, in order. */
   queued: Promise<void>[];
   /** Moves on when the batches handed out so far stop counting (see `PartitionLanes`). */
   epoch: number;
+  /** The batch queued and not started yet, with the epoch it was handed out in. */
+  waiting?: { batch: LaneBatch<unknown>; epoch: number };
 }
 
 /** A batch's place in its partition's lane, taken when kafkajs handed the batch out. */
@@ -35,8 +44,19 @@ export class PartitionLanes {
   private inFlight = 0;
   private readonly idle: (() => void)[] = [];
 
-  /** Waits until the lane has room for the batch, or until the batch stopped counting. */
-  async enter(topic: string, partition: number): Promise<LaneTicket> {
+  /**
+   * Waits until the lane has room for the batch, or until the batch stopped counting.
+   * Undefined: the batch joined the one waiting in the lane (same generation, together at
+   * most `joinUpTo` messages), and is applied with it — a run of all that arrived while
+   * the lane was busy, rather than a fetch loop held up for every partition until the
+   * lane has room.
+   */
+  async enter<M>(
+    topic: string,
+    partition: number,
+    batch: LaneBatch<M>,
+    joinUpTo: number,
+  ): Promise<LaneTicket | undefined> {
     const key = `${topic}:${partition}`;
     let lane = this.lanes.get(key);
     if (!lane) {
@@ -44,9 +64,19 @@ export class PartitionLanes {
       this.lanes.set(key, lane);
     }
     const owner = lane;
+    const waiting = owner.waiting;
+    if (
+      waiting?.epoch === owner.epoch &&
+      waiting.batch.messages.length + batch.messages.length <= joinUpTo
+    ) {
+      waiting.batch.messages.push(...batch.messages);
+      waiting.batch.highWatermark = batch.highWatermark;
+      return undefined;
+    }
     const epoch = owner.epoch;
     const current = () => owner.epoch === epoch;
     while (owner.queued.length >= LANE_DEPTH && current()) await owner.queued[0];
+    const entry = { batch, epoch };
     return {
       current,
       rewind: () => {
@@ -54,7 +84,12 @@ export class PartitionLanes {
       },
       enqueue: (apply) => {
         const previous = owner.queued.at(-1) ?? Promise.resolve();
-        const applied = previous.then(apply);
+        owner.waiting = entry;
+        // Once it starts, the batch is read as it stands: nothing joins it any more.
+        const applied = previous.then(() => {
+          if (owner.waiting === entry) owner.waiting = undefined;
+          return apply();
+        });
         owner.queued.push(applied);
         this.inFlight += 1;
         void applied.finally(() => {
