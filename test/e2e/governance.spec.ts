@@ -377,6 +377,7 @@ describe('governance: policies, configuration, effective view and audit, end to 
       ['a key with a space', 'prod/has%20space', { value: 1 }, ['key']],
       ['a bad environment', 'PROD/timeout', { value: 1 }, ['env']],
       ['a missing value', 'prod/timeout', { description: 'none' }, ['value']],
+      ['no body at all', 'prod/timeout', undefined, ['value']],
       ['a value over 64 KiB', 'prod/timeout', { value: 'x'.repeat(64 * 1024) }, ['value']],
       ['an unknown field', 'prod/timeout', { value: 1, ttl: 60 }, ['ttl']],
     ])('answers 400 naming the field for %s', async (_label, tail, body, fields) => {

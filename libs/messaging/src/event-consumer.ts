@@ -2,6 +2,7 @@ import type { Consumer, ConsumerEvents, EachBatchPayload, Kafka, KafkaMessage } 
 import { PartitionLanes, type LaneBatch, type LaneTicket } from './partition-lanes.js';
 import { OffsetCommits } from './offset-commits.js';
 import { RunAbandoned, RunMerger, type RunApplier } from './run-merger.js';
+import { copyOfMessage, toIncoming } from './fetched-message.js';
 
 export interface IncomingMessage {
   topic: string;
@@ -203,8 +204,10 @@ export class EventConsumer {
       messages: [...batch.messages],
       highWatermark: batch.highWatermark,
     };
-    const size = this.options.maxBatchSize ?? 500;
-    const ticket = await this.lanes.enter(batch.topic, batch.partition, handed, size);
+    const ticket = await this.lanes.enter(batch.topic, batch.partition, handed, {
+      joinUpTo: this.options.maxBatchSize ?? 500,
+      ownCopy: copyOfMessage,
+    });
     if (ticket && (this.stopping || !ticket.current() || payload.isStale())) return;
     payload.resolveOffset(batch.lastOffset());
     ticket?.enqueue(() =>
@@ -364,21 +367,4 @@ export class EventConsumer {
     await this.offsets.settled();
     await this.consumer.disconnect();
   }
-}
-
-function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (value === undefined) continue;
-    headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
-  }
-  return {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key ? message.key.toString('utf8') : null,
-    value: message.value,
-    headers,
-    timestamp: message.timestamp,
-  };
 }

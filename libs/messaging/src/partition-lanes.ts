@@ -49,13 +49,15 @@ export class PartitionLanes {
    * Undefined: the batch joined the one waiting in the lane (same generation, together at
    * most `joinUpTo` messages), and is applied with it — a run of all that arrived while
    * the lane was busy, rather than a fetch loop held up for every partition until the
-   * lane has room.
+   * lane has room. A joining batch's messages are kept as `ownCopy` makes them: kafkajs's
+   * are slices of their whole fetch response, which would otherwise stay in memory for
+   * each of them, up to a run's worth of responses.
    */
   async enter<M>(
     topic: string,
     partition: number,
     batch: LaneBatch<M>,
-    joinUpTo: number,
+    { joinUpTo, ownCopy }: { joinUpTo: number; ownCopy: (message: M) => M },
   ): Promise<LaneTicket | undefined> {
     const key = `${topic}:${partition}`;
     let lane = this.lanes.get(key);
@@ -69,8 +71,11 @@ export class PartitionLanes {
       waiting?.epoch === owner.epoch &&
       waiting.batch.messages.length + batch.messages.length <= joinUpTo
     ) {
-      waiting.batch.messages.push(...batch.messages);
-      waiting.batch.highWatermark = batch.highWatermark;
+      waiting.batch.messages.push(...batch.messages.map(ownCopy));
+      // A fetch after a leader's change may report a lower end: keep the highest seen.
+      if (BigInt(batch.highWatermark) > BigInt(waiting.batch.highWatermark)) {
+        waiting.batch.highWatermark = batch.highWatermark;
+      }
       return undefined;
     }
     const epoch = owner.epoch;
