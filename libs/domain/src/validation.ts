@@ -16,23 +16,31 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldEr
 
 type Constructor<T> = new () => T;
 
+/** class-validator's options wherever a document is checked: its class's members, no others. */
+export const EXACT_MEMBERS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+} as const;
+
+/** What a document that is not a JSON object (an array, a string, `null`) is told. */
+export const NOT_AN_OBJECT: FieldError = { field: '', message: 'must be a JSON object' };
+
+export function isJsonObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /**
  * Validates a plain document against a DTO class exactly as the HTTP edge does
  * (whitelist, no unknown fields, conversion), so the worker can apply the same
  * rules to events published by outside producers.
  */
 export function validatePlain<T extends object>(cls: Constructor<T>, plain: unknown): Validated<T> {
-  if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
-    return { ok: false, errors: [{ field: '', message: 'must be a JSON object' }] };
-  }
+  if (!isJsonObject(plain)) return { ok: false, errors: [NOT_AN_OBJECT] };
   const refused = jsonInputErrors(cls, plain);
   if (refused.length > 0) return { ok: false, errors: refused };
   const instance = instanceOf(cls, plain);
-  const errors = validateSync(instance, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-  });
+  const errors = validateSync(instance, EXACT_MEMBERS);
   if (errors.length > 0) return { ok: false, errors: flattenValidationErrors(errors) };
   return { ok: true, value: instance };
 }

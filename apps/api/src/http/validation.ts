@@ -2,7 +2,14 @@ import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { validateSync } from 'class-validator';
 import { detachFreeForm, jsonInputErrors } from '#domain/json-limits';
 import { BODIES_CHECKED_AS_DATA } from '#domain/event.dto';
-import { flattenValidationErrors, membersOutside, type FieldError } from '#domain/validation';
+import {
+  EXACT_MEMBERS,
+  NOT_AN_OBJECT,
+  flattenValidationErrors,
+  isJsonObject,
+  membersOutside,
+  type FieldError,
+} from '#domain/validation';
 import { ProblemException } from './problem.js';
 
 export function validationFailed(errors: FieldError[]): ProblemException {
@@ -54,7 +61,7 @@ class ExactInputValidationPipe extends ValidationPipe {
       return super.transform(value, metadata);
     }
     const path = Object.assign(new (metatype as new () => object)(), value);
-    const errors = validateSync(path, PATH_RULES);
+    const errors = validateSync(path, EXACT_MEMBERS);
     if (errors.length > 0) throw validationFailed(flattenValidationErrors(errors));
     return path;
   }
@@ -74,9 +81,7 @@ function bodyOfEventData(metatype: new () => object, sent: unknown): object {
   // No body at all is an empty one, as Nest's pipe takes it: a merge patch of nothing,
   // or a body whose required members the data's check names.
   const value = sent ?? {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw validationFailed([{ field: '', message: 'must be a JSON object' }]);
-  }
+  if (!isJsonObject(value)) throw validationFailed([NOT_AN_OBJECT]);
   const outside = membersOutside(metatype, value);
   if (outside.length > 0) throw validationFailed(outside);
   return value;
@@ -84,12 +89,11 @@ function bodyOfEventData(metatype: new () => object, sent: unknown): object {
 
 /** The metatypes Nest's pipe does not validate as classes. */
 const PRIMITIVES = new Set<unknown>([String, Number, Boolean, Array, Object, Buffer, Date]);
-const PATH_RULES = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true };
 
 /** Bodies, queries and paths: whitelist, no unknown fields, conversion; errors name the field. */
 export function createValidationPipe(): ValidationPipe {
   return new ExactInputValidationPipe({
-    ...PATH_RULES,
+    ...EXACT_MEMBERS,
     transform: true,
     exceptionFactory: (errors) => validationFailed(flattenValidationErrors(errors)),
   });
