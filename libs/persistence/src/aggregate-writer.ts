@@ -1,4 +1,4 @@
-import { sql, type Insertable, type RawBuilder, type Selectable, type Transaction } from 'kysely';
+import type { Insertable, Selectable, Transaction } from 'kysely';
 import type {
   ConfigEntriesTable,
   ConfigHistoryTable,
@@ -10,6 +10,7 @@ import type {
 import { columnList, unnestRows, type BulkColumn } from './bulk-rows.js';
 import { commitsTransaction } from './transaction-edges.js';
 import { prepared } from './prepared-statements.js';
+import { stmt, type Statement } from './statement.js';
 import type { PrunedHistory, RowChanges } from './aggregate-diff.js';
 import { guardParts, type BatchGuard } from './optimistic-apply.js';
 
@@ -83,8 +84,8 @@ export interface StoredRows {
 
 /** `DELETE … WHERE (a, b, c) IN (…)` for keys of three text columns. */
 function deleteByKeys(table: string, columns: [string, string, string], keys: string[][]) {
-  return sql`
-    DELETE FROM ${sql.table(table)} WHERE (${sql.join(columns.map((c) => sql.id(c)))}) IN (
+  return stmt`
+    DELETE FROM ${stmt.id(table)} WHERE (${stmt.join(columns.map((c) => stmt.id(c)))}) IN (
       SELECT * FROM unnest(${keys.map((k) => k[0])}::text[], ${keys.map((k) => k[1])}::text[],
                            ${keys.map((k) => k[2])}::text[]))`;
 }
@@ -103,7 +104,7 @@ export async function writeRowChanges(
   trx: Trx,
   changes: RowChanges,
   revisions: { touched: [string, number][]; untouched: string[] },
-  writes: RawBuilder<unknown>[],
+  writes: Statement[],
   commits = false,
   guard?: BatchGuard,
 ): Promise<StoredRows> {
@@ -154,16 +155,16 @@ export async function writeRowChanges(
     stored.defaults.push(...written);
   }
 
-  const parts: RawBuilder<unknown>[] = [];
+  const parts: Statement[] = [];
   // The upserted policies and entries come back as a read would answer them (jsonb
   // orders an object's keys its own way), so that a state kept for the next batch
   // equals the state that batch would load.
-  const returned: RawBuilder<unknown>[] = [];
-  const returning = (table: 'policies' | 'config', part: RawBuilder<unknown>) => {
+  const returned: Statement[] = [];
+  const returning = (table: 'policies' | 'config', part: Statement) => {
     returned.push(
-      sql`(SELECT coalesce(json_agg(r), '[]') FROM ${sql.raw(`w${parts.length}`)} AS r) AS ${sql.raw(table)}`,
+      stmt`(SELECT coalesce(json_agg(r), '[]') FROM ${stmt.raw(`w${parts.length}`)} AS r) AS ${stmt.raw(table)}`,
     );
-    parts.push(sql`${part} RETURNING *`);
+    parts.push(stmt`${part} RETURNING *`);
   };
   if (changes.removedConfig.length > 0)
     parts.push(deleteByKeys('config_entries', ['slug', 'env', 'key'], changes.removedConfig));
@@ -172,7 +173,7 @@ export async function writeRowChanges(
   if (changes.policies.length > 0) {
     returning(
       'policies',
-      sql`
+      stmt`
       INSERT INTO policies ${columnList(POLICY_COLUMNS)} ${unnestRows(changes.policies, POLICY_COLUMNS)}
       ON CONFLICT (slug, type, env) DO UPDATE SET
         enabled = excluded.enabled, spec = excluded.spec, version = excluded.version,
@@ -182,7 +183,7 @@ export async function writeRowChanges(
   if (changes.config.length > 0) {
     returning(
       'config',
-      sql`
+      stmt`
       INSERT INTO config_entries ${columnList(CONFIG_COLUMNS)} ${unnestRows(changes.config, CONFIG_COLUMNS)}
       ON CONFLICT (slug, env, key) DO UPDATE SET
         value = excluded.value, description = excluded.description, secret = excluded.secret,
@@ -191,18 +192,18 @@ export async function writeRowChanges(
   }
   if (changes.history.length > 0) {
     parts.push(
-      sql`INSERT INTO config_history ${columnList(HISTORY_COLUMNS)} ${unnestRows(changes.history, HISTORY_COLUMNS)}`,
+      stmt`INSERT INTO config_history ${columnList(HISTORY_COLUMNS)} ${unnestRows(changes.history, HISTORY_COLUMNS)}`,
     );
   }
   if (changes.prunedHistory.length > 0) {
     // Only rows older than the batch: its own versions beyond the cap were never added.
-    parts.push(sql`
+    parts.push(stmt`
       DELETE FROM config_history AS h
       USING (${unnestRows(changes.prunedHistory, PRUNE_COLUMNS)}) AS v
       WHERE h.slug = v.slug AND h.env = v.env AND h.key = v.key AND h.version <= v.through`);
   }
   if (revisions.touched.length > 0 && !guard) {
-    parts.push(sql`
+    parts.push(stmt`
       UPDATE aggregates AS a SET revision = v.revision
       FROM (${unnestRows(revisions.touched, REVISION_COLUMNS)}) AS v
       WHERE a.aggregate = v.aggregate`);
@@ -211,11 +212,11 @@ export async function writeRowChanges(
   // rejected never existed and must not appear to.
   if (revisions.untouched.length > 0 && !guard) {
     parts.push(
-      sql`DELETE FROM aggregates WHERE aggregate = ANY(${revisions.untouched}::text[]) AND revision = 0`,
+      stmt`DELETE FROM aggregates WHERE aggregate = ANY(${revisions.untouched}::text[]) AND revision = 0`,
     );
   }
   parts.push(...writes);
-  const named: [string, RawBuilder<unknown>][] = parts.map((part, n) => [`w${n}`, part]);
+  const named: [string, Statement][] = parts.map((part, n) => [`w${n}`, part]);
   if (guard) {
     const { parts: checked, check } = guardParts(guard);
     named.push(...checked);
@@ -225,10 +226,10 @@ export async function writeRowChanges(
   if (named.length === 0) return stored;
   const {
     rows: [written],
-  } = await sql<Partial<Pick<StoredRows, 'policies' | 'config'>>>`
-    ${commits ? commitsTransaction : sql``} ${prepared} WITH ${sql.join(named.map(([name, part]) => sql`${sql.raw(name)} AS (${part})`))}
-    SELECT ${returned.length > 0 ? sql.join(returned) : sql`1`}
-  `.execute(trx);
+  } = await stmt`
+    ${commits ? commitsTransaction : stmt``} ${prepared} WITH ${stmt.join(named.map(([name, part]) => stmt`${stmt.raw(name)} AS (${part})`))}
+    SELECT ${returned.length > 0 ? stmt.join(returned) : stmt`1`}
+  `.execute<Partial<Pick<StoredRows, 'policies' | 'config'>>>(trx);
   stored.policies = written?.policies ?? [];
   stored.config = written?.config ?? [];
   return stored;

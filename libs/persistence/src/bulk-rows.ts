@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
+import { stmt, type Statement } from './statement.js';
 
 /** A column of a bulk statement: its name, its PostgreSQL type, and its value in a row. */
 export type BulkColumn<R> = readonly [name: string, type: string, value: (row: R) => unknown];
@@ -17,22 +17,19 @@ export type BulkColumn<R> = readonly [name: string, type: string, value: (row: R
  * value must be one JSON text as `JSON.stringify` writes it: within the array, text that
  * is not (`1,2`, or nothing) would not be refused as a `jsonb` parameter refuses it.
  */
-export function unnestRows<R>(
-  rows: readonly R[],
-  columns: readonly BulkColumn<R>[],
-): RawBuilder<unknown> {
+export function unnestRows<R>(rows: readonly R[], columns: readonly BulkColumn<R>[]): Statement {
   const sources = columns.map(([, type, value]) =>
     type === 'jsonb'
-      ? sql`jsonb_array_elements(${jsonElements(rows, value)}::jsonb)`
-      : sql`unnest(${rows.map(value)}::${sql.raw(type)}[])`,
+      ? stmt`jsonb_array_elements(${jsonElements(rows, value)}::jsonb)`
+      : stmt`unnest(${rows.map(value)}::${stmt.raw(type)}[])`,
   );
   const selected = columns.map(([name, type]) =>
     type === 'jsonb'
-      ? sql`(nullif(v.${sql.id(name)}, 'null'::jsonb) -> 0) AS ${sql.id(name)}`
-      : sql`v.${sql.id(name)}`,
+      ? stmt`(nullif(v.${stmt.id(name)}, 'null'::jsonb) -> 0) AS ${stmt.id(name)}`
+      : stmt`v.${stmt.id(name)}`,
   );
-  const names = columns.map(([name]) => sql.id(name));
-  return sql`SELECT ${sql.join(selected)} FROM ROWS FROM (${sql.join(sources)}) AS v(${sql.join(names)})`;
+  const names = columns.map(([name]) => stmt.id(name));
+  return stmt`SELECT ${stmt.join(selected)} FROM ROWS FROM (${stmt.join(sources)}) AS v(${stmt.join(names)})`;
 }
 
 function jsonElements<R>(rows: readonly R[], value: (row: R) => unknown): string {
@@ -49,6 +46,6 @@ function jsonElements<R>(rows: readonly R[], value: (row: R) => unknown): string
 }
 
 /** The column list of an INSERT fed by `unnestRows`. */
-export function columnList<R>(columns: readonly BulkColumn<R>[]): RawBuilder<unknown> {
-  return sql`(${sql.join(columns.map(([name]) => sql.id(name)))})`;
+export function columnList<R>(columns: readonly BulkColumn<R>[]): Statement {
+  return stmt`(${stmt.join(columns.map(([name]) => stmt.id(name)))})`;
 }

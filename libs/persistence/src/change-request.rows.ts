@@ -1,6 +1,7 @@
-import { sql, type Insertable, type RawBuilder, type Selectable, type Transaction } from 'kysely';
+import type { Insertable, Selectable, Transaction } from 'kysely';
 import type { ChangeRequestsTable, WardenDatabase } from './database.types.js';
 import { unnestRows, type BulkColumn } from './bulk-rows.js';
+import { stmt, type Statement } from './statement.js';
 import type {
   ChangeRequest,
   ChangeRequestStatus,
@@ -80,8 +81,8 @@ const SETTLED_REQUEST_COLUMNS: BulkColumn<ChangeRequest>[] = [
 ];
 
 /** The statement that records settled requests, to run with a batch's other writes. */
-export function settledRequestsWrite(requests: readonly ChangeRequest[]): RawBuilder<unknown> {
-  return sql`
+export function settledRequestsWrite(requests: readonly ChangeRequest[]): Statement {
+  return stmt`
     UPDATE change_requests AS c
     SET status = v.status, failure_reason = v.failure_reason, apply_event_id = v.apply_event_id,
         applied_at = v.applied_at, updated_at = v.updated_at

@@ -1,6 +1,6 @@
-import { sql, type RawBuilder } from 'kysely';
 import type { DomainEvent, LoggedEvent } from '#domain/event-validation';
 import { columnList, unnestRows, type BulkColumn } from './bulk-rows.js';
+import { stmt, type Statement } from './statement.js';
 import { CLAIM_COLUMNS, type Claim, type Settled } from './ledger-columns.js';
 import { isApplication } from './change-request-application.js';
 import { projectionLockKey } from './projection-lock.js';
@@ -122,27 +122,27 @@ const REVISION_COLUMNS: BulkColumn<BatchGuard['revisions'][number]>[] = [
  * re-reads a row it waited for), and the counts tell.
  */
 export function guardParts(guard: BatchGuard): {
-  parts: [string, RawBuilder<unknown>][];
-  check: RawBuilder<unknown>;
+  parts: [string, Statement][];
+  check: Statement;
 } {
-  const parts: [string, RawBuilder<unknown>][] = [
+  const parts: [string, Statement][] = [
     [
       'claimed',
-      sql`INSERT INTO processed_events ${columnList(OUTCOME_COLUMNS)} ${unnestRows(guard.claims, OUTCOME_COLUMNS)}
+      stmt`INSERT INTO processed_events ${columnList(OUTCOME_COLUMNS)} ${unnestRows(guard.claims, OUTCOME_COLUMNS)}
           ON CONFLICT (id) DO NOTHING RETURNING id`,
     ],
     [
       'revised',
-      sql`UPDATE aggregates AS a SET revision = v.next
+      stmt`UPDATE aggregates AS a SET revision = v.next
           FROM (${unnestRows(guard.revisions, REVISION_COLUMNS)}) AS v
           WHERE a.aggregate = v.aggregate AND a.incarnation = v.incarnation AND a.revision = v.expected
           RETURNING a.aggregate`,
     ],
   ];
   const lock = guard.sharesProjectionLock
-    ? sql`pg_try_advisory_xact_lock_shared(${projectionLockKey})`
-    : sql`true`;
-  const check = sql`warden_batch_unchanged(${lock}
+    ? stmt`pg_try_advisory_xact_lock_shared(${projectionLockKey})`
+    : stmt`true`;
+  const check = stmt`warden_batch_unchanged(${lock}
     AND (SELECT count(*) FROM claimed) = ${guard.claims.length}
     AND (SELECT count(*) FROM revised) = ${guard.revisions.length}) AS unchanged`;
   return { parts, check };

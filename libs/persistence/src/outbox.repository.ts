@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Database } from './database.js';
 import { prepared } from './prepared-statements.js';
+import { stmt } from './statement.js';
 
 export interface PendingOutboxMessage {
   topic: string;
@@ -38,7 +38,7 @@ export class OutboxRepository {
       // again, so it need not wait for the disk. The statement's snapshot predates the
       // lock: a message that the relay before this one removed is not removed (nor
       // returned) twice, since a DELETE skips rows that a committed transaction deleted.
-      const { rows } = await sql<RelayedRow>`
+      const { rows } = await stmt`
         ${prepared} WITH lock AS (
           SELECT pg_try_advisory_xact_lock(hashtextextended('warden.outbox:' || current_schema(), 0)) AS held,
                  set_config('synchronous_commit', 'off', true) AS durability
@@ -52,7 +52,7 @@ export class OutboxRepository {
         SELECT lock.held, lock.durability, taken.*
         FROM lock LEFT JOIN taken ON true
         ORDER BY taken.seq
-      `.execute(trx);
+      `.execute<RelayedRow>(trx);
       if (!rows[0]?.held) return null;
       const taken = rows.filter((row): row is RelayedRow & TakenRow => row.seq !== null);
       if (taken.length === 0) return 0;

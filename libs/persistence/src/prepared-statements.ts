@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { sql } from 'kysely';
+import { stmt } from './statement.js';
 import {
   EdgedStatement,
   TransactionAlreadyCommitted,
@@ -20,7 +20,7 @@ const MARK = '/* prepared */';
  * statement's own (json, named expressions), not a table's row type: PostgreSQL re-plans a
  * prepared statement after a migration, but a `SELECT *` whose columns changed would fail.
  */
-export const prepared = sql.raw(MARK);
+export const prepared = stmt.raw(MARK);
 
 const names = new Map<string, string>();
 /**

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { WardenDatabase } from './database.types.js';
 import { ProjectionWorkingSet } from './projection-working-set.js';
 import { defaultsRevisionAggregate } from './revisions.js';
@@ -6,6 +6,7 @@ import { columnList, unnestRows } from './bulk-rows.js';
 import { ProjectionsRebuilding, projectionLockKey } from './projection-lock.js';
 import { judgeBypasses } from './protection-bypass.js';
 import { prepared } from './prepared-statements.js';
+import { stmt } from './statement.js';
 import {
   AUDIT_COLUMNS,
   CLAIM_COLUMNS,
@@ -228,7 +229,7 @@ export async function applyBatchWithin(
   }
 
   if (deadLetters.length > 0 && !batch.replay) {
-    const { rows: recorded } = await sql<{ original_partition: number; original_offset: string }>`
+    const { rows: recorded } = await stmt`
       INSERT INTO dead_letters ${columnList(DEAD_LETTER_COLUMNS)}
       ${unnestRows(
         deadLetters.map((letter) => ({ letter, at: now })),
@@ -236,7 +237,7 @@ export async function applyBatchWithin(
       )}
       ON CONFLICT (original_partition, original_offset) DO NOTHING
       RETURNING original_partition, original_offset
-    `.execute(trx);
+    `.execute<{ original_partition: number; original_offset: string }>(trx);
     // A message delivered again is already in the dead-letter topic (or on its way there).
     const fresh = new Set(recorded.map((r) => `${r.original_partition}:${r.original_offset}`));
     for (const letter of deadLetters) {
@@ -248,14 +249,14 @@ export async function applyBatchWithin(
   const writes = [];
   // Each change a change request applied is an event of its own to GET /v1/events/{id}.
   if (subEvents.length > 0) {
-    writes.push(sql`
+    writes.push(stmt`
       INSERT INTO processed_events ${columnList(SUB_EVENT_COLUMNS)} ${unnestRows(subEvents, SUB_EVENT_COLUMNS)}
       ON CONFLICT (id) DO NOTHING`);
   }
   const requests = ledger.settledRequests();
   if (requests.length > 0) writes.push(settledRequestsWrite(requests));
   if (settled.length > 0 && !stamps) {
-    writes.push(sql`
+    writes.push(stmt`
       UPDATE processed_events AS p
       SET status = v.status, code = v.code, reason = v.reason, version = v.version
       FROM (${unnestRows(settled, SETTLED_COLUMNS)}) AS v
@@ -263,20 +264,20 @@ export async function applyBatchWithin(
   }
   if (audit.length > 0 && !batch.replay) {
     writes.push(
-      sql`INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)} ${unnestRows(audit, AUDIT_COLUMNS)}`,
+      stmt`INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)} ${unnestRows(audit, AUDIT_COLUMNS)}`,
     );
   } else if (audit.length > 0) {
     // The audit is append-only: a replay keeps every entry as it was and adds only those
     // of events no worker had applied yet when it took the lock (they would otherwise be
     // duplicates to the worker and never audited).
-    writes.push(sql`
+    writes.push(stmt`
       INSERT INTO audit_log ${columnList(AUDIT_COLUMNS)}
       SELECT v.* FROM (${unnestRows(audit, AUDIT_COLUMNS)}) AS v
       WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.event_id = v.event_id)`);
   }
   if (outbox.length > 0 && !batch.replay) {
     writes.push(
-      sql`INSERT INTO outbox_messages ${columnList(OUTBOX_COLUMNS)} ${unnestRows(outbox, OUTBOX_COLUMNS)}`,
+      stmt`INSERT INTO outbox_messages ${columnList(OUTBOX_COLUMNS)} ${unnestRows(outbox, OUTBOX_COLUMNS)}`,
     );
   }
   await state.flush(
@@ -314,9 +315,9 @@ async function claimAndLock(
 }> {
   const {
     rows: [claimed],
-  } = await sql<{ held: boolean; fresh: string[]; revisions: [string, number, number][] }>`
+  } = await stmt`
     ${prepared} WITH lock AS (
-      SELECT ${shareProjectionLock ? sql`pg_try_advisory_xact_lock_shared(${projectionLockKey})` : sql`true`} AS held
+      SELECT ${shareProjectionLock ? stmt`pg_try_advisory_xact_lock_shared(${projectionLockKey})` : stmt`true`} AS held
     ),
     claimed AS (
       INSERT INTO processed_events ${columnList(CLAIM_COLUMNS)}
@@ -333,7 +334,7 @@ async function claimAndLock(
     SELECT (SELECT held FROM lock) AS held,
            (SELECT coalesce(json_agg(id), '[]') FROM claimed) AS fresh,
            (SELECT coalesce(json_agg(json_build_array(aggregate, revision, incarnation)), '[]') FROM locked) AS revisions
-  `.execute(trx);
+  `.execute<{ held: boolean; fresh: string[]; revisions: [string, number, number][] }>(trx);
   if (!claimed.held) throw new ProjectionsRebuilding();
   const fresh = new Set(claimed.fresh);
   const earlier = await earlierOutcomes(

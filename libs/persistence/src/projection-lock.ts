@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { stmt } from './statement.js';
 
 /** A replay holds the projections: appliers wait and retry instead of racing it. */
 export class ProjectionsRebuilding extends Error {
@@ -12,4 +12,4 @@ export class ProjectionsRebuilding extends Error {
  * The advisory lock that a replay holds exclusively and every batch shares; the key
  * includes the schema so that suites sharing a server do not block each other.
  */
-export const projectionLockKey = sql<string>`hashtextextended('warden.projections:' || current_schema(), 0)`;
+export const projectionLockKey = stmt`hashtextextended('warden.projections:' || current_schema(), 0)`;

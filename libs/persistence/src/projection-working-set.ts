@@ -1,4 +1,5 @@
-import type { Insertable, RawBuilder, Transaction } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
+import type { Statement } from './statement.js';
 import type { ConfigHistoryTable, WardenDatabase } from './database.types.js';
 import {
   toConfigResource,
@@ -197,7 +198,7 @@ export class ProjectionWorkingSet {
    */
   async flush(
     trx: Trx,
-    writes: RawBuilder<unknown>[],
+    writes: Statement[],
     commits = false,
     guarded?: Omit<BatchGuard, 'revisions'> & { stamps: ReadonlyMap<string, AggregateStamp> },
   ): Promise<void> {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { sql } from 'kysely';
+import { stmt } from './statement.js';
 
 const COMMITS = '/* commits its transaction */';
 
@@ -9,7 +9,7 @@ const COMMITS = '/* commits its transaction */';
  * without a round trip. Only for a statement after which the transaction runs nothing
  * else; one that does is refused (it would run outside the committed transaction).
  */
-export const commitsTransaction = sql.raw(COMMITS);
+export const commitsTransaction = stmt.raw(COMMITS);
 
 /** The comments a statement opens with: where its markers (`prepared`, this one) are. */
 export function leadingComments(text: string): string {
