@@ -1,4 +1,4 @@
-import { stmt, type Statement } from './statement.js';
+import { Statement, stmt } from './statement.js';
 
 /** A column of a bulk statement: its name, its PostgreSQL type, and its value in a row. */
 export type BulkColumn<R> = readonly [name: string, type: string, value: (row: R) => unknown];
@@ -23,13 +23,37 @@ export function unnestRows<R>(rows: readonly R[], columns: readonly BulkColumn<R
       ? stmt`jsonb_array_elements(${jsonElements(rows, value)}::jsonb)`
       : stmt`unnest(${rows.map(value)}::${stmt.raw(type)}[])`,
   );
-  const selected = columns.map(([name, type]) =>
-    type === 'jsonb'
-      ? stmt`(nullif(v.${stmt.id(name)}, 'null'::jsonb) -> 0) AS ${stmt.id(name)}`
-      : stmt`v.${stmt.id(name)}`,
-  );
-  const names = columns.map(([name]) => stmt.id(name));
-  return stmt`SELECT ${stmt.join(selected)} FROM ROWS FROM (${stmt.join(sources)}) AS v(${stmt.join(names)})`;
+  const { selected, names } = textOf(columns);
+  return stmt`SELECT ${selected} FROM ROWS FROM (${stmt.join(sources)}) AS v(${names})`;
+}
+
+/** The parts of a bulk statement that only its columns decide, made once per column list. */
+interface ColumnsText {
+  selected: Statement;
+  names: Statement;
+  /** `(a, b, …)`, an INSERT's column list. */
+  list: Statement;
+}
+
+const texts = new WeakMap<readonly BulkColumn<never>[], ColumnsText>();
+
+function textOf<R>(columns: readonly BulkColumn<R>[]): ColumnsText {
+  let text = texts.get(columns);
+  if (!text) {
+    const quoted = columns.map(([name]) => Statement.id(name).compile().sql);
+    const selected = columns.map(([, type], i) =>
+      type === 'jsonb'
+        ? `(nullif(v.${quoted[i]}, 'null'::jsonb) -> 0) AS ${quoted[i]}`
+        : `v.${quoted[i]}`,
+    );
+    text = {
+      selected: stmt.raw(selected.join(', ')),
+      names: stmt.raw(quoted.join(', ')),
+      list: stmt.raw(`(${quoted.join(', ')})`),
+    };
+    texts.set(columns, text);
+  }
+  return text;
 }
 
 function jsonElements<R>(rows: readonly R[], value: (row: R) => unknown): string {
@@ -47,5 +71,5 @@ function jsonElements<R>(rows: readonly R[], value: (row: R) => unknown): string
 
 /** The column list of an INSERT fed by `unnestRows`. */
 export function columnList<R>(columns: readonly BulkColumn<R>[]): Statement {
-  return stmt`(${stmt.join(columns.map(([name]) => stmt.id(name)))})`;
+  return textOf(columns).list;
 }
