@@ -1,4 +1,4 @@
-import { Statement, stmt } from './statement.js';
+import { quotedIdentifier, stmt, type Statement } from './statement.js';
 
 /** A column of a bulk statement: its name, its PostgreSQL type, and its value in a row. */
 export type BulkColumn<R> = readonly [name: string, type: string, value: (row: R) => unknown];
@@ -40,17 +40,14 @@ const texts = new WeakMap<readonly BulkColumn<never>[], ColumnsText>();
 function textOf<R>(columns: readonly BulkColumn<R>[]): ColumnsText {
   let text = texts.get(columns);
   if (!text) {
-    const quoted = columns.map(([name]) => Statement.id(name).compile().sql);
+    const quoted = columns.map(([name]) => quotedIdentifier(name));
     const selected = columns.map(([, type], i) =>
       type === 'jsonb'
         ? `(nullif(v.${quoted[i]}, 'null'::jsonb) -> 0) AS ${quoted[i]}`
         : `v.${quoted[i]}`,
     );
-    text = {
-      selected: stmt.raw(selected.join(', ')),
-      names: stmt.raw(quoted.join(', ')),
-      list: stmt.raw(`(${quoted.join(', ')})`),
-    };
+    const names = stmt.raw(quoted.join(', '));
+    text = { selected: stmt.raw(selected.join(', ')), names, list: stmt`(${names})` };
     texts.set(columns, text);
   }
   return text;

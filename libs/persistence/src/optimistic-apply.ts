@@ -3,7 +3,7 @@ import { columnList, unnestRows, type BulkColumn } from './bulk-rows.js';
 import { stmt, type Statement } from './statement.js';
 import { CLAIM_COLUMNS, type Claim, type Settled } from './ledger-columns.js';
 import { isApplication } from './change-request-application.js';
-import { projectionLockKey } from './projection-lock.js';
+import { projectionLockShared } from './projection-lock.js';
 import type { AggregateStamp, AggregateStatesOfBatch } from './aggregate-state-cache.js';
 import type { ProjectionBatch } from './projection.types.js';
 
@@ -139,10 +139,7 @@ export function guardParts(guard: BatchGuard): {
           RETURNING a.aggregate`,
     ],
   ];
-  const lock = guard.sharesProjectionLock
-    ? stmt`pg_try_advisory_xact_lock_shared(${projectionLockKey})`
-    : stmt`true`;
-  const check = stmt`warden_batch_unchanged(${lock}
+  const check = stmt`warden_batch_unchanged(${projectionLockShared(guard.sharesProjectionLock)}
     AND (SELECT count(*) FROM claimed) = ${guard.claims.length}
     AND (SELECT count(*) FROM revised) = ${guard.revisions.length}) AS unchanged`;
   return { parts, check };

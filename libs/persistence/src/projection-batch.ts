@@ -3,7 +3,7 @@ import type { WardenDatabase } from './database.types.js';
 import { ProjectionWorkingSet } from './projection-working-set.js';
 import { defaultsRevisionAggregate } from './revisions.js';
 import { columnList, unnestRows } from './bulk-rows.js';
-import { ProjectionsRebuilding, projectionLockKey } from './projection-lock.js';
+import { ProjectionsRebuilding, projectionLockShared } from './projection-lock.js';
 import { judgeBypasses } from './protection-bypass.js';
 import { prepared } from './prepared-statements.js';
 import { stmt } from './statement.js';
@@ -317,7 +317,7 @@ async function claimAndLock(
     rows: [claimed],
   } = await stmt`
     ${prepared} WITH lock AS (
-      SELECT ${shareProjectionLock ? stmt`pg_try_advisory_xact_lock_shared(${projectionLockKey})` : stmt`true`} AS held
+      SELECT ${projectionLockShared(shareProjectionLock)} AS held
     ),
     claimed AS (
       INSERT INTO processed_events ${columnList(CLAIM_COLUMNS)}

@@ -1,4 +1,4 @@
-import { stmt } from './statement.js';
+import { stmt, type Statement } from './statement.js';
 
 /** A replay holds the projections: appliers wait and retry instead of racing it. */
 export class ProjectionsRebuilding extends Error {
@@ -13,3 +13,11 @@ export class ProjectionsRebuilding extends Error {
  * includes the schema so that suites sharing a server do not block each other.
  */
 export const projectionLockKey = stmt`hashtextextended('warden.projections:' || current_schema(), 0)`;
+
+/**
+ * A batch statement's condition on the projection lock: taken shared when `share`, or
+ * `true` when the caller already holds it (a replay, exclusively).
+ */
+export function projectionLockShared(share: boolean): Statement {
+  return share ? stmt`pg_try_advisory_xact_lock_shared(${projectionLockKey})` : stmt`true`;
+}

@@ -36,7 +36,7 @@ export class Statement {
 
   /** A quoted identifier. */
   static id(name: string): Statement {
-    return Statement.raw(`"${name.replaceAll('"', '""')}"`);
+    return Statement.raw(quotedIdentifier(name));
   }
 
   /** The items separated by `separator`; an item that is not a `Statement` is a parameter. */
@@ -95,6 +95,11 @@ export class Statement {
       fragments[fragments.length - 1] += this.fragments[i + 1];
     }
   }
+}
+
+/** `name` as PostgreSQL reads a quoted identifier. */
+export function quotedIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }
 
 function refuseForeignExpression(value: unknown): void {
